@@ -1,0 +1,99 @@
+// Checks the layering of DESIGN.md on the TypeScript sources:
+//   kernel ← freertos, go, mem ← hal ← ota, sim ← cli ; nothing imports cli;
+//   src/kernel uses no Node-only module; the file import graph has no cycle.
+// Exits 1 with every violation listed.
+import { readFileSync, readdirSync, statSync } from "node:fs";
+import { join, dirname, resolve, relative } from "node:path";
+
+const root = resolve(new URL("..", import.meta.url).pathname);
+const src = join(root, "src");
+
+// What each top-level folder of src/ may import (besides itself).
+const allowed = {
+  kernel: [],
+  freertos: ["kernel"],
+  go: ["kernel"],
+  mem: ["kernel"],
+  trace: ["kernel"],
+  hal: ["kernel", "freertos", "go", "mem", "trace"],
+  ota: ["kernel", "freertos", "go", "mem", "trace", "hal"],
+  sim: ["kernel", "freertos", "go", "mem", "trace", "hal"],
+  cli: ["kernel", "freertos", "go", "mem", "trace", "hal", "ota", "sim", "."],
+  ".": ["kernel", "freertos", "go", "mem", "trace", "hal", "ota", "sim"],
+};
+
+function walk(dir, out) {
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) walk(path, out);
+    else if (name.endsWith(".ts") && !name.endsWith(".d.ts")) out.push(path);
+  }
+  return out;
+}
+
+const layerOf = (file) => {
+  const rel = relative(src, file).split("/");
+  return rel.length === 1 ? "." : rel[0];
+};
+
+const importRe = /(?:^|\n)\s*(?:import|export)\s[^;]*?from\s*["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g;
+const problems = [];
+const graph = new Map();
+const files = walk(src, []);
+for (const file of files) {
+  const text = readFileSync(file, "utf8");
+  const layer = layerOf(file);
+  const isTest = file.endsWith(".test.ts");
+  const edges = [];
+  for (const m of text.matchAll(importRe)) {
+    const spec = m[1] ?? m[2];
+    if (spec.startsWith(".")) {
+      const target = resolve(dirname(file), spec).replace(/\.js$/, ".ts");
+      const targetLayer = layerOf(target);
+      if (targetLayer === "cli" && layer !== "cli") problems.push(`${relative(root, file)} imports the CLI (${spec}); nothing may import cli`);
+      else if (targetLayer !== layer && !allowed[layer]?.includes(targetLayer) && !isTest)
+        problems.push(`${relative(root, file)} (layer ${layer}) imports ${spec} (layer ${targetLayer}); allowed: ${allowed[layer]?.join(", ") || "nothing outside itself"}`);
+      if (!isTest) edges.push(target);
+    } else if (layer === "kernel" && !isTest && (spec.startsWith("node:") || ["fs", "path", "os", "worker_threads", "child_process", "process", "buffer"].includes(spec))) {
+      problems.push(`${relative(root, file)} imports the Node-only module "${spec}"; src/kernel must run in a browser`);
+    }
+  }
+  if (layer === "kernel" && !isTest && /\b(process\.|Buffer\.|require\()/.test(text.replace(/\/\/.*|\/\*[\s\S]*?\*\//g, "")))
+    problems.push(`${relative(root, file)} uses a Node-only global (process, Buffer or require); src/kernel must run in a browser`);
+  graph.set(file, edges);
+}
+
+// Cycle detection (iterative DFS, colours).
+const colour = new Map();
+for (const start of graph.keys()) {
+  if (colour.get(start)) continue;
+  const stack = [[start, 0]];
+  const path = [start];
+  colour.set(start, 1);
+  while (stack.length) {
+    const frame = stack[stack.length - 1];
+    const edges = graph.get(frame[0]) ?? [];
+    if (frame[1] < edges.length) {
+      const next = edges[frame[1]++];
+      const c = colour.get(next) ?? 0;
+      if (c === 1) {
+        const cycle = path.slice(path.indexOf(next)).concat(next).map((f) => relative(root, f));
+        problems.push(`import cycle: ${cycle.join(" -> ")}`);
+      } else if (c === 0 && graph.has(next)) {
+        colour.set(next, 1);
+        stack.push([next, 0]);
+        path.push(next);
+      }
+    } else {
+      colour.set(frame[0], 2);
+      stack.pop();
+      path.pop();
+    }
+  }
+}
+
+if (problems.length) {
+  console.error(`check-layers: ${problems.length} violation(s) of DESIGN.md's layering:\n  ${problems.join("\n  ")}`);
+  process.exit(1);
+}
+console.log(`check-layers: ${files.length} source files, layering and acyclic imports hold`);

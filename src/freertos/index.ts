@@ -1,0 +1,254 @@
+/**
+ * The FreeRTOS-named facade: `createFreeRTOS(config)` returns every FreeRTOS function, bound to
+ * one new kernel. A thin, mechanical mapping onto src/kernel (like FreeRTOS's macros over
+ * tasks.c and queue.c).
+ *
+ * Calls that can block or switch return a Promise the calling task must await; getters, object
+ * creation and every FromISR call are synchronous.
+ *
+ * @example
+ * ```ts
+ * import { createFreeRTOS, portMAX_DELAY } from "tinyrtos/freertos";
+ * const rtos = createFreeRTOS({ configTICK_RATE_HZ: 1000 });
+ * const q = rtos.xQueueCreate(4, 0)!;
+ * await rtos.xTaskCreate(async () => {
+ *   for (let i = 0; ; i++) { await rtos.xQueueSend(q, i, portMAX_DELAY); await rtos.vTaskDelay(10); }
+ * }, "producer", 256, null, 2);
+ * await rtos.xTaskCreate(async () => {
+ *   const item = { value: 0 };
+ *   for (;;) { await rtos.xQueueReceive(q, item, portMAX_DELAY); console.log(item.value); }
+ * }, "consumer", 256, null, 3);
+ * rtos.vTaskStartScheduler();
+ * await rtos.run(100); // 100 ticks of virtual time
+ * ```
+ * @module
+ */
+import {
+  Kernel,
+  QueueKind,
+  createQueue,
+  createSemaphore,
+  isQueueEmpty,
+  isQueueFull,
+  messagesWaiting,
+  mutexHolder,
+  notify,
+  notifyFromIsr,
+  notifyStateClear,
+  notifyTake,
+  notifyValueClear,
+  notifyWait,
+  queueDelete,
+  queueReceive,
+  queueReceiveFromIsr,
+  queueReset,
+  queueSend,
+  queueSendFromIsr,
+  runTimeStatsText,
+  semaphoreGive,
+  semaphoreGiveFromIsr,
+  semaphoreGiveRecursive,
+  semaphoreTake,
+  semaphoreTakeFromIsr,
+  semaphoreTakeRecursive,
+  spacesAvailable,
+  startTimerService,
+  taskListText,
+  eIncrement,
+  eNoAction,
+  queueOVERWRITE,
+  queueSEND_TO_BACK,
+  queueSEND_TO_FRONT,
+  type KernelConfig,
+  type KernelTask,
+  type NotifyAction,
+  type Queue,
+  type Ref,
+  type TaskFunction,
+  type TaskState,
+  type TaskStatus,
+  type TraceSink,
+} from "../kernel/index.js";
+
+export {
+  pdTRUE,
+  pdFALSE,
+  pdPASS,
+  pdFAIL,
+  errQUEUE_FULL,
+  errQUEUE_EMPTY,
+  errCOULD_NOT_ALLOCATE_REQUIRED_MEMORY,
+  portMAX_DELAY,
+  tskIDLE_PRIORITY,
+  eRunning,
+  eReady,
+  eBlocked,
+  eSuspended,
+  eDeleted,
+  eInvalid,
+  eNoAction,
+  eSetBits,
+  eIncrement,
+  eSetValueWithOverwrite,
+  eSetValueWithoutOverwrite,
+  taskSCHEDULER_SUSPENDED,
+  taskSCHEDULER_NOT_STARTED,
+  taskSCHEDULER_RUNNING,
+  queueSEND_TO_BACK,
+  queueSEND_TO_FRONT,
+  queueOVERWRITE,
+  KernelAssertError,
+  KernelError,
+  Kernel,
+  formatTraceEvent,
+} from "../kernel/index.js";
+export type { Ref, TaskState, TaskStatus, TraceEvent, TraceSink, KernelConfig, NotifyAction, RunOutcome } from "../kernel/index.js";
+
+/** An opaque task handle (TaskHandle_t). */
+export type TaskHandle = KernelTask;
+/** An opaque queue handle (QueueHandle_t). */
+export type QueueHandle = Queue;
+/** An opaque semaphore or mutex handle (SemaphoreHandle_t): an item-less queue, as in FreeRTOS. */
+export type SemaphoreHandle = Queue;
+
+/** FreeRTOSConfig.h as an object; every key is optional (defaults as in API.md). */
+export type FreeRTOSConfig = Partial<KernelConfig>;
+
+/** The FreeRTOS API bound to one kernel. */
+export type FreeRTOS = ReturnType<typeof createFreeRTOS>;
+
+const mutexCreate = (k: Kernel, kind: QueueKind): Queue | null => createSemaphore(k, kind, 1, 1);
+
+/** Creates a kernel and returns the FreeRTOS API bound to it. */
+export function createFreeRTOS(config: FreeRTOSConfig = {}) {
+  const k = new Kernel(config);
+  return {
+    /** The kernel under this API (for the Go bridge, tools and tests). */
+    kernel: k,
+    /** portMAX_DELAY for this kernel's tick width (0xffff, 0xffffffff or 2^64-1). */
+    portMAX_DELAY: k.maxDelay,
+    configTICK_RATE_HZ: k.config.configTICK_RATE_HZ,
+    configMAX_PRIORITIES: k.config.configMAX_PRIORITIES,
+
+    // ── simulation control ──
+    /** Creates the idle and timer tasks and starts scheduling; returns at once. */
+    vTaskStartScheduler: (): void => k.startScheduler(startTimerService),
+    /** Advances virtual time by exactly `ticks`, running everything due. Rejects with a task's uncaught error. */
+    run: (ticks: number): Promise<void> => k.advance(ticks).then(() => undefined),
+    /** From a task: consume `ticks` of CPU time (fractions allowed); preemptible. */
+    busy: (ticks: number): Promise<number> => k.busy(ticks),
+    /** From a task: block until an outside promise settles; resolves (or throws) with its outcome. */
+    external: <T>(promise: PromiseLike<T>): Promise<T> => k.external(promise),
+    setTraceSink: (sink: TraceSink | null): void => k.setTraceSink(sink),
+    /** Virtual time in ticks (fractional between ticks). */
+    now: (): number => k.now(),
+
+    // ── tasks ──
+    xTaskCreate: <P>(fn: TaskFunction<P>, name: string, stackDepth: number, params: P, priority: number, handleRef?: Ref<TaskHandle | null> | null): Promise<number> =>
+      k.createTask(fn, name, stackDepth, params, priority, handleRef),
+    vTaskDelete: (h: TaskHandle | null): Promise<number> => k.deleteTask(h),
+    vTaskDelay: (ticks: number): Promise<number> => k.delay(ticks),
+    xTaskDelayUntil: (prevRef: Ref<number>, increment: number): Promise<number> => k.delayUntil(prevRef, increment),
+    vTaskDelayUntil: (prevRef: Ref<number>, increment: number): Promise<number> => k.delayUntil(prevRef, increment).then(() => 0),
+    xTaskAbortDelay: (h: TaskHandle): Promise<number> => k.abortDelay(h),
+    taskYIELD: (): Promise<number> => k.yieldTask(),
+    uxTaskPriorityGet: (h: TaskHandle | null): number => k.checkTask("uxTaskPriorityGet", h, true).priority,
+    uxTaskPriorityGetFromISR: (h: TaskHandle | null): number => k.checkTask("uxTaskPriorityGetFromISR", h, true).priority,
+    uxTaskBasePriorityGet: (h: TaskHandle | null): number => k.checkTask("uxTaskBasePriorityGet", h, true).basePriority,
+    vTaskPrioritySet: (h: TaskHandle | null, priority: number): Promise<number> => k.prioritySet(h, priority),
+    vTaskSuspend: (h: TaskHandle | null): Promise<number> => k.suspend(h),
+    vTaskResume: (h: TaskHandle): Promise<number> => k.resume(h),
+    xTaskResumeFromISR: (h: TaskHandle): number => k.resumeFromIsr(h),
+    eTaskGetState: (h: TaskHandle): TaskState => k.getState(k.owns(h) ? h : k.checkTask("eTaskGetState", h, false)),
+    xTaskGetCurrentTaskHandle: (): TaskHandle | null => k.current,
+    xTaskGetIdleTaskHandle: (): TaskHandle | null => k.idleTask,
+    xTimerGetTimerDaemonTaskHandle: (): TaskHandle | null => k.timerTask,
+    pcTaskGetName: (h: TaskHandle | null): string => k.checkTask("pcTaskGetName", h, true).name,
+    xTaskGetHandle: (name: string): TaskHandle | null => k.tasks().find((t) => t.name === name) ?? null,
+    xTaskGetTickCount: (): number => k.getTickCount(),
+    xTaskGetTickCountFromISR: (): number => k.getTickCount(),
+    uxTaskGetNumberOfTasks: (): number => k.numberOfTasks,
+    vTaskSuspendAll: (): void => k.suspendAll(),
+    xTaskResumeAll: (): Promise<number> => k.resumeAll(),
+    taskENTER_CRITICAL: (): void => k.enterCritical(),
+    taskEXIT_CRITICAL: (): Promise<number> => k.exitCritical(),
+    xTaskGetSchedulerState: (): number => k.getSchedulerState(),
+    uxTaskGetSystemState: (): TaskStatus[] => k.systemState(),
+    uxTaskGetStackHighWaterMark: (h: TaskHandle | null): number => k.stackHighWaterMark(k.checkTask("uxTaskGetStackHighWaterMark", h, true)),
+    vTaskList: (): string => taskListText(k),
+    vTaskGetRunTimeStats: (): string => runTimeStatsText(k),
+    pdMS_TO_TICKS: (ms: number): number => k.pdMS_TO_TICKS(ms),
+    pdTICKS_TO_MS: (ticks: number): number => Math.floor((ticks * 1000) / k.config.configTICK_RATE_HZ),
+    xPortGetFreeHeapSize: (): number => k.heap.getFreeHeapSize(),
+    xPortGetMinimumEverFreeHeapSize: (): number => k.heap.getMinimumEverFreeHeapSize(),
+
+    // ── notifications ──
+    xTaskNotifyGive: (h: TaskHandle): Promise<number> => notify(k, h, 0, 0, eIncrement, null, "xTaskNotifyGive"),
+    xTaskNotifyGiveIndexed: (h: TaskHandle, index: number): Promise<number> => notify(k, h, index, 0, eIncrement, null, "xTaskNotifyGiveIndexed"),
+    ulTaskNotifyTake: (clearOnExit: number | boolean, ticks: number): Promise<number> => notifyTake(k, 0, clearOnExit, ticks),
+    ulTaskNotifyTakeIndexed: (index: number, clearOnExit: number | boolean, ticks: number): Promise<number> => notifyTake(k, index, clearOnExit, ticks, "ulTaskNotifyTakeIndexed"),
+    xTaskNotify: (h: TaskHandle, value: number, action: NotifyAction): Promise<number> => notify(k, h, 0, value, action),
+    xTaskNotifyIndexed: (h: TaskHandle, index: number, value: number, action: NotifyAction): Promise<number> => notify(k, h, index, value, action, null, "xTaskNotifyIndexed"),
+    xTaskNotifyAndQuery: (h: TaskHandle, value: number, action: NotifyAction, prevRef: Ref<number> | null): Promise<number> => notify(k, h, 0, value, action, prevRef, "xTaskNotifyAndQuery"),
+    xTaskNotifyAndQueryIndexed: (h: TaskHandle, index: number, value: number, action: NotifyAction, prevRef: Ref<number> | null): Promise<number> =>
+      notify(k, h, index, value, action, prevRef, "xTaskNotifyAndQueryIndexed"),
+    xTaskNotifyWait: (clearOnEntry: number, clearOnExit: number, valueRef: Ref<number> | null, ticks: number): Promise<number> => notifyWait(k, 0, clearOnEntry, clearOnExit, valueRef, ticks),
+    xTaskNotifyWaitIndexed: (index: number, clearOnEntry: number, clearOnExit: number, valueRef: Ref<number> | null, ticks: number): Promise<number> =>
+      notifyWait(k, index, clearOnEntry, clearOnExit, valueRef, ticks, "xTaskNotifyWaitIndexed"),
+    xTaskNotifyStateClear: (h: TaskHandle | null): number => notifyStateClear(k, h, 0),
+    xTaskNotifyStateClearIndexed: (h: TaskHandle | null, index: number): number => notifyStateClear(k, h, index, "xTaskNotifyStateClearIndexed"),
+    ulTaskNotifyValueClear: (h: TaskHandle | null, bits: number): number => notifyValueClear(k, h, 0, bits),
+    ulTaskNotifyValueClearIndexed: (h: TaskHandle | null, index: number, bits: number): number => notifyValueClear(k, h, index, bits, "ulTaskNotifyValueClearIndexed"),
+    vTaskNotifyGiveFromISR: (h: TaskHandle, wokenRef: Ref<number> | null): void => void notifyFromIsr(k, h, 0, 0, eIncrement, null, wokenRef, "vTaskNotifyGiveFromISR"),
+    vTaskNotifyGiveIndexedFromISR: (h: TaskHandle, index: number, wokenRef: Ref<number> | null): void =>
+      void notifyFromIsr(k, h, index, 0, eIncrement, null, wokenRef, "vTaskNotifyGiveIndexedFromISR"),
+    xTaskNotifyFromISR: (h: TaskHandle, value: number, action: NotifyAction, wokenRef: Ref<number> | null): number => notifyFromIsr(k, h, 0, value, action, null, wokenRef),
+    xTaskNotifyIndexedFromISR: (h: TaskHandle, index: number, value: number, action: NotifyAction, wokenRef: Ref<number> | null): number =>
+      notifyFromIsr(k, h, index, value, action, null, wokenRef, "xTaskNotifyIndexedFromISR"),
+    xTaskNotifyAndQueryFromISR: (h: TaskHandle, value: number, action: NotifyAction, prevRef: Ref<number> | null, wokenRef: Ref<number> | null): number =>
+      notifyFromIsr(k, h, 0, value, action, prevRef, wokenRef, "xTaskNotifyAndQueryFromISR"),
+
+    // ── queues ──
+    xQueueCreate: (length: number, itemSize: number): QueueHandle | null => createQueue(k, length, itemSize),
+    xQueueSend: (q: QueueHandle, item: unknown, ticks: number): Promise<number> => queueSend(k, q, item, ticks, queueSEND_TO_BACK),
+    xQueueSendToBack: (q: QueueHandle, item: unknown, ticks: number): Promise<number> => queueSend(k, q, item, ticks, queueSEND_TO_BACK, "xQueueSendToBack"),
+    xQueueSendToFront: (q: QueueHandle, item: unknown, ticks: number): Promise<number> => queueSend(k, q, item, ticks, queueSEND_TO_FRONT, "xQueueSendToFront"),
+    xQueueOverwrite: (q: QueueHandle, item: unknown): Promise<number> => queueSend(k, q, item, 0, queueOVERWRITE, "xQueueOverwrite"),
+    xQueueReceive: <T = unknown>(q: QueueHandle, ref: Ref<T>, ticks: number): Promise<number> => queueReceive(k, q, ref as Ref<unknown>, ticks, false),
+    xQueuePeek: <T = unknown>(q: QueueHandle, ref: Ref<T>, ticks: number): Promise<number> => queueReceive(k, q, ref as Ref<unknown>, ticks, true),
+    uxQueueMessagesWaiting: (q: QueueHandle): number => messagesWaiting(k, q),
+    uxQueueMessagesWaitingFromISR: (q: QueueHandle): number => messagesWaiting(k, q, "uxQueueMessagesWaitingFromISR"),
+    uxQueueSpacesAvailable: (q: QueueHandle): number => spacesAvailable(k, q),
+    xQueueReset: (q: QueueHandle): Promise<number> => queueReset(k, q),
+    vQueueDelete: (q: QueueHandle): void => queueDelete(k, q),
+    vQueueAddToRegistry: (q: QueueHandle, name: string): void => {
+      if (typeof name !== "string") throw new TypeError(`vQueueAddToRegistry: name must be a string, got ${typeof name}`);
+      q.name = name;
+    },
+    pcQueueGetName: (q: QueueHandle): string => q.name,
+    xQueueSendFromISR: (q: QueueHandle, item: unknown, wokenRef: Ref<number> | null): number => queueSendFromIsr(k, q, item, wokenRef, queueSEND_TO_BACK),
+    xQueueSendToBackFromISR: (q: QueueHandle, item: unknown, wokenRef: Ref<number> | null): number => queueSendFromIsr(k, q, item, wokenRef, queueSEND_TO_BACK, "xQueueSendToBackFromISR"),
+    xQueueSendToFrontFromISR: (q: QueueHandle, item: unknown, wokenRef: Ref<number> | null): number => queueSendFromIsr(k, q, item, wokenRef, queueSEND_TO_FRONT, "xQueueSendToFrontFromISR"),
+    xQueueOverwriteFromISR: (q: QueueHandle, item: unknown, wokenRef: Ref<number> | null): number => queueSendFromIsr(k, q, item, wokenRef, queueOVERWRITE, "xQueueOverwriteFromISR"),
+    xQueueReceiveFromISR: <T = unknown>(q: QueueHandle, ref: Ref<T>, wokenRef: Ref<number> | null): number => queueReceiveFromIsr(k, q, ref as Ref<unknown>, wokenRef, false),
+    xQueuePeekFromISR: <T = unknown>(q: QueueHandle, ref: Ref<T>): number => queueReceiveFromIsr(k, q, ref as Ref<unknown>, null, true),
+    xQueueIsQueueFullFromISR: (q: QueueHandle): number => isQueueFull(k, q),
+    xQueueIsQueueEmptyFromISR: (q: QueueHandle): number => isQueueEmpty(k, q),
+    xQueueGetMutexHolder: (m: SemaphoreHandle): TaskHandle | null => mutexHolder(k, m),
+
+    // ── semaphores and mutexes ──
+    xSemaphoreCreateBinary: (): SemaphoreHandle | null => createSemaphore(k, QueueKind.BinarySemaphore, 1, 0),
+    xSemaphoreCreateCounting: (maxCount: number, initialCount: number): SemaphoreHandle | null => createSemaphore(k, QueueKind.CountingSemaphore, maxCount, initialCount),
+    xSemaphoreCreateMutex: (): SemaphoreHandle | null => mutexCreate(k, QueueKind.Mutex),
+    xSemaphoreCreateRecursiveMutex: (): SemaphoreHandle | null => mutexCreate(k, QueueKind.RecursiveMutex),
+    xSemaphoreTake: (s: SemaphoreHandle, ticks: number): Promise<number> => semaphoreTake(k, s, ticks),
+    xSemaphoreGive: (s: SemaphoreHandle): Promise<number> => semaphoreGive(k, s),
+    xSemaphoreTakeRecursive: (m: SemaphoreHandle, ticks: number): Promise<number> => semaphoreTakeRecursive(k, m, ticks),
+    xSemaphoreGiveRecursive: (m: SemaphoreHandle): Promise<number> => semaphoreGiveRecursive(k, m),
+    xSemaphoreGiveFromISR: (s: SemaphoreHandle, wokenRef: Ref<number> | null): number => semaphoreGiveFromIsr(k, s, wokenRef),
+    xSemaphoreTakeFromISR: (s: SemaphoreHandle, wokenRef: Ref<number> | null): number => semaphoreTakeFromIsr(k, s, wokenRef),
+    uxSemaphoreGetCount: (s: SemaphoreHandle): number => messagesWaiting(k, s, "uxSemaphoreGetCount"),
+    xSemaphoreGetMutexHolder: (m: SemaphoreHandle): TaskHandle | null => mutexHolder(k, m),
+    vSemaphoreDelete: (s: SemaphoreHandle): void => queueDelete(k, s),
+  };
+}

@@ -1,0 +1,120 @@
+/**
+ * Kernel configuration: FreeRTOSConfig.h as an object, validated once at creation.
+ * @module
+ */
+
+export interface KernelConfig {
+  configTICK_RATE_HZ: number;
+  configMAX_PRIORITIES: number;
+  configUSE_PREEMPTION: 0 | 1;
+  configUSE_TIME_SLICING: 0 | 1;
+  configIDLE_SHOULD_YIELD: 0 | 1;
+  configTICK_TYPE_WIDTH_IN_BITS: 16 | 32 | 64;
+  configTOTAL_HEAP_SIZE: number;
+  configMINIMAL_STACK_SIZE: number;
+  configTIMER_TASK_PRIORITY: number;
+  configTIMER_QUEUE_LENGTH: number;
+  configTIMER_TASK_STACK_DEPTH: number;
+  configMAX_SYSCALL_INTERRUPT_PRIORITY: number;
+  configTASK_NOTIFICATION_ARRAY_ENTRIES: number;
+  configMAX_TASK_NAME_LEN: number;
+  configUSE_MUTEXES: 0 | 1;
+  configUSE_RECURSIVE_MUTEXES: 0 | 1;
+  configUSE_COUNTING_SEMAPHORES: 0 | 1;
+  clock: "virtual" | "realtime";
+  seed: number;
+  /** Called by the idle task each time it runs (vApplicationIdleHook). Must not block. */
+  vApplicationIdleHook: (() => void) | null;
+  /** Called on every tick, also while the scheduler is suspended (vApplicationTickHook). */
+  vApplicationTickHook: (() => void) | null;
+  /** Called when a kernel allocation fails (vApplicationMallocFailedHook). */
+  vApplicationMallocFailedHook: (() => void) | null;
+  /**
+   * Host wall-clock milliseconds a run may go without yielding to the host event loop, so that
+   * timers, I/O and Ctrl-C are served during long simulations.
+   */
+  hostYieldIntervalMs: number;
+}
+
+export const defaultConfig: Readonly<KernelConfig> = Object.freeze({
+  configTICK_RATE_HZ: 1000,
+  configMAX_PRIORITIES: 32,
+  configUSE_PREEMPTION: 1,
+  configUSE_TIME_SLICING: 1,
+  configIDLE_SHOULD_YIELD: 1,
+  configTICK_TYPE_WIDTH_IN_BITS: 32,
+  configTOTAL_HEAP_SIZE: 256 * 1024,
+  configMINIMAL_STACK_SIZE: 128,
+  configTIMER_TASK_PRIORITY: -1, // resolved to configMAX_PRIORITIES - 1
+  configTIMER_QUEUE_LENGTH: 10,
+  configTIMER_TASK_STACK_DEPTH: -1, // resolved to configMINIMAL_STACK_SIZE * 2
+  configMAX_SYSCALL_INTERRUPT_PRIORITY: 10,
+  configTASK_NOTIFICATION_ARRAY_ENTRIES: 1,
+  configMAX_TASK_NAME_LEN: 16,
+  configUSE_MUTEXES: 1,
+  configUSE_RECURSIVE_MUTEXES: 1,
+  configUSE_COUNTING_SEMAPHORES: 1,
+  clock: "virtual",
+  seed: 1,
+  vApplicationIdleHook: null,
+  vApplicationTickHook: null,
+  vApplicationMallocFailedHook: null,
+  hostYieldIntervalMs: 20,
+} as KernelConfig);
+
+function integerIn(name: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max)
+    throw new RangeError(`${name} must be an integer in [${min}, ${max}], got ${String(value)}`);
+  return value;
+}
+
+function flag(name: string, value: unknown): 0 | 1 {
+  if (value === true) return 1;
+  if (value === false) return 0;
+  if (value !== 0 && value !== 1) throw new RangeError(`${name} must be 0 or 1, got ${String(value)}`);
+  return value;
+}
+
+function hook(name: string, value: unknown): (() => void) | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== "function") throw new TypeError(`${name} must be a function, got ${typeof value}`);
+  return value as () => void;
+}
+
+/** Fills defaults and validates; throws RangeError/TypeError naming the bad key. */
+export function resolveConfig(partial: Partial<KernelConfig> = {}): KernelConfig {
+  if (partial === null || typeof partial !== "object") throw new TypeError(`kernel config must be an object, got ${String(partial)}`);
+  const known = new Set(Object.keys(defaultConfig));
+  for (const key of Object.keys(partial)) {
+    if (!known.has(key)) throw new RangeError(`unknown kernel config key "${key}"; known keys: ${[...known].join(", ")}`);
+  }
+  const c = { ...defaultConfig, ...partial } as KernelConfig;
+  integerIn("configTICK_RATE_HZ", c.configTICK_RATE_HZ, 1, 1_000_000);
+  integerIn("configMAX_PRIORITIES", c.configMAX_PRIORITIES, 1, 1024);
+  c.configUSE_PREEMPTION = flag("configUSE_PREEMPTION", c.configUSE_PREEMPTION);
+  c.configUSE_TIME_SLICING = flag("configUSE_TIME_SLICING", c.configUSE_TIME_SLICING);
+  c.configIDLE_SHOULD_YIELD = flag("configIDLE_SHOULD_YIELD", c.configIDLE_SHOULD_YIELD);
+  c.configUSE_MUTEXES = flag("configUSE_MUTEXES", c.configUSE_MUTEXES);
+  c.configUSE_RECURSIVE_MUTEXES = flag("configUSE_RECURSIVE_MUTEXES", c.configUSE_RECURSIVE_MUTEXES);
+  c.configUSE_COUNTING_SEMAPHORES = flag("configUSE_COUNTING_SEMAPHORES", c.configUSE_COUNTING_SEMAPHORES);
+  if (c.configTICK_TYPE_WIDTH_IN_BITS !== 16 && c.configTICK_TYPE_WIDTH_IN_BITS !== 32 && c.configTICK_TYPE_WIDTH_IN_BITS !== 64)
+    throw new RangeError(`configTICK_TYPE_WIDTH_IN_BITS must be 16, 32 or 64, got ${String(c.configTICK_TYPE_WIDTH_IN_BITS)}`);
+  if (typeof c.configTOTAL_HEAP_SIZE !== "number" || !(c.configTOTAL_HEAP_SIZE >= 0) || !Number.isSafeInteger(c.configTOTAL_HEAP_SIZE))
+    throw new RangeError(`configTOTAL_HEAP_SIZE must be a non-negative integer number of bytes, got ${String(c.configTOTAL_HEAP_SIZE)}`);
+  integerIn("configMINIMAL_STACK_SIZE", c.configMINIMAL_STACK_SIZE, 16, 0x7fffffff);
+  if (c.configTIMER_TASK_PRIORITY === -1) c.configTIMER_TASK_PRIORITY = c.configMAX_PRIORITIES - 1;
+  integerIn("configTIMER_TASK_PRIORITY", c.configTIMER_TASK_PRIORITY, 0, c.configMAX_PRIORITIES - 1);
+  integerIn("configTIMER_QUEUE_LENGTH", c.configTIMER_QUEUE_LENGTH, 1, 1 << 20);
+  if (c.configTIMER_TASK_STACK_DEPTH === -1) c.configTIMER_TASK_STACK_DEPTH = c.configMINIMAL_STACK_SIZE * 2;
+  integerIn("configTIMER_TASK_STACK_DEPTH", c.configTIMER_TASK_STACK_DEPTH, 16, 0x7fffffff);
+  integerIn("configMAX_SYSCALL_INTERRUPT_PRIORITY", c.configMAX_SYSCALL_INTERRUPT_PRIORITY, 1, 15);
+  integerIn("configTASK_NOTIFICATION_ARRAY_ENTRIES", c.configTASK_NOTIFICATION_ARRAY_ENTRIES, 1, 32);
+  integerIn("configMAX_TASK_NAME_LEN", c.configMAX_TASK_NAME_LEN, 1, 256);
+  if (c.clock !== "virtual" && c.clock !== "realtime") throw new RangeError(`clock must be "virtual" or "realtime", got ${String(c.clock)}`);
+  if (typeof c.seed !== "number" || !Number.isFinite(c.seed)) throw new RangeError(`seed must be a finite number, got ${String(c.seed)}`);
+  c.vApplicationIdleHook = hook("vApplicationIdleHook", c.vApplicationIdleHook);
+  c.vApplicationTickHook = hook("vApplicationTickHook", c.vApplicationTickHook);
+  c.vApplicationMallocFailedHook = hook("vApplicationMallocFailedHook", c.vApplicationMallocFailedHook);
+  if (typeof c.hostYieldIntervalMs !== "number" || !(c.hostYieldIntervalMs > 0)) throw new RangeError(`hostYieldIntervalMs must be a positive number, got ${String(c.hostYieldIntervalMs)}`);
+  return c;
+}

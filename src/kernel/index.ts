@@ -1,0 +1,44 @@
+/**
+ * The kernel's public API. Layers above (freertos, go) use only what is exported here.
+ * @module
+ */
+export { Kernel, runningKernel, settled, CONTEXT_FRAME_WORDS } from "./kernel.js";
+export type { Ref, TaskFunction, RunOutcome, TaskStatus, KernelTask } from "./kernel.js";
+export type { KernelConfig } from "./config.js";
+export { defaultConfig, resolveConfig } from "./config.js";
+export { KernelAssertError, KernelError } from "./errors.js";
+export { Task } from "./task.js";
+export type { Continuation } from "./task.js";
+export * from "./constants.js";
+export {
+  Queue,
+  QueueKind,
+  createQueue,
+  createSemaphore,
+  queueSend,
+  queueSendFromIsr,
+  queueReceive,
+  queueReceiveFromIsr,
+  semaphoreTake,
+  semaphoreGive,
+  semaphoreTakeRecursive,
+  semaphoreGiveRecursive,
+  semaphoreGiveFromIsr,
+  semaphoreTakeFromIsr,
+  queueReset,
+  queueDelete,
+  messagesWaiting,
+  spacesAvailable,
+  isQueueFull,
+  isQueueEmpty,
+  mutexHolder,
+  queueHeapBytes,
+} from "./queue.js";
+export { notify, notifyFromIsr, notifyTake, notifyWait, notifyStateClear, notifyValueClear } from "./notify.js";
+export { taskListText, runTimeStatsText } from "./introspect.js";
+export type { TraceEvent, TraceKind, TraceSink } from "./trace.js";
+export { formatTraceEvent } from "./trace.js";
+export { Prng } from "./prng.js";
+export { HeapAccount } from "./heap.js";
+export { startTimerService, timerCommandQueue } from "./timers.js";
+export type { TimerCommand } from "./timers.js";

@@ -1,0 +1,1485 @@
+/**
+ * The kernel: scheduler, tasks, virtual time and run control (FreeRTOS's tasks.c).
+ *
+ * Execution model (DESIGN.md): a task is an async function; exactly one task, ISR or the kernel
+ * runs at a time. A task gives up the CPU only inside a kernel call that returns a promise; the
+ * kernel resumes exactly one task by settling that task's pending promise. The second half of a
+ * blocking call (re-checking a queue after a wake-up, ...) runs inside the kernel right when the
+ * task is switched in, as FreeRTOS runs it in the task right after the switch (see Continuation).
+ * Virtual time passes only while the idle task or a task in busy() runs; it jumps over ticks in
+ * which nothing can happen.
+ * @module
+ */
+import { resolveConfig, type KernelConfig } from "./config.js";
+import {
+  eBlocked,
+  eDeleted,
+  eReady,
+  eRunning,
+  eSuspended,
+  errCOULD_NOT_ALLOCATE_REQUIRED_MEMORY,
+  pdFAIL,
+  pdFALSE,
+  pdPASS,
+  pdTRUE,
+  taskSCHEDULER_NOT_STARTED,
+  taskSCHEDULER_RUNNING,
+  taskSCHEDULER_SUSPENDED,
+  taskStateNames,
+  type TaskState,
+} from "./constants.js";
+import { DelayedTasks } from "./delayed.js";
+import { KernelAssertError, KernelError } from "./errors.js";
+import { HeapAccount, sizeOf } from "./heap.js";
+import { List, ListKind, type ListItem } from "./list.js";
+import { Prng } from "./prng.js";
+import { NOTIFY_WAITING, Task, type Continuation } from "./task.js";
+import type { TraceEvent, TraceKind, TraceSink } from "./trace.js";
+
+/** An out-parameter, as C's pointer arguments (`pxHigherPriorityTaskWoken`, `pxPreviousWakeTime`). */
+export interface Ref<T> {
+  value: T;
+}
+
+/** A task's function: receives the `params` of xTaskCreate. Returning deletes the task. */
+export type TaskFunction<P = unknown> = (params: P) => Promise<unknown> | unknown;
+
+/** How a run ended. */
+export type RunOutcome = "target" | "stalled" | "stopped";
+
+/** One row of uxTaskGetSystemState (TaskStatus_t). */
+export interface TaskStatus {
+  handle: Task<Kernel>;
+  name: string;
+  taskNumber: number;
+  state: TaskState;
+  currentPriority: number;
+  basePriority: number;
+  /** Virtual CPU time the task has used, in microseconds. */
+  runTimeCounter: number;
+  /** Words of stack never used, in the stack model of stackHighWaterMark(). */
+  stackHighWaterMark: number;
+}
+
+export type KernelTask = Task<Kernel>;
+
+// Execution states: who holds the CPU from the host's point of view.
+const EXEC_SETUP = 0; // scheduler not started
+const EXEC_TASK = 1; // a task's own code runs (between kernel calls)
+const EXEC_KERNEL = 2; // kernel code, including continuations and time advance
+const EXEC_ISR = 3; // an interrupt handler or the tick hook
+const EXEC_PAUSED = 4; // waiting for run()
+const EXEC_HOST_YIELD = 5; // yielded to the host event loop, resumes by macrotask
+const EXEC_EXTERNAL_WAIT = 6; // idle, waiting for external promises to settle
+const EXEC_FAULTED = 7; // a foreign await corrupted the schedule; the kernel can no longer run
+
+// consume() results.
+const CONSUME_DONE = 0;
+const CONSUME_SWITCHED = 1;
+const CONSUME_PAUSED = 2;
+
+/** Words of stack a task uses at the least: the context frame a Cortex-M port saves (no FPU). */
+export const CONTEXT_FRAME_WORDS = 17;
+
+const P0 = Promise.resolve(0);
+const P1 = Promise.resolve(1);
+const PM1 = Promise.resolve(-1);
+/** An already-settled promise for `value`, shared for the common results. */
+export function settled(value: number): Promise<number> {
+  return value === 0 ? P0 : value === 1 ? P1 : value === -1 ? PM1 : Promise.resolve(value);
+}
+
+const scheduleMacrotask: (fn: () => void) => void = (() => {
+  const g = globalThis as unknown as { setImmediate?: (fn: () => void) => void; MessageChannel?: typeof MessageChannel };
+  if (typeof g.setImmediate === "function") return (fn) => g.setImmediate!(fn);
+  if (typeof g.MessageChannel === "function") {
+    const queue: Array<() => void> = [];
+    const channel = new g.MessageChannel();
+    channel.port1.onmessage = () => queue.shift()?.();
+    return (fn) => {
+      queue.push(fn);
+      channel.port2.postMessage(0);
+    };
+  }
+  return (fn) => setTimeout(fn, 0);
+})();
+
+const wallNow: () => number =
+  typeof performance !== "undefined" && typeof performance.now === "function" ? () => performance.now() : () => Date.now();
+
+/** The kernel whose run() is in progress; only one may run at any instant. */
+let activeKernel: Kernel | null = null;
+
+/** The kernel currently running, or null between runs (the Go layer finds "its" kernel here). */
+export function runningKernel(): Kernel | null {
+  return activeKernel;
+}
+
+export class Kernel {
+  readonly config: KernelConfig;
+  readonly prng: Prng;
+  readonly heap: HeapAccount;
+  /** portMAX_DELAY of this kernel's tick width; a timeout at or above it waits forever. */
+  readonly maxDelay: number;
+  readonly maxPriorities: number;
+  private readonly tickModulus: number;
+
+  // Scheduler state (pxCurrentTCB, pxReadyTasksLists, uxTopReadyPriority, ...).
+  current: KernelTask | null = null;
+  private readonly readyLists: List<KernelTask>[];
+  private readonly readyBits: Uint32Array;
+  readonly delayed = new DelayedTasks<KernelTask>();
+  readonly suspendedList = new List<KernelTask>(ListKind.Suspended);
+  readonly pendingReadyList = new List<KernelTask>(ListKind.PendingReady);
+  private readonly terminationList = new List<KernelTask>(ListKind.Termination);
+  private nextUnblockTick = Infinity;
+  private schedulerRunning = false;
+  schedulerSuspended = 0;
+  yieldPending = false;
+  private pendedTicks = 0;
+  criticalNesting = 0;
+  numberOfTasks = 0;
+  private deletedTasksWaitingCleanUp = 0;
+  private taskNumber = 0;
+  private readonly allTasks = new Set<KernelTask>();
+  idleTask: KernelTask | null = null;
+  timerTask: KernelTask | null = null;
+  /** Name of the ISR running (for error messages), or null. */
+  isrName: string | null = null;
+
+  // Time. tickAbs is xTickCount without wrapping; virtual time is timeTick + timeFrac.
+  // They differ only while ticks are pended (scheduler suspended or in a critical section).
+  private tickAbs = 0;
+  private timeTick = 0;
+  private timeFrac = 0;
+
+  // Execution and run control.
+  private exec = EXEC_SETUP;
+  private runTarget = 0;
+  private runActive = false;
+  private runResolve: ((outcome: RunOutcome) => void) | null = null;
+  private runReject: ((error: unknown) => void) | null = null;
+  private stopRequested = false;
+  private faultError: unknown = null;
+  private hasFault = false;
+  private externalsPending = 0;
+  private watchdogArmed = false;
+  private workCounter = 0;
+  private hostDeadline = 0;
+
+  // Context-switch machinery: one shared executor, no closure per switch.
+  private pendingResolve: ((value: number) => void) | null = null;
+  private readonly executor = (resolve: (value: number) => void): void => {
+    this.pendingResolve = resolve;
+  };
+
+  private traceSink: TraceSink | null = null;
+  /** Bumped on every context-switch decision; lets tests and tools count switches cheaply. */
+  switchCount = 0;
+  private objectNumber = 0;
+
+  constructor(config: Partial<KernelConfig> = {}) {
+    this.config = resolveConfig(config);
+    this.prng = new Prng(this.config.seed);
+    this.heap = new HeapAccount(this.config.configTOTAL_HEAP_SIZE);
+    this.maxPriorities = this.config.configMAX_PRIORITIES;
+    const width = this.config.configTICK_TYPE_WIDTH_IN_BITS;
+    this.tickModulus = width === 64 ? Infinity : 2 ** width;
+    this.maxDelay = width === 64 ? 2 ** 64 - 1 : 2 ** width - 1;
+    this.readyLists = [];
+    for (let p = 0; p < this.maxPriorities; p++) this.readyLists.push(new List<KernelTask>(ListKind.Ready));
+    this.readyBits = new Uint32Array(Math.ceil(this.maxPriorities / 32));
+  }
+
+  // ───────────────────────────── tracing and errors ─────────────────────────────
+
+  /** Attaches a trace sink (or detaches with null). Without one, trace points cost one null check. */
+  setTraceSink(sink: TraceSink | null): void {
+    if (sink !== null && typeof sink !== "function") throw new TypeError(`trace sink must be a function or null, got ${typeof sink}`);
+    this.traceSink = sink;
+  }
+
+  traceEnabled(): boolean {
+    return this.traceSink !== null;
+  }
+
+  /** Emits one trace event; callers check traceEnabled() first on hot paths. */
+  emit(kind: TraceKind, task?: string, object?: string, value?: number): void {
+    const sink = this.traceSink;
+    if (sink === null) return;
+    const e: TraceEvent = { kind, timeTicks: this.timeTick + this.timeFrac };
+    if (task !== undefined) e.task = task;
+    if (object !== undefined) e.object = object;
+    if (value !== undefined) e.value = value;
+    sink(e);
+  }
+
+  /** Who is calling, for messages: `task "name"`, `ISR "name"` or `set-up code`. */
+  callerDescription(): string {
+    if (this.exec === EXEC_ISR) return `ISR "${this.isrName ?? "?"}"`;
+    if (this.exec === EXEC_TASK && this.current !== null) return `task "${this.current.name}"`;
+    if (this.exec === EXEC_KERNEL && this.current !== null) return `task "${this.current.name}"`;
+    return "set-up code (outside any task)";
+  }
+
+  /** Throws KernelAssertError (configASSERT) naming the call and the caller. */
+  fail(call: string, what: string): never {
+    throw new KernelAssertError(`${call} called from ${this.callerDescription()}: ${what}`);
+  }
+
+  /** True when a task's own code is the caller (as opposed to set-up code or an ISR). */
+  inTask(): boolean {
+    return this.exec === EXEC_TASK;
+  }
+
+  inIsr(): boolean {
+    return this.exec === EXEC_ISR;
+  }
+
+  /** Asserts the caller is not an ISR (rule 33: a non-FromISR call from an ISR). */
+  assertNotIsr(call: string): void {
+    if (this.exec === EXEC_ISR) this.fail(call, `not callable from an interrupt; use the FromISR variant`);
+  }
+
+  /** Asserts the running task may block now (rule 33). */
+  assertCanBlock(call: string): void {
+    if (this.schedulerSuspended > 0) this.fail(call, "blocking while the scheduler is suspended (vTaskSuspendAll)");
+    if (this.criticalNesting > 0) this.fail(call, "blocking inside a critical section");
+  }
+
+  /** Validates a timeout/delay: a non-negative integer number of ticks; returns it. */
+  checkTicks(call: string, ticks: unknown, name = "ticks"): number {
+    if (typeof ticks !== "number") throw new TypeError(`${call}: ${name} must be a number of ticks, got ${typeof ticks}`);
+    if (ticks === Infinity) return this.maxDelay;
+    if (!Number.isInteger(ticks) || ticks < 0)
+      throw new RangeError(`${call}: ${name} must be a non-negative integer number of ticks (or portMAX_DELAY), got ${ticks}`);
+    return ticks >= this.maxDelay ? this.maxDelay : ticks;
+  }
+
+  checkPriority(call: string, priority: unknown): number {
+    if (typeof priority !== "number" || !Number.isInteger(priority) || priority < 0)
+      throw new RangeError(`${call}: priority must be a non-negative integer, got ${String(priority)}`);
+    if (priority >= this.maxPriorities)
+      this.fail(call, `priority ${priority} is not below configMAX_PRIORITIES (${this.maxPriorities})`);
+    return priority;
+  }
+
+  checkTask(call: string, handle: unknown, allowNull: boolean): KernelTask {
+    if (handle === null || handle === undefined) {
+      if (!allowNull) throw new TypeError(`${call}: a task handle is required, got ${String(handle)}`);
+      if (this.current === null) this.fail(call, "NULL handle (the calling task) but there is no current task");
+      return this.current;
+    }
+    if (!(handle instanceof Task)) throw new TypeError(`${call}: expected a task handle, got ${typeof handle === "object" ? "an object that is not a task handle" : typeof handle}`);
+    if (!this.allTasks.has(handle as KernelTask)) {
+      if ((handle as KernelTask).deleted) this.fail(call, `task "${(handle as KernelTask).name}" has been deleted`);
+      throw new TypeError(`${call}: task "${(handle as KernelTask).name}" belongs to another kernel`);
+    }
+    return handle as KernelTask;
+  }
+
+  // ───────────────────────────── time ─────────────────────────────
+
+  /** xTaskGetTickCount: the tick count, wrapped to the configured width. */
+  getTickCount(): number {
+    return this.tickModulus === Infinity ? this.tickAbs : this.tickAbs % this.tickModulus;
+  }
+
+  /** The tick count without wrapping. */
+  getTickCountAbs(): number {
+    return this.tickAbs;
+  }
+
+  /** Virtual time in ticks since the kernel was created, with the fraction of the current tick. */
+  now(): number {
+    return this.timeTick + this.timeFrac;
+  }
+
+  /** Virtual time as whole ticks and the fraction, for exact arithmetic over long runs. */
+  nowExact(): { ticks: number; fraction: number } {
+    return { ticks: this.timeTick, fraction: this.timeFrac };
+  }
+
+  /** xNumOfOverflows */
+  private overflowCount(): number {
+    return this.tickModulus === Infinity ? 0 : Math.floor(this.tickAbs / this.tickModulus);
+  }
+
+  pdMS_TO_TICKS(ms: number): number {
+    if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0) throw new RangeError(`pdMS_TO_TICKS: ms must be a non-negative finite number, got ${String(ms)}`);
+    return Math.floor((ms * this.config.configTICK_RATE_HZ) / 1000);
+  }
+
+  // ───────────────────────────── ready lists ─────────────────────────────
+
+  /** prvAddTaskToReadyList: at the end of the rotation of its priority (rule 2). */
+  addToReadyList(t: KernelTask): void {
+    const p = t.priority;
+    const list = this.readyLists[p]!;
+    if (list.length === 0) this.readyBits[p >>> 5]! |= 1 << (p & 31);
+    list.insertEnd(t.stateItem);
+    if (this.traceSink !== null) this.emit("task.ready", t.name, undefined, p);
+  }
+
+  private removeFromReadyList(t: KernelTask, list: List<KernelTask>): void {
+    if (list.remove(t.stateItem) === 0) {
+      const p = this.readyLists.indexOf(list);
+      this.readyBits[p >>> 5]! &= ~(1 << (p & 31));
+    }
+  }
+
+  /** Removes a task's state item from whatever list holds it. */
+  removeState(t: KernelTask): void {
+    const list = t.stateItem.container;
+    if (list === null) return;
+    switch (list.kind) {
+      case ListKind.Ready:
+        this.removeFromReadyList(t, list);
+        break;
+      case ListKind.Delayed:
+        this.delayed.remove(t.stateItem);
+        break;
+      default:
+        list.remove(t.stateItem);
+    }
+  }
+
+  private topReadyPriority(): number {
+    const bits = this.readyBits;
+    for (let w = bits.length - 1; w >= 0; w--) {
+      const word = bits[w]!;
+      if (word !== 0) return (w << 5) + 31 - Math.clz32(word);
+    }
+    return -1;
+  }
+
+  /** Number of tasks ready at `priority` (the running task included). */
+  readyCountAt(priority: number): number {
+    return this.readyLists[priority]!.length;
+  }
+
+  /**
+   * vTaskSwitchContext: selects the highest-priority ready task, rotating within its priority
+   * (rules 1, 3). Reports "switched in" on every decision, even for the same task (rule 6).
+   */
+  switchContext(): void {
+    if (this.schedulerSuspended > 0) {
+      this.yieldPending = true;
+      return;
+    }
+    this.yieldPending = false;
+    const prev = this.current;
+    if (this.traceSink !== null && prev !== null) this.emit("task.switchedOut", prev.name);
+    const top = this.topReadyPriority();
+    if (top < 0) throw new KernelError("no task is ready to run (the idle task is missing)");
+    const next = this.readyLists[top]!.nextOwner();
+    this.current = next;
+    this.switchCount++;
+    if (this.traceSink !== null) this.emit("task.switchedIn", next.name, undefined, next.priority);
+  }
+
+  // ───────────────────────────── blocking and waking ─────────────────────────────
+
+  /** The promise the current task awaits until the kernel switches it back in. */
+  private suspendCaller(): Promise<number> {
+    const p = new Promise<number>(this.executor);
+    this.current!.resolve = this.pendingResolve;
+    this.pendingResolve = null;
+    return p;
+  }
+
+  /**
+   * The current task gives up the CPU inside a kernel call (it blocked, or yields with its call
+   * complete): select the next task and run it. Returns the promise the caller awaits.
+   */
+  switchAway(): Promise<number> {
+    const p = this.suspendCaller();
+    this.switchContext();
+    this.dispatch();
+    return p;
+  }
+
+  /**
+   * Completes the current call with `value` and yields (taskYIELD_IF_USING_PREEMPTION after a
+   * call that readied a higher-priority task): the caller stays ready in its place (rule 3).
+   */
+  yieldWith(value: number): Promise<number> {
+    const t = this.current!;
+    t.cont = null;
+    t.resumeValue = value;
+    return this.switchAway();
+  }
+
+  /**
+   * The result of a task-level call that did not block: an already-settled promise, unless a
+   * switch is due (a higher-priority task was readied), in which case the caller yields first.
+   */
+  result(value: number, switchNow: boolean): Promise<number> {
+    if ((switchNow || this.yieldPending) && this.exec === EXEC_TASK && this.schedulerSuspended === 0 && this.criticalNesting === 0 && this.config.configUSE_PREEMPTION === 1)
+      return this.yieldWith(value);
+    if (switchNow && this.schedulerRunning) this.yieldPending = true;
+    return settled(value);
+  }
+
+  /** Like result() for calls that yield regardless of preemption (taskYIELD, vTaskDelay(0)). */
+  private forceYield(value: number): Promise<number> {
+    if (this.exec === EXEC_TASK && this.schedulerSuspended === 0 && this.criticalNesting === 0) return this.yieldWith(value);
+    return settled(value);
+  }
+
+  /**
+   * prvAddCurrentTaskToDelayedList: removes the running task from the ready list and puts it
+   * on the delayed list (or, for an indefinite wait, the suspended list, rule 9).
+   */
+  addCurrentToDelayedList(ticksToWait: number, canBlockIndefinitely: boolean): void {
+    const t = this.current!;
+    t.delayAborted = false;
+    this.removeState(t);
+    if (ticksToWait >= this.maxDelay && canBlockIndefinitely) {
+      this.suspendedList.insertEnd(t.stateItem);
+    } else {
+      const wake = this.tickAbs + ticksToWait;
+      this.delayed.insert(t.stateItem, wake);
+      if (wake < this.nextUnblockTick) this.nextUnblockTick = wake;
+    }
+  }
+
+  /**
+   * vTaskPlaceOnEventList + the block: the running task waits on `eventList` (priority order,
+   * FIFO among equals, rule 15) for up to `ticksToWait`, and runs `cont` when switched back in.
+   * The caller then calls switchContext() (from a continuation) or switchAway() (from a task).
+   */
+  placeOnEventList(eventList: List<KernelTask>, ticksToWait: number, cont: Continuation<Kernel>, blockedOn: string): void {
+    const t = this.current!;
+    if (!t.eventValueInUse) t.eventItem.value = this.maxPriorities - t.priority;
+    eventList.insertSorted(t.eventItem);
+    this.addCurrentToDelayedList(ticksToWait, true);
+    t.cont = cont;
+    t.blockedOn = blockedOn;
+    if (this.traceSink !== null) this.emit("task.blocked", t.name, blockedOn, ticksToWait >= this.maxDelay ? -1 : ticksToWait);
+  }
+
+  /** vTaskPlaceOnUnorderedEventList: FIFO, with the item value carrying `itemValue` (event bits). */
+  placeOnUnorderedEventList(eventList: List<KernelTask>, itemValue: number, ticksToWait: number, cont: Continuation<Kernel>, blockedOn: string): void {
+    const t = this.current!;
+    t.eventItem.value = itemValue;
+    t.eventValueInUse = true;
+    eventList.insertEnd(t.eventItem);
+    this.addCurrentToDelayedList(ticksToWait, true);
+    t.cont = cont;
+    t.blockedOn = blockedOn;
+    if (this.traceSink !== null) this.emit("task.blocked", t.name, blockedOn, ticksToWait >= this.maxDelay ? -1 : ticksToWait);
+  }
+
+  /** Blocks the running task without an event list (notification waits). */
+  blockWithoutEventList(ticksToWait: number, cont: Continuation<Kernel>, blockedOn: string): void {
+    const t = this.current!;
+    this.addCurrentToDelayedList(ticksToWait, true);
+    t.cont = cont;
+    t.blockedOn = blockedOn;
+    if (this.traceSink !== null) this.emit("task.blocked", t.name, blockedOn, ticksToWait >= this.maxDelay ? -1 : ticksToWait);
+  }
+
+  /**
+   * xTaskRemoveFromEventList: readies the head of `eventList`. Returns true when it has a higher
+   * priority than the running task (and then marks a yield pending, as FreeRTOS does).
+   */
+  removeFromEventList(eventList: List<KernelTask>): boolean {
+    const t = eventList.head()!;
+    eventList.remove(t.eventItem);
+    t.eventValueInUse = false;
+    return this.readyUnblocked(t);
+  }
+
+  /** Readies a task taken off an event list (or a notification wait). */
+  readyUnblocked(t: KernelTask): boolean {
+    t.blockedOn = null;
+    if (this.schedulerSuspended === 0) {
+      this.removeState(t);
+      this.addToReadyList(t);
+    } else {
+      this.pendingReadyList.insertEnd(t.eventItem);
+    }
+    if (this.current !== null && t.priority > this.current.priority) {
+      this.yieldPending = true;
+      return true;
+    }
+    return false;
+  }
+
+  /** vTaskInternalSetTimeOutState for the running task's pending call. */
+  setTimeOutState(t: KernelTask): void {
+    t.timeOutOverflows = this.overflowCount();
+    t.timeOutEntering = this.getTickCount();
+  }
+
+  /** xTaskCheckForTimeOut (rule 12): true when the call has timed out; updates ticksToWait. */
+  checkForTimeOut(t: KernelTask): boolean {
+    const now = this.getTickCount();
+    if (t.delayAborted) {
+      t.delayAborted = false;
+      return true;
+    }
+    if (t.ticksToWait >= this.maxDelay) return false;
+    if (this.overflowCount() !== t.timeOutOverflows && now >= t.timeOutEntering) {
+      t.ticksToWait = 0;
+      return true;
+    }
+    const elapsed = this.tickModulus === Infinity ? now - t.timeOutEntering : (now - t.timeOutEntering + this.tickModulus) % this.tickModulus;
+    if (elapsed < t.ticksToWait) {
+      t.ticksToWait -= elapsed;
+      this.setTimeOutState(t);
+      return false;
+    }
+    t.ticksToWait = 0;
+    return true;
+  }
+
+  // ───────────────────────────── priority inheritance ─────────────────────────────
+
+  /** xTaskPriorityInherit (rule 25); returns true when the holder now runs at an inherited priority. */
+  priorityInherit(holder: KernelTask | null): boolean {
+    const cur = this.current!;
+    if (holder === null) return false;
+    if (holder.priority < cur.priority) {
+      if (!holder.eventValueInUse) holder.eventItem.value = this.maxPriorities - cur.priority;
+      const list = holder.stateItem.container;
+      if (list !== null && list === this.readyLists[holder.priority]) {
+        this.removeFromReadyList(holder, list);
+        holder.priority = cur.priority;
+        this.addToReadyList(holder);
+      } else {
+        holder.priority = cur.priority;
+      }
+      if (this.traceSink !== null) this.emit("task.priorityInherit", holder.name, undefined, cur.priority);
+      return true;
+    }
+    return holder.basePriority < cur.priority;
+  }
+
+  /** xTaskPriorityDisinherit (rule 26): on giving a mutex; true means a yield is required. */
+  priorityDisinherit(holder: KernelTask, call: string): boolean {
+    if (holder !== this.current) this.fail(call, `task "${holder.name}" holds the mutex`);
+    if (holder.mutexesHeld === 0) this.fail(call, "the task holds no mutex");
+    holder.mutexesHeld--;
+    if (holder.priority !== holder.basePriority && holder.mutexesHeld === 0) {
+      const list = holder.stateItem.container;
+      if (list !== null && list.kind === ListKind.Ready) this.removeFromReadyList(holder, list);
+      if (this.traceSink !== null) this.emit("task.priorityDisinherit", holder.name, undefined, holder.basePriority);
+      holder.priority = holder.basePriority;
+      if (!holder.eventValueInUse) holder.eventItem.value = this.maxPriorities - holder.priority;
+      this.addToReadyList(holder);
+      return true;
+    }
+    return false;
+  }
+
+  /** vTaskPriorityDisinheritAfterTimeout (rule 27). */
+  priorityDisinheritAfterTimeout(holder: KernelTask | null, highestWaitingPriority: number): void {
+    if (holder === null) return;
+    const target = Math.max(holder.basePriority, highestWaitingPriority);
+    if (holder.priority !== target && holder.mutexesHeld === 1) {
+      const before = holder.priority;
+      if (this.traceSink !== null) this.emit("task.priorityDisinherit", holder.name, undefined, target);
+      holder.priority = target;
+      if (!holder.eventValueInUse) holder.eventItem.value = this.maxPriorities - target;
+      const list = holder.stateItem.container;
+      if (list !== null && list === this.readyLists[before]) {
+        this.removeFromReadyList(holder, list);
+        this.addToReadyList(holder);
+      }
+    }
+  }
+
+  // ───────────────────────────── tasks ─────────────────────────────
+
+  /**
+   * xTaskCreate. The task's function starts when the scheduler first switches it in.
+   * Returns pdPASS, or errCOULD_NOT_ALLOCATE_REQUIRED_MEMORY when the heap cannot hold its TCB
+   * and stack. Yields when the new task has a strictly higher priority than the caller (rule 5).
+   */
+  createTask<P>(fn: TaskFunction<P>, name: string, stackDepth: number, params: P, priority: number, handleRef?: Ref<KernelTask | null> | null): Promise<number> {
+    const call = "xTaskCreate";
+    this.assertNotIsr(call);
+    if (typeof fn !== "function") throw new TypeError(`${call}: the task function must be a function, got ${fn === null ? "null" : typeof fn}`);
+    if (typeof name !== "string") throw new TypeError(`${call}: name must be a string, got ${typeof name}`);
+    if (typeof stackDepth !== "number" || !Number.isInteger(stackDepth) || stackDepth < CONTEXT_FRAME_WORDS)
+      throw new RangeError(`${call}("${name}"): stackDepth must be an integer number of words >= ${CONTEXT_FRAME_WORDS}, got ${String(stackDepth)}`);
+    priority = this.checkPriority(`${call}("${name}")`, priority);
+    if (handleRef !== undefined && handleRef !== null && typeof handleRef !== "object")
+      throw new TypeError(`${call}("${name}"): handleRef must be an object { value } or null`);
+    const t = this.allocateTask(name, stackDepth, priority, false);
+    if (t === null) {
+      if (handleRef) handleRef.value = null;
+      return settled(errCOULD_NOT_ALLOCATE_REQUIRED_MEMORY);
+    }
+    if (handleRef) handleRef.value = t;
+    // The start promise: the first switch-in resolves it and the function body begins.
+    const start = new Promise<number>(this.executor);
+    t.resolve = this.pendingResolve;
+    this.pendingResolve = null;
+    start
+      .then(() => fn(params))
+      .then(
+        () => this.taskReturned(t),
+        (error: unknown) => this.taskFaulted(t, error),
+      );
+    const higher = this.addNewTaskToReadyList(t);
+    return this.result(pdPASS, higher);
+  }
+
+  /** Creates the TCB and charges the heap; null (and the malloc-failed hook) when it does not fit. */
+  private allocateTask(name: string, stackDepth: number, priority: number, isIdle: boolean): KernelTask | null {
+    const block = this.heap.allocate(sizeOf.tcb + stackDepth * sizeOf.stackWord);
+    if (block === 0) {
+      this.mallocFailed(`task "${name}"`);
+      return null;
+    }
+    const maxLen = this.config.configMAX_TASK_NAME_LEN - 1;
+    const t = new Task<Kernel>(++this.taskNumber, name.length > maxLen ? name.slice(0, maxLen) : name, priority, stackDepth, this.config.configTASK_NOTIFICATION_ARRAY_ENTRIES, isIdle);
+    t.heapBlockBytes = block;
+    t.eventItem.value = this.maxPriorities - priority;
+    this.allTasks.add(t);
+    return t;
+  }
+
+  /** Calls the malloc-failed hook and traces the failure. */
+  mallocFailed(what: string): void {
+    if (this.traceSink !== null) this.emit("heap.mallocFailed", this.current?.name, what);
+    const hook = this.config.vApplicationMallocFailedHook;
+    if (hook !== null) hook();
+  }
+
+  /** Charges the heap for a kernel object; 0 and the malloc-failed hook when it does not fit. */
+  allocateObject(sizeBytes: number, what: string): number {
+    const block = this.heap.allocate(sizeBytes);
+    if (block === 0) this.mallocFailed(what);
+    return block;
+  }
+
+  /** prvAddNewTaskToReadyList; returns true when the new task should preempt the caller (rule 5). */
+  private addNewTaskToReadyList(t: KernelTask): boolean {
+    this.numberOfTasks++;
+    if (this.traceSink !== null) this.emit("task.created", t.name, undefined, t.priority);
+    if (this.current === null) {
+      this.current = t;
+    } else if (!this.schedulerRunning && this.current.priority <= t.priority) {
+      this.current = t; // rule 4: the last-created task of the highest priority
+    }
+    this.addToReadyList(t);
+    return this.schedulerRunning && this.current !== t && t.priority > this.current.priority;
+  }
+
+  /** vTaskDelete (rule 20). Deleting the caller never returns to it. */
+  deleteTask(handle: KernelTask | null): Promise<number> {
+    const call = "vTaskDelete";
+    this.assertNotIsr(call);
+    const t = this.checkTask(call, handle, true);
+    if (t.isIdle) this.fail(call, "the idle task cannot be deleted");
+    const self = t === this.current && this.schedulerRunning;
+    if (self && this.schedulerSuspended > 0) this.fail(call, `task "${t.name}" deletes itself while the scheduler is suspended`);
+    this.removeState(t);
+    if (t.eventItem.container !== null) t.eventItem.container.remove(t.eventItem);
+    if (this.traceSink !== null) this.emit("task.deleted", t.name);
+    if (self) {
+      this.terminationList.insertEnd(t.stateItem);
+      this.deletedTasksWaitingCleanUp++;
+      t.cont = null;
+      this.allTasks.delete(t);
+      if (this.exec === EXEC_TASK) return this.switchAway();
+      // Deleting the running task from outside it (set-up code between runs): pick another.
+      this.switchContext();
+      return settled(0);
+    }
+    this.numberOfTasks--;
+    this.freeTask(t);
+    if (t === this.current) {
+      // Before the scheduler starts: the current task becomes the highest-priority other one.
+      this.current = null;
+      if (this.topReadyPriority() >= 0) this.current = this.readyLists[this.topReadyPriority()]!.head();
+    }
+    return settled(0);
+  }
+
+  private freeTask(t: KernelTask): void {
+    t.deleted = true;
+    t.resolve = null;
+    t.cont = null;
+    this.allTasks.delete(t);
+    this.heap.free(t.heapBlockBytes);
+  }
+
+  /** A task function returned: the task deletes itself. */
+  private taskReturned(t: KernelTask): void {
+    if (t.deleted || t.stateItem.container === this.terminationList) return;
+    if (t !== this.current || this.exec !== EXEC_TASK) {
+      this.foreignAwait(t, "returned");
+      return;
+    }
+    void this.deleteTask(t);
+  }
+
+  /** A task function threw: the task is deleted and the error ends the current run. */
+  private taskFaulted(t: KernelTask, error: unknown): void {
+    if (this.traceSink !== null) this.emit("task.faulted", t.name);
+    if (!t.deleted && this.allTasks.has(t)) {
+      if (t === this.current && this.exec === EXEC_TASK) {
+        this.recordFault(error);
+        void this.deleteTask(t);
+        return;
+      }
+      this.removeState(t);
+      if (t.eventItem.container !== null) t.eventItem.container.remove(t.eventItem);
+      this.numberOfTasks--;
+      this.freeTask(t);
+    }
+    this.recordFault(error);
+  }
+
+  private recordFault(error: unknown): void {
+    if (!this.hasFault) {
+      this.hasFault = true;
+      this.faultError = error;
+    }
+    this.stopRequested = true;
+  }
+
+  /** vTaskDelay (rules 9, 10). vTaskDelay(0) yields. */
+  delay(ticks: number): Promise<number> {
+    const call = "vTaskDelay";
+    this.assertNotIsr(call);
+    ticks = this.checkTicks(call, ticks);
+    if (this.exec !== EXEC_TASK) return settled(0);
+    if (ticks > 0) {
+      this.assertCanBlock(call);
+      const t = this.current!;
+      this.addCurrentToDelayedList(ticks, false);
+      t.cont = null;
+      t.resumeValue = 0;
+      t.blockedOn = "delay";
+      if (this.traceSink !== null) this.emit("task.delayed", t.name, undefined, this.tickAbs + ticks);
+      return this.switchAway();
+    }
+    return this.forceYield(0);
+  }
+
+  /** xTaskDelayUntil (rule 10): returns pdTRUE when the task was delayed, pdFALSE when the wake time had passed. */
+  delayUntil(prevRef: Ref<number>, increment: number): Promise<number> {
+    const call = "xTaskDelayUntil";
+    this.assertNotIsr(call);
+    if (prevRef === null || typeof prevRef !== "object" || typeof prevRef.value !== "number")
+      throw new TypeError(`${call}: pxPreviousWakeTime must be a { value: number } reference`);
+    if (typeof increment !== "number" || !Number.isInteger(increment) || increment <= 0)
+      this.fail(call, `xTimeIncrement must be > 0, got ${increment}`);
+    if (this.exec === EXEC_TASK) this.assertCanBlock(call);
+    const mod = this.tickModulus;
+    const now = this.getTickCount();
+    const prev = prevRef.value;
+    const wake = mod === Infinity ? prev + increment : (prev + increment) % mod;
+    let shouldDelay: boolean;
+    if (now < prev) shouldDelay = wake < prev && wake > now; // the tick count wrapped since prev
+    else shouldDelay = wake < prev || wake > now;
+    prevRef.value = wake;
+    if (!shouldDelay || this.exec !== EXEC_TASK) return this.forceYield(pdFALSE);
+    const ticks = mod === Infinity ? wake - now : (wake - now + mod) % mod;
+    const t = this.current!;
+    this.addCurrentToDelayedList(ticks, false);
+    t.cont = null;
+    t.resumeValue = pdTRUE;
+    t.blockedOn = "delay";
+    if (this.traceSink !== null) this.emit("task.delayed", t.name, undefined, this.tickAbs + ticks);
+    return this.switchAway();
+  }
+
+  /** taskYIELD */
+  yieldTask(): Promise<number> {
+    this.assertNotIsr("taskYIELD");
+    return this.forceYield(0);
+  }
+
+  /** xTaskAbortDelay (rule 14). */
+  abortDelay(handle: KernelTask): Promise<number> {
+    const call = "xTaskAbortDelay";
+    this.assertNotIsr(call);
+    const t = this.checkTask(call, handle, false);
+    if (this.getState(t) !== eBlocked) return settled(pdFAIL);
+    this.removeState(t);
+    if (t.eventItem.container !== null) {
+      t.eventItem.container.remove(t.eventItem);
+      t.eventValueInUse = false;
+      t.delayAborted = true;
+    }
+    t.blockedOn = null;
+    if (this.traceSink !== null) this.emit("task.delayAborted", t.name);
+    this.addToReadyList(t);
+    return this.result(pdPASS, t.priority > this.current!.priority);
+  }
+
+  /** vTaskSuspend (rule 18). */
+  suspend(handle: KernelTask | null): Promise<number> {
+    const call = "vTaskSuspend";
+    this.assertNotIsr(call);
+    const t = this.checkTask(call, handle, true);
+    const self = t === this.current;
+    if (self && this.schedulerRunning && this.schedulerSuspended > 0) this.fail(call, `task "${t.name}" suspends itself while the scheduler is suspended`);
+    this.removeState(t);
+    if (t.eventItem.container !== null) {
+      t.eventItem.container.remove(t.eventItem);
+      t.eventValueInUse = false;
+    }
+    for (let i = 0; i < t.notifyStates.length; i++) if (t.notifyStates[i] === NOTIFY_WAITING) t.notifyStates[i] = 0;
+    this.suspendedList.insertEnd(t.stateItem);
+    t.blockedOn = null;
+    if (this.traceSink !== null) this.emit("task.suspended", t.name);
+    if (!self) return settled(0);
+    if (this.schedulerRunning) {
+      if (this.exec === EXEC_TASK) {
+        t.cont = null;
+        t.resumeValue = 0;
+        return this.switchAway();
+      }
+      this.switchContext();
+      return settled(0);
+    }
+    // Scheduler not started: the current task is the highest-priority ready one, if any.
+    const top = this.topReadyPriority();
+    this.current = top >= 0 ? this.readyLists[top]!.head() : null;
+    return settled(0);
+  }
+
+  /** prvTaskIsTaskSuspended */
+  private isSuspended(t: KernelTask): boolean {
+    if (t.stateItem.container !== this.suspendedList) return false;
+    if (t.eventItem.container !== null || t.blockedOn === "external") return false;
+    for (let i = 0; i < t.notifyStates.length; i++) if (t.notifyStates[i] === NOTIFY_WAITING) return false;
+    return true;
+  }
+
+  /** vTaskResume (rule 18): ignores tasks that are not suspended, and the caller itself. */
+  resume(handle: KernelTask): Promise<number> {
+    const call = "vTaskResume";
+    this.assertNotIsr(call);
+    const t = this.checkTask(call, handle, false);
+    if (t === this.current || !this.isSuspended(t)) return settled(0);
+    this.suspendedList.remove(t.stateItem);
+    if (this.traceSink !== null) this.emit("task.resumed", t.name);
+    this.addToReadyList(t);
+    return this.result(0, this.current !== null && t.priority > this.current.priority);
+  }
+
+  /** xTaskResumeFromISR: returns pdTRUE when a context switch should follow. */
+  resumeFromIsr(handle: KernelTask): number {
+    const t = this.checkTask("xTaskResumeFromISR", handle, false);
+    if (!this.isSuspended(t)) return pdFALSE;
+    if (this.traceSink !== null) this.emit("task.resumed", t.name);
+    let yieldRequired = pdFALSE;
+    if (this.schedulerSuspended === 0) {
+      if (this.current !== null && t.priority > this.current.priority) {
+        yieldRequired = pdTRUE;
+        this.yieldPending = true;
+      }
+      this.suspendedList.remove(t.stateItem);
+      this.addToReadyList(t);
+    } else {
+      this.pendingReadyList.insertEnd(t.eventItem);
+    }
+    return yieldRequired;
+  }
+
+  /** vTaskPrioritySet (rule 19). */
+  prioritySet(handle: KernelTask | null, newPriority: number): Promise<number> {
+    const call = "vTaskPrioritySet";
+    this.assertNotIsr(call);
+    newPriority = this.checkPriority(call, newPriority);
+    const t = this.checkTask(call, handle, true);
+    const cur = this.current!;
+    if (t.basePriority === newPriority) return settled(0);
+    let yieldRequired = false;
+    if (newPriority > t.basePriority) {
+      if (t !== cur && newPriority > cur.priority) yieldRequired = true;
+    } else if (t === cur) {
+      yieldRequired = true;
+    }
+    const priorityUsedOnEntry = t.priority;
+    if (t.basePriority === t.priority || newPriority > t.priority) t.priority = newPriority;
+    t.basePriority = newPriority;
+    if (!t.eventValueInUse) t.eventItem.value = this.maxPriorities - t.priority;
+    if (this.traceSink !== null) this.emit("task.prioritySet", t.name, undefined, newPriority);
+    const list = t.stateItem.container;
+    if (list !== null && list === this.readyLists[priorityUsedOnEntry]) {
+      this.removeFromReadyList(t, list);
+      this.addToReadyList(t);
+    }
+    if (!this.schedulerRunning) {
+      // Before start, the current task is the highest-priority (last-created among equals) one.
+      return settled(0);
+    }
+    return this.result(0, yieldRequired);
+  }
+
+  /** eTaskGetState (rule 17). */
+  getState(t: KernelTask): TaskState {
+    if (t.deleted) return eDeleted;
+    if (t === this.current && this.schedulerRunning) return eRunning;
+    if (t.eventItem.container === this.pendingReadyList) return eReady;
+    const list = t.stateItem.container;
+    if (list === null) return eDeleted;
+    switch (list.kind) {
+      case ListKind.Delayed:
+        return eBlocked;
+      case ListKind.Suspended:
+        if (t.eventItem.container !== null || t.blockedOn === "external") return eBlocked;
+        for (let i = 0; i < t.notifyStates.length; i++) if (t.notifyStates[i] === NOTIFY_WAITING) return eBlocked;
+        return eSuspended;
+      case ListKind.Termination:
+        return eDeleted;
+      default:
+        return eReady;
+    }
+  }
+
+  /** Whether `t` is this kernel's, alive or deleted. */
+  owns(t: unknown): boolean {
+    return t instanceof Task && (this.allTasks.has(t as KernelTask) || (t as KernelTask).deleted);
+  }
+
+  /** All live tasks (not yet freed), in creation order. */
+  tasks(): KernelTask[] {
+    return [...this.allTasks];
+  }
+
+  // ───────────────────────────── scheduler ─────────────────────────────
+
+  /** vTaskStartScheduler: creates the idle task (then the timer service task) and starts. */
+  startScheduler(timerTaskSetup?: (kernel: Kernel) => KernelTask | null): void {
+    if (this.schedulerRunning) this.fail("vTaskStartScheduler", "the scheduler is already running");
+    this.assertNotIsr("vTaskStartScheduler");
+    const idle = this.allocateTask("IDLE", this.config.configMINIMAL_STACK_SIZE, 0, true);
+    if (idle === null) throw new KernelError("vTaskStartScheduler: the heap cannot hold the idle task");
+    idle.cont = idleContinuation;
+    this.idleTask = idle;
+    this.addNewTaskToReadyList(idle);
+    if (timerTaskSetup !== undefined) this.timerTask = timerTaskSetup(this);
+    this.schedulerRunning = true;
+    if (this.traceSink !== null) this.emit("scheduler.started");
+    // The first task is the one selected during creation (rule 4).
+    const first = this.current!;
+    if (this.traceSink !== null) this.emit("task.switchedIn", first.name, undefined, first.priority);
+    this.exec = EXEC_KERNEL;
+    this.dispatch();
+  }
+
+  /** Creates a kernel-internal task whose work is a continuation (the timer service task). */
+  createSystemTask(name: string, stackDepth: number, priority: number, cont: Continuation<Kernel>): KernelTask | null {
+    const t = this.allocateTask(name, stackDepth, priority, false);
+    if (t === null) return null;
+    t.cont = cont;
+    this.addNewTaskToReadyList(t);
+    return t;
+  }
+
+  isSchedulerRunning(): boolean {
+    return this.schedulerRunning;
+  }
+
+  /** xTaskGetSchedulerState */
+  getSchedulerState(): number {
+    if (!this.schedulerRunning) return taskSCHEDULER_NOT_STARTED;
+    return this.schedulerSuspended > 0 ? taskSCHEDULER_SUSPENDED : taskSCHEDULER_RUNNING;
+  }
+
+  /** vTaskSuspendAll */
+  suspendAll(): void {
+    this.assertNotIsr("vTaskSuspendAll");
+    this.schedulerSuspended++;
+    if (this.traceSink !== null) this.emit("scheduler.suspended", this.current?.name, undefined, this.schedulerSuspended);
+  }
+
+  /** xTaskResumeAll (rule 16): pdTRUE when it yielded. */
+  resumeAll(): Promise<number> {
+    const call = "xTaskResumeAll";
+    this.assertNotIsr(call);
+    if (this.schedulerSuspended === 0) this.fail(call, "the scheduler is not suspended (unbalanced vTaskSuspendAll/xTaskResumeAll)");
+    this.schedulerSuspended--;
+    if (this.traceSink !== null) this.emit("scheduler.resumed", this.current?.name, undefined, this.schedulerSuspended);
+    if (this.schedulerSuspended > 0 || this.current === null) return settled(pdFALSE);
+    this.drainPendingReady();
+    if (this.criticalNesting === 0) this.replayPendedTicks();
+    if (this.yieldPending && this.config.configUSE_PREEMPTION === 1 && this.exec === EXEC_TASK && this.criticalNesting === 0)
+      return this.yieldWith(pdTRUE);
+    return settled(pdFALSE);
+  }
+
+  private drainPendingReady(): void {
+    const cur = this.current!;
+    for (;;) {
+      const t = this.pendingReadyList.head();
+      if (t === null) break;
+      this.pendingReadyList.remove(t.eventItem);
+      this.removeState(t);
+      this.addToReadyList(t);
+      if (t.priority > cur.priority) this.yieldPending = true;
+    }
+  }
+
+  private replayPendedTicks(): void {
+    while (this.pendedTicks > 0) {
+      this.pendedTicks--;
+      if (this.incrementTick()) this.yieldPending = true;
+    }
+  }
+
+  /** taskENTER_CRITICAL: masks the tick and interrupts up to configMAX_SYSCALL_INTERRUPT_PRIORITY. */
+  enterCritical(): void {
+    this.assertNotIsr("taskENTER_CRITICAL");
+    this.criticalNesting++;
+  }
+
+  /** taskEXIT_CRITICAL: at nesting 0, pended ticks are processed and a pending yield is taken. */
+  exitCritical(): Promise<number> {
+    const call = "taskEXIT_CRITICAL";
+    this.assertNotIsr(call);
+    if (this.criticalNesting === 0) this.fail(call, "not inside a critical section (unbalanced taskENTER_CRITICAL/taskEXIT_CRITICAL)");
+    this.criticalNesting--;
+    if (this.criticalNesting > 0) return settled(0);
+    if (this.schedulerSuspended === 0) this.replayPendedTicks();
+    return this.result(0, false);
+  }
+
+  /**
+   * xTaskIncrementTick (rules 7, 8): advances the tick count, readies every task due, and says
+   * whether a context switch is required. The scheduler must not be suspended.
+   */
+  private incrementTick(): boolean {
+    const tick = ++this.tickAbs;
+    const cur = this.current!;
+    const preemption = this.config.configUSE_PREEMPTION === 1;
+    let switchRequired = false;
+    if (tick >= this.nextUnblockTick) {
+      for (;;) {
+        const wake = this.delayed.nextWake();
+        if (wake > tick) {
+          this.nextUnblockTick = wake;
+          break;
+        }
+        const t = this.delayed.headOfNext();
+        this.delayed.remove(t.stateItem);
+        if (t.eventItem.container !== null) {
+          t.eventItem.container.remove(t.eventItem);
+          t.eventValueInUse = false;
+        }
+        t.blockedOn = null;
+        this.addToReadyList(t);
+        if (preemption && t.priority > cur.priority) switchRequired = true;
+      }
+    }
+    if (preemption && this.config.configUSE_TIME_SLICING === 1 && this.readyLists[cur.priority]!.length > 1) switchRequired = true;
+    if (this.pendedTicks === 0) this.callTickHook();
+    if (preemption && this.yieldPending) switchRequired = true;
+    return switchRequired;
+  }
+
+  private callTickHook(): void {
+    const hook = this.config.vApplicationTickHook;
+    if (hook === null) return;
+    const saved = this.exec;
+    const savedName = this.isrName;
+    this.exec = EXEC_ISR;
+    this.isrName = "tick hook";
+    try {
+      hook();
+    } finally {
+      this.exec = saved;
+      this.isrName = savedName;
+    }
+  }
+
+  /** prvCheckTasksWaitingTermination: the idle task frees self-deleted tasks (rule 20). */
+  cleanUpTerminated(): void {
+    while (this.deletedTasksWaitingCleanUp > 0) {
+      const t = this.terminationList.head()!;
+      this.terminationList.remove(t.stateItem);
+      this.numberOfTasks--;
+      this.deletedTasksWaitingCleanUp--;
+      this.freeTask(t);
+    }
+  }
+
+  // ───────────────────────────── dispatch and time ─────────────────────────────
+
+  /**
+   * Runs the current task: its pending continuation first (which may block it again, switch to
+   * another task, or consume virtual time), then resumes its own code by settling its promise.
+   * Returns when a task's code has been resumed or the kernel paused.
+   */
+  dispatch(): void {
+    for (;;) {
+      if (this.stopRequested) {
+        this.pause(this.hasFault ? "target" : "stopped");
+        return;
+      }
+      const t = this.current!;
+      const cont = t.cont;
+      if (cont === null) {
+        if ((++this.workCounter & 0xfff) === 0 && this.runActive && wallNow() > this.hostDeadline) {
+          this.yieldToHost();
+          return;
+        }
+        const resolve = t.resolve;
+        if (resolve === null) throw new KernelError(`task "${t.name}" was switched in but is not waiting in a kernel call`);
+        t.resolve = null;
+        this.exec = EXEC_TASK;
+        resolve(t.resumeValue);
+        return;
+      }
+      t.cont = null;
+      this.exec = EXEC_KERNEL;
+      cont(this, t);
+      const exec = this.exec as number;
+      if (exec === EXEC_PAUSED || exec === EXEC_HOST_YIELD || exec === EXEC_EXTERNAL_WAIT) return;
+    }
+  }
+
+  /** busy(ticks): the running task consumes CPU time; preemptible by ticks (time slicing) and interrupts. */
+  busy(ticks: number): Promise<number> {
+    const call = "busy";
+    this.assertNotIsr(call);
+    if (typeof ticks !== "number" || !(ticks >= 0) || !Number.isFinite(ticks))
+      throw new RangeError(`${call}: ticks must be a non-negative finite number (fractions allowed), got ${String(ticks)}`);
+    if (this.exec !== EXEC_TASK) throw new KernelError(`busy(${ticks}) called from ${this.callerDescription()}: only a task can consume CPU time`);
+    if (ticks === 0) return settled(0);
+    const t = this.current!;
+    t.busyRemaining = ticks;
+    t.cont = busyContinuation;
+    const p = this.suspendCaller();
+    this.dispatch();
+    return p;
+  }
+
+  /**
+   * Advances virtual time while `t` (the current task) runs, by at most t.busyRemaining ticks
+   * (Infinity for the idle task). Processes ticks as they fall due, jumping over ticks in which
+   * nothing can happen. Returns CONSUME_DONE when the budget is spent, CONSUME_SWITCHED after a
+   * preemption (t keeps its continuation), CONSUME_PAUSED when the run ended or paused.
+   */
+  consume(t: KernelTask, isIdle: boolean): number {
+    const preemption = this.config.configUSE_PREEMPTION === 1;
+    for (;;) {
+      if (this.yieldPending && preemption && this.schedulerSuspended === 0 && this.criticalNesting === 0) {
+        this.switchContext();
+        return CONSUME_SWITCHED;
+      }
+      if (this.stopRequested) {
+        this.pause(this.hasFault ? "target" : "stopped");
+        return CONSUME_PAUSED;
+      }
+      if (!isIdle && t.busyRemaining <= 0) {
+        t.busyRemaining = 0;
+        return CONSUME_DONE;
+      }
+      if (isIdle && this.externalsPending > 0) {
+        this.exec = EXEC_EXTERNAL_WAIT;
+        return CONSUME_PAUSED;
+      }
+      if (this.timeTick >= this.runTarget) {
+        if (this.runActive || this.exec !== EXEC_PAUSED) this.pause("target");
+        return CONSUME_PAUSED;
+      }
+      if ((++this.workCounter & 0xfff) === 0 && this.runActive && wallNow() > this.hostDeadline) {
+        this.yieldToHost();
+        return CONSUME_PAUSED;
+      }
+      const toBoundary = 1 - this.timeFrac;
+      if (!isIdle && t.busyRemaining < toBoundary) {
+        this.timeFrac += t.busyRemaining;
+        t.runTimeTicks += t.busyRemaining;
+        t.busyRemaining = 0;
+        return CONSUME_DONE;
+      }
+      // Jump over whole ticks in which nothing can happen.
+      if (this.timeFrac === 0) {
+        const pended = this.schedulerSuspended > 0 || this.criticalNesting > 0;
+        const everyTick =
+          this.config.vApplicationTickHook !== null ||
+          (!pended && preemption && this.config.configUSE_TIME_SLICING === 1 && this.readyLists[t.priority]!.length > 1);
+        if (!everyTick) {
+          let limit = this.runTarget; // the run pauses at its target tick
+          if (!pended) {
+            const wake = this.delayed.nextWake(); // in tick-count terms
+            if (wake !== Infinity) limit = Math.min(limit, this.timeTick + (wake - this.tickAbs));
+          }
+          if (!isIdle) limit = Math.min(limit, this.timeTick + Math.floor(t.busyRemaining));
+          if (limit === Infinity) {
+            // Nothing will ever happen: the system is stalled (every task blocked for good).
+            this.pause("stalled");
+            return CONSUME_PAUSED;
+          }
+          const skip = limit - 1 - this.timeTick;
+          if (skip > 0) {
+            this.timeTick += skip;
+            t.runTimeTicks += skip;
+            if (!isIdle) t.busyRemaining -= skip;
+            if (pended) this.pendedTicks += skip;
+            else this.tickAbs += skip;
+            continue;
+          }
+        }
+      }
+      // Cross the next tick boundary and run the tick interrupt.
+      this.timeTick++;
+      this.timeFrac = 0;
+      t.runTimeTicks += toBoundary;
+      if (!isIdle) t.busyRemaining -= toBoundary;
+      if (this.schedulerSuspended > 0 || this.criticalNesting > 0) {
+        this.pendedTicks++;
+        if (this.schedulerSuspended > 0) this.callTickHook();
+        continue;
+      }
+      if (this.incrementTick()) {
+        this.switchContext();
+        return CONSUME_SWITCHED;
+      }
+    }
+  }
+
+  /** Ends the current run (or records the pause when no run is active). */
+  private pause(outcome: RunOutcome): void {
+    this.exec = EXEC_PAUSED;
+    this.stopRequested = false;
+    if (!this.runActive) return;
+    this.runActive = false;
+    if (activeKernel === this) activeKernel = null;
+    const resolve = this.runResolve!;
+    const reject = this.runReject!;
+    this.runResolve = null;
+    this.runReject = null;
+    if (this.hasFault) {
+      const error = this.faultError;
+      this.hasFault = false;
+      this.faultError = null;
+      reject(error);
+    } else {
+      resolve(outcome);
+    }
+  }
+
+  private yieldToHost(): void {
+    this.exec = EXEC_HOST_YIELD;
+    scheduleMacrotask(this.resumeFromHost);
+  }
+
+  private readonly resumeFromHost = (): void => {
+    if (this.exec !== EXEC_HOST_YIELD) return;
+    this.exec = EXEC_KERNEL;
+    this.hostDeadline = wallNow() + this.config.hostYieldIntervalMs;
+    this.armWatchdog();
+    this.dispatch();
+  };
+
+  /**
+   * A macrotask that runs once the microtask queue drains. If a task still "holds the CPU" then,
+   * it awaited something that is not a kernel operation: the schedule can no longer be trusted.
+   */
+  private armWatchdog(): void {
+    if (this.watchdogArmed) return;
+    this.watchdogArmed = true;
+    scheduleMacrotask(this.watchdog);
+  }
+
+  private readonly watchdog = (): void => {
+    this.watchdogArmed = false;
+    if (!this.runActive) return;
+    if (this.exec === EXEC_TASK && this.current !== null) this.foreignAwait(this.current, "awaited");
+  };
+
+  private foreignAwait(t: KernelTask, what: "awaited" | "returned"): void {
+    const message =
+      what === "awaited"
+        ? `task "${t.name}" awaited a promise that is not a kernel operation, so it holds the CPU while waiting on the host; ` +
+          `a task may await only kernel calls: wrap outside work in external(promise)`
+        : `task "${t.name}" finished while it was not the running task: it awaited a promise that is not a kernel operation; wrap outside work in external(promise)`;
+    this.exec = EXEC_FAULTED;
+    this.hasFault = true;
+    this.faultError = new KernelError(message);
+    if (this.runActive) {
+      this.runActive = false;
+      if (activeKernel === this) activeKernel = null;
+      const reject = this.runReject!;
+      this.runResolve = null;
+      this.runReject = null;
+      reject(this.faultError);
+    }
+  }
+
+  /**
+   * Advances virtual time by `ticks` (Infinity: until stop() or until nothing can happen),
+   * running everything due. Resolves with how the run ended; rejects with the error of a task
+   * that threw, or a KernelError when the simulation cannot go on.
+   */
+  advance(ticks: number): Promise<RunOutcome> {
+    if (typeof ticks !== "number" || Number.isNaN(ticks) || ticks < 0 || (ticks !== Infinity && !Number.isInteger(ticks)))
+      return Promise.reject(new RangeError(`run: ticks must be a non-negative integer (or Infinity), got ${String(ticks)}`));
+    if (!this.schedulerRunning) return Promise.reject(new KernelError("run() called before vTaskStartScheduler(): start the scheduler first"));
+    if (this.exec === EXEC_FAULTED) return Promise.reject(this.faultError);
+    if (this.runActive) return Promise.reject(new KernelError("run() called while a run of this kernel is in progress: await the previous run first"));
+    if (activeKernel !== null && activeKernel !== this)
+      return Promise.reject(new KernelError("run() called while another kernel is running in this thread: kernels must be stepped one at a time"));
+    if (this.hasFault) {
+      const error = this.faultError;
+      this.hasFault = false;
+      this.faultError = null;
+      this.stopRequested = false;
+      return Promise.reject(error);
+    }
+    this.runTarget = this.timeTick + ticks;
+    this.runActive = true;
+    activeKernel = this;
+    const p = new Promise<RunOutcome>((resolve, reject) => {
+      this.runResolve = resolve;
+      this.runReject = reject;
+    });
+    this.hostDeadline = wallNow() + this.config.hostYieldIntervalMs;
+    this.armWatchdog();
+    if (this.exec === EXEC_PAUSED) {
+      this.exec = EXEC_KERNEL;
+      if (this.yieldPending && this.config.configUSE_PREEMPTION === 1 && this.schedulerSuspended === 0 && this.criticalNesting === 0) this.switchContext();
+      this.dispatch();
+    }
+    return p;
+  }
+
+  /** Asks the running simulation to pause at the next opportunity (the run resolves "stopped"). */
+  stop(): void {
+    if (this.runActive) this.stopRequested = true;
+  }
+
+  isRunning(): boolean {
+    return this.runActive;
+  }
+
+  // ───────────────────────────── external promises ─────────────────────────────
+
+  /**
+   * Blocks the running task until `promise` settles (outside work: I/O, a host timer). Virtual
+   * time does not advance while the system is otherwise idle and an external promise is pending.
+   */
+  external<T>(promise: PromiseLike<T>): Promise<T> {
+    const call = "external";
+    this.assertNotIsr(call);
+    if (promise === null || (typeof promise !== "object" && typeof promise !== "function") || typeof (promise as PromiseLike<T>).then !== "function")
+      throw new TypeError(`${call}: expected a promise, got ${promise === null ? "null" : typeof promise}`);
+    if (this.exec !== EXEC_TASK) return Promise.resolve(promise);
+    this.assertCanBlock(call);
+    const t = this.current!;
+    let value: T | undefined;
+    let error: unknown;
+    let failed = false;
+    this.externalsPending++;
+    this.removeState(t);
+    this.suspendedList.insertEnd(t.stateItem);
+    t.blockedOn = "external";
+    t.cont = null;
+    t.resumeValue = 0;
+    if (this.traceSink !== null) this.emit("task.blocked", t.name, "external", -1);
+    const settle = (): void => {
+      this.externalsPending--;
+      if (t.deleted || t.stateItem.container !== this.suspendedList || t.blockedOn !== "external") return;
+      this.suspendedList.remove(t.stateItem);
+      t.blockedOn = null;
+      this.wakeFromOutside(t);
+    };
+    Promise.resolve(promise).then(
+      (v) => {
+        value = v;
+        settle();
+      },
+      (e: unknown) => {
+        error = e;
+        failed = true;
+        settle();
+      },
+    );
+    return this.switchAway().then(() => {
+      if (failed) throw error;
+      return value as T;
+    });
+  }
+
+  /** Readies a task from host code (an external settled) and resumes the kernel if it waits. */
+  private wakeFromOutside(t: KernelTask): void {
+    if (this.schedulerSuspended > 0) this.pendingReadyList.insertEnd(t.eventItem);
+    else this.addToReadyList(t);
+    if (this.current !== null && t.priority > this.current.priority) this.yieldPending = true;
+    if (this.exec === EXEC_EXTERNAL_WAIT) {
+      // The idle task was waiting for the outside world: let the scheduler pick again.
+      this.exec = EXEC_KERNEL;
+      this.hostDeadline = wallNow() + this.config.hostYieldIntervalMs;
+      if (this.runActive) this.armWatchdog();
+      this.switchContext();
+      this.dispatch();
+    }
+  }
+
+  // ───────────────────────────── introspection ─────────────────────────────
+
+  /** Modelled stack high-water mark in words (see CONTEXT_FRAME_WORDS): stack never used. */
+  stackHighWaterMark(t: KernelTask): number {
+    return t.stackDepth - CONTEXT_FRAME_WORDS;
+  }
+
+  /** uxTaskGetSystemState */
+  systemState(): TaskStatus[] {
+    const usPerTick = 1_000_000 / this.config.configTICK_RATE_HZ;
+    return [...this.allTasks]
+      .filter((t) => t.stateItem.container !== this.terminationList)
+      .map((t) => ({
+        handle: t,
+        name: t.name,
+        taskNumber: t.id,
+        state: this.getState(t),
+        currentPriority: t.priority,
+        basePriority: t.basePriority,
+        runTimeCounter: Math.floor(t.runTimeTicks * usPerTick),
+        stackHighWaterMark: this.stackHighWaterMark(t),
+      }));
+  }
+
+  /** Total virtual run time in microseconds (the denominator of vTaskGetRunTimeStats). */
+  totalRunTimeUs(): number {
+    return Math.floor(this.now() * (1_000_000 / this.config.configTICK_RATE_HZ));
+  }
+
+  /** What a blocked task waits on, for deadlock reports and task tables. */
+  describeWait(t: KernelTask): string {
+    return t.blockedOn ?? taskStateNames[this.getState(t)];
+  }
+
+  /** A fresh object number for default object names. */
+  nextObjectNumber(): number {
+    return ++this.objectNumber;
+  }
+}
+
+/** The idle task's work (rule 21): free deleted tasks, yield to other priority-0 tasks, run the hook, let time pass. */
+function idleContinuation(k: Kernel, t: KernelTask): void {
+  t.cont = idleContinuation;
+  k.cleanUpTerminated();
+  if (k.config.configUSE_PREEMPTION === 1 && k.config.configIDLE_SHOULD_YIELD === 1 && k.readyCountAt(0) > 1) {
+    k.switchContext();
+    return;
+  }
+  const hook = k.config.vApplicationIdleHook;
+  if (hook !== null) hook();
+  k.consume(t, true);
+}
+
+/** A task in busy(): consume its remaining CPU time, then return to its code. */
+function busyContinuation(k: Kernel, t: KernelTask): void {
+  t.cont = busyContinuation;
+  if (k.consume(t, false) === CONSUME_DONE) {
+    t.cont = null;
+    t.resumeValue = 0;
+  }
+}
+
+export { pdPASS, pdFAIL, pdTRUE, pdFALSE, eRunning, eReady, eBlocked, eSuspended, eDeleted };

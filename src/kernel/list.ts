@@ -1,0 +1,99 @@
+/**
+ * Intrusive circular doubly-linked list with a sentinel and a walking index, as FreeRTOS's
+ * list.c: the ready lists rotate through `index`, event lists are sorted by `value`
+ * (FIFO among equal values), every other list appends at the end. No allocation on insert or
+ * remove: each owner carries its own items.
+ * @module
+ */
+
+/** What a list holds; lets eTaskGetState tell where a task is from its state item alone. */
+export const enum ListKind {
+  Ready = 0,
+  Delayed = 1,
+  Suspended = 2,
+  PendingReady = 3,
+  Termination = 4,
+  Event = 5,
+}
+
+export class ListItem<T> {
+  next: ListItem<T>;
+  prev: ListItem<T>;
+  container: List<T> | null = null;
+  /** Sort key: wake tick for delayed items, `maxPriorities - priority` for event items. */
+  value = 0;
+  constructor(readonly owner: T) {
+    this.next = this;
+    this.prev = this;
+  }
+}
+
+export class List<T> {
+  /** Sentinel; its owner is never read. */
+  readonly end: ListItem<T>;
+  /** The walking index of listGET_OWNER_OF_NEXT_ENTRY; insertEnd places items just before it. */
+  index: ListItem<T>;
+  length = 0;
+
+  constructor(readonly kind: ListKind) {
+    this.end = new ListItem<T>(null as unknown as T);
+    this.end.value = Infinity;
+    this.index = this.end;
+  }
+
+  /** listINSERT_END: the new item is the last one the index reaches. */
+  insertEnd(item: ListItem<T>): void {
+    const index = this.index;
+    item.next = index;
+    item.prev = index.prev;
+    index.prev.next = item;
+    index.prev = item;
+    item.container = this;
+    this.length++;
+  }
+
+  /** vListInsert: ascending `value`, after every item of equal value. */
+  insertSorted(item: ListItem<T>): void {
+    const value = item.value;
+    let at = this.end.prev;
+    // Most insertions go at the tail (equal or lowest priority), so scan backwards.
+    while (at !== this.end && at.value > value) at = at.prev;
+    item.prev = at;
+    item.next = at.next;
+    at.next.prev = item;
+    at.next = item;
+    item.container = this;
+    this.length++;
+  }
+
+  /** uxListRemove; returns the number of items left. */
+  remove(item: ListItem<T>): number {
+    item.next.prev = item.prev;
+    item.prev.next = item.next;
+    if (this.index === item) this.index = item.prev;
+    item.container = null;
+    item.next = item;
+    item.prev = item;
+    return --this.length;
+  }
+
+  /** listGET_OWNER_OF_HEAD_ENTRY; null when empty. */
+  head(): T | null {
+    return this.length === 0 ? null : this.end.next.owner;
+  }
+
+  /** listGET_OWNER_OF_NEXT_ENTRY: advances the index, skipping the sentinel. The list must not be empty. */
+  nextOwner(): T {
+    let index = this.index.next;
+    if (index === this.end) index = index.next;
+    this.index = index;
+    return index.owner;
+  }
+
+  /** Owners in list order (from the head), for introspection; allocates. */
+  toArray(): T[] {
+    const out: T[] = [];
+    for (let at = this.end.next; at !== this.end; at = at.next) out.push(at.owner);
+    return out;
+  }
+}

@@ -1,0 +1,199 @@
+/**
+ * Direct-to-task notifications (the notification part of FreeRTOS's tasks.c): every task holds
+ * configTASK_NOTIFICATION_ARRAY_ENTRIES 32-bit values, each with a state (not waiting, waiting,
+ * received). Rule 30 governs them.
+ * @module
+ */
+import {
+  eIncrement,
+  eNoAction,
+  eSetBits,
+  eSetValueWithOverwrite,
+  eSetValueWithoutOverwrite,
+  pdFAIL,
+  pdFALSE,
+  pdPASS,
+  pdTRUE,
+  type NotifyAction,
+} from "./constants.js";
+import { settled, type Kernel, type KernelTask, type Ref } from "./kernel.js";
+import { NOTIFY_NOT_WAITING, NOTIFY_RECEIVED, NOTIFY_WAITING } from "./task.js";
+
+function checkIndex(k: Kernel, call: string, index: number): number {
+  if (typeof index !== "number" || !Number.isInteger(index) || index < 0)
+    throw new RangeError(`${call}: the notification index must be a non-negative integer, got ${String(index)}`);
+  if (index >= k.config.configTASK_NOTIFICATION_ARRAY_ENTRIES)
+    k.fail(call, `notification index ${index} is not below configTASK_NOTIFICATION_ARRAY_ENTRIES (${k.config.configTASK_NOTIFICATION_ARRAY_ENTRIES})`);
+  return index;
+}
+
+function checkBits(call: string, name: string, bits: number): number {
+  if (typeof bits !== "number" || !Number.isInteger(bits) || bits < 0 || bits > 0xffffffff)
+    throw new RangeError(`${call}: ${name} must be an unsigned 32-bit integer, got ${String(bits)}`);
+  return bits >>> 0;
+}
+
+/** Applies `action`; false only for eSetValueWithoutOverwrite with a notification pending. */
+function applyAction(k: Kernel, call: string, t: KernelTask, index: number, value: number, action: NotifyAction, prev: Ref<number> | null | undefined): { ok: boolean; wasWaiting: boolean } {
+  if (action !== eNoAction && action !== eSetBits && action !== eIncrement && action !== eSetValueWithOverwrite && action !== eSetValueWithoutOverwrite)
+    k.fail(call, `invalid eNotifyAction ${String(action)}`);
+  value = checkBits(call, "ulValue", value);
+  if (prev) prev.value = t.notifyValues[index]!;
+  const original = t.notifyStates[index]!;
+  t.notifyStates[index] = NOTIFY_RECEIVED;
+  let ok = true;
+  switch (action) {
+    case eSetBits:
+      t.notifyValues[index] = (t.notifyValues[index]! | value) >>> 0;
+      break;
+    case eIncrement:
+      t.notifyValues[index] = (t.notifyValues[index]! + 1) >>> 0;
+      break;
+    case eSetValueWithOverwrite:
+      t.notifyValues[index] = value;
+      break;
+    case eSetValueWithoutOverwrite:
+      if (original !== NOTIFY_RECEIVED) t.notifyValues[index] = value;
+      else ok = false;
+      break;
+    default:
+      break;
+  }
+  if (k.traceEnabled()) k.emit("task.notify", t.name, undefined, t.notifyValues[index]);
+  return { ok, wasWaiting: original === NOTIFY_WAITING };
+}
+
+/** xTaskGenericNotify: xTaskNotify, xTaskNotifyGive, xTaskNotifyAndQuery and their Indexed forms. */
+export function notify(k: Kernel, handle: KernelTask, index: number, value: number, action: NotifyAction, prev?: Ref<number> | null, call = "xTaskNotify"): Promise<number> {
+  k.assertNotIsr(call);
+  const t = k.checkTask(call, handle, false);
+  index = checkIndex(k, call, index);
+  const { ok, wasWaiting } = applyAction(k, call, t, index, value, action, prev);
+  let switchNow = false;
+  if (wasWaiting) {
+    // Readied directly, even with the scheduler suspended (rule 30).
+    k.removeState(t);
+    t.blockedOn = null;
+    k.addToReadyList(t);
+    if (k.current !== null && t.priority > k.current.priority) switchNow = true;
+  }
+  return k.result(ok ? pdPASS : pdFAIL, switchNow);
+}
+
+/** xTaskGenericNotifyFromISR / vTaskGenericNotifyGiveFromISR: uses the pending-ready list while suspended. */
+export function notifyFromIsr(k: Kernel, handle: KernelTask, index: number, value: number, action: NotifyAction, prev: Ref<number> | null | undefined, woken: Ref<number> | null | undefined, call = "xTaskNotifyFromISR"): number {
+  const t = k.checkTask(call, handle, false);
+  index = checkIndex(k, call, index);
+  const { ok, wasWaiting } = applyAction(k, call, t, index, value, action, prev);
+  if (wasWaiting) {
+    t.blockedOn = null;
+    if (k.schedulerSuspended === 0) {
+      k.removeState(t);
+      k.addToReadyList(t);
+    } else {
+      k.pendingReadyList.insertEnd(t.eventItem);
+    }
+    if (k.current !== null && t.priority > k.current.priority) {
+      if (woken) woken.value = pdTRUE;
+      k.yieldPending = true;
+    }
+  }
+  return ok ? pdPASS : pdFAIL;
+}
+
+function requireTask(k: Kernel, call: string): KernelTask {
+  if (!k.inTask()) k.fail(call, "only a task can wait for its own notification");
+  return k.current!;
+}
+
+/** ulTaskNotifyTake(Indexed): returns the value before it was decremented or cleared. */
+export function notifyTake(k: Kernel, index: number, clearOnExit: number | boolean, ticks: number, call = "ulTaskNotifyTake"): Promise<number> {
+  k.assertNotIsr(call);
+  ticks = k.checkTicks(call, ticks);
+  index = checkIndex(k, call, index);
+  const t = requireTask(k, call);
+  t.opArg = index;
+  t.opItem = clearOnExit ? 1 : 0;
+  if (t.notifyValues[index] === 0) {
+    t.notifyStates[index] = NOTIFY_WAITING;
+    if (ticks > 0) {
+      k.assertCanBlock(call);
+      if (k.traceEnabled()) k.emit("task.notifyWait", t.name, undefined, index);
+      k.blockWithoutEventList(ticks, notifyTakeFinish, "notification");
+      return k.switchAway();
+    }
+  }
+  notifyTakeFinish(k, t);
+  return settled(t.resumeValue);
+}
+
+function notifyTakeFinish(_k: Kernel, t: KernelTask): void {
+  const index = t.opArg;
+  const value = t.notifyValues[index]!;
+  if (value !== 0) t.notifyValues[index] = t.opItem === 1 ? 0 : value - 1;
+  t.notifyStates[index] = NOTIFY_NOT_WAITING;
+  t.opItem = undefined;
+  t.resumeValue = value;
+}
+
+/** xTaskNotifyWait(Indexed) (rule 30): clears on entry only when nothing is pending. */
+export function notifyWait(k: Kernel, index: number, clearOnEntry: number, clearOnExit: number, valueRef: Ref<number> | null | undefined, ticks: number, call = "xTaskNotifyWait"): Promise<number> {
+  k.assertNotIsr(call);
+  ticks = k.checkTicks(call, ticks);
+  index = checkIndex(k, call, index);
+  clearOnEntry = checkBits(call, "ulBitsToClearOnEntry", clearOnEntry);
+  clearOnExit = checkBits(call, "ulBitsToClearOnExit", clearOnExit);
+  if (valueRef !== null && valueRef !== undefined && typeof valueRef !== "object") throw new TypeError(`${call}: pulNotificationValue must be a { value } reference or null`);
+  const t = requireTask(k, call);
+  t.opArg = index;
+  t.opItem = valueRef ?? null;
+  t.opObject = clearOnExit;
+  if (t.notifyStates[index] !== NOTIFY_RECEIVED) {
+    t.notifyValues[index] = (t.notifyValues[index]! & ~clearOnEntry) >>> 0;
+    t.notifyStates[index] = NOTIFY_WAITING;
+    if (ticks > 0) {
+      k.assertCanBlock(call);
+      if (k.traceEnabled()) k.emit("task.notifyWait", t.name, undefined, index);
+      k.blockWithoutEventList(ticks, notifyWaitFinish, "notification");
+      return k.switchAway();
+    }
+  }
+  notifyWaitFinish(k, t);
+  return settled(t.resumeValue);
+}
+
+function notifyWaitFinish(_k: Kernel, t: KernelTask): void {
+  const index = t.opArg;
+  const ref = t.opItem as Ref<number> | null;
+  if (ref !== null) ref.value = t.notifyValues[index]!;
+  if (t.notifyStates[index] !== NOTIFY_RECEIVED) {
+    t.resumeValue = pdFALSE;
+  } else {
+    t.notifyValues[index] = (t.notifyValues[index]! & ~(t.opObject as number)) >>> 0;
+    t.resumeValue = pdTRUE;
+  }
+  t.notifyStates[index] = NOTIFY_NOT_WAITING;
+  t.opItem = undefined;
+  t.opObject = null;
+}
+
+/** xTaskNotifyStateClear(Indexed): pdTRUE when a notification was pending (and is now cleared). */
+export function notifyStateClear(k: Kernel, handle: KernelTask | null, index: number, call = "xTaskNotifyStateClear"): number {
+  const t = k.checkTask(call, handle, true);
+  index = checkIndex(k, call, index);
+  if (t.notifyStates[index] === NOTIFY_RECEIVED) {
+    t.notifyStates[index] = NOTIFY_NOT_WAITING;
+    return pdTRUE;
+  }
+  return pdFALSE;
+}
+
+/** ulTaskNotifyValueClear(Indexed): clears `bits`, returns the value before clearing. */
+export function notifyValueClear(k: Kernel, handle: KernelTask | null, index: number, bits: number, call = "ulTaskNotifyValueClear"): number {
+  const t = k.checkTask(call, handle, true);
+  index = checkIndex(k, call, index);
+  bits = checkBits(call, "ulBitsToClear", bits);
+  const before = t.notifyValues[index]!;
+  t.notifyValues[index] = (before & ~bits) >>> 0;
+  return before;
+}

@@ -1,0 +1,528 @@
+/**
+ * Queues, semaphores and mutexes (FreeRTOS's queue.c): one structure, as in FreeRTOS, where a
+ * semaphore is an item-less queue and a mutex a binary semaphore with a holder and priority
+ * inheritance. Task-level calls return promises; the FromISR twins are synchronous.
+ *
+ * Items: a queue with `itemSize > 0` copies `Uint8Array` items of exactly that size into one
+ * preallocated ring buffer (FreeRTOS copy semantics, no allocation per item); a queue with
+ * `itemSize` 0 holds JS values by reference.
+ * @module
+ */
+import {
+  errQUEUE_EMPTY,
+  errQUEUE_FULL,
+  pdFAIL,
+  pdFALSE,
+  pdPASS,
+  pdTRUE,
+  queueOVERWRITE,
+  queueSEND_TO_FRONT,
+  type QueuePosition,
+} from "./constants.js";
+import { HeapAccount, sizeOf } from "./heap.js";
+import { settled, type Kernel, type KernelTask, type Ref } from "./kernel.js";
+import { List, ListKind } from "./list.js";
+
+export const enum QueueKind {
+  Queue = 0,
+  BinarySemaphore = 1,
+  CountingSemaphore = 2,
+  Mutex = 3,
+  RecursiveMutex = 4,
+  Set = 5,
+}
+
+const kindNames = ["Queue", "BinarySemaphore", "CountingSemaphore", "Mutex", "RecursiveMutex", "QueueSet"] as const;
+
+/** An opaque queue handle (QueueHandle_t, SemaphoreHandle_t). */
+export class Queue {
+  count = 0;
+  /** Index of the next item to read. */
+  head = 0;
+  readonly values: unknown[] | null;
+  readonly bytes: Uint8Array | null;
+  readonly txWait = new List<KernelTask>(ListKind.Event);
+  readonly rxWait = new List<KernelTask>(ListKind.Event);
+  holder: KernelTask | null = null;
+  recursiveCount = 0;
+  deleted = false;
+  heapBlockBytes = 0;
+  /** The queue set this queue belongs to (xQueueAddToSet), if any. */
+  set: Queue | null = null;
+  /** Layers above the kernel may hang a wake-up hook here (the Go bridge's select). */
+  onSendHook: ((q: Queue) => void) | null = null;
+  onReceiveHook: ((q: Queue) => void) | null = null;
+
+  constructor(
+    readonly kernel: Kernel,
+    readonly id: number,
+    public name: string,
+    readonly length: number,
+    readonly itemSize: number,
+    readonly kind: QueueKind,
+  ) {
+    this.values = itemSize === 0 && kind === QueueKind.Queue ? new Array<unknown>(length).fill(undefined) : kind === QueueKind.Set ? new Array<unknown>(length).fill(undefined) : null;
+    this.bytes = itemSize > 0 ? new Uint8Array(length * itemSize) : null;
+  }
+
+  get isMutex(): boolean {
+    return this.kind === QueueKind.Mutex || this.kind === QueueKind.RecursiveMutex;
+  }
+
+  get isSemaphore(): boolean {
+    return this.kind !== QueueKind.Queue && this.kind !== QueueKind.Set;
+  }
+
+  toString(): string {
+    return `${kindNames[this.kind]}(${this.name})`;
+  }
+}
+
+// ───────────────────────────── creation and checks ─────────────────────────────
+
+/** xQueueGenericCreate: null (and the malloc-failed hook) when the heap cannot hold it. */
+export function createQueue(k: Kernel, length: number, itemSize: number, kind: QueueKind = QueueKind.Queue, name?: string): Queue | null {
+  const call = kind === QueueKind.Queue ? "xQueueCreate" : kind === QueueKind.Set ? "xQueueCreateSet" : "xSemaphoreCreate";
+  k.assertNotIsr(call);
+  if (typeof length !== "number" || !Number.isInteger(length) || length <= 0)
+    throw new RangeError(`${call}: length must be a positive integer, got ${String(length)}`);
+  if (typeof itemSize !== "number" || !Number.isInteger(itemSize) || itemSize < 0)
+    throw new RangeError(`${call}: itemSize must be a non-negative integer number of bytes, got ${String(itemSize)}`);
+  if (length * itemSize > 0x7fffffff) throw new RangeError(`${call}: length × itemSize (${length * itemSize} bytes) is too large`);
+  const block = k.allocateObject(sizeOf.queue + length * itemSize, `${kindNames[kind]} of ${length}×${itemSize} bytes`);
+  if (block === 0) return null;
+  const n = k.nextObjectNumber();
+  const q = new Queue(k, n, name ?? `${kindNames[kind]}#${n}`, length, itemSize, kind);
+  q.heapBlockBytes = block;
+  if (k.traceEnabled()) k.emit("queue.created", k.current?.name, q.name, length);
+  return q;
+}
+
+/** Bytes a queue of this shape takes from the kernel heap (for budgeting). */
+export function queueHeapBytes(length: number, itemSize: number): number {
+  return HeapAccount.blockSize(sizeOf.queue + length * itemSize);
+}
+
+export function checkQueue(k: Kernel, call: string, q: unknown): Queue {
+  if (!(q instanceof Queue)) throw new TypeError(`${call}: expected a queue or semaphore handle, got ${q === null ? "null" : typeof q}`);
+  if (q.kernel !== k) throw new TypeError(`${call}: ${q} belongs to another kernel`);
+  if (q.deleted) k.fail(call, `${q} has been deleted`);
+  return q;
+}
+
+function checkItem(q: Queue, call: string, item: unknown): void {
+  if (q.bytes !== null) {
+    if (!(item instanceof Uint8Array) || item.length !== q.itemSize)
+      throw new TypeError(
+        `${call}(${q.name}): the item must be a Uint8Array of exactly ${q.itemSize} bytes (the queue's itemSize), got ${
+          item instanceof Uint8Array ? `a Uint8Array of ${item.length} bytes` : item === null ? "null" : typeof item
+        }`,
+      );
+  }
+}
+
+function checkRef(call: string, ref: unknown): void {
+  if (ref === null || typeof ref !== "object") throw new TypeError(`${call}: the receive buffer must be a { value } reference object, got ${ref === null ? "null" : typeof ref}`);
+}
+
+// ───────────────────────────── copying ─────────────────────────────
+
+/** prvCopyDataToQueue; returns true when a mutex give disinherited a priority (a yield is due). */
+function copyToQueue(k: Kernel, q: Queue, item: unknown, position: number, call: string): boolean {
+  let yieldRequired = false;
+  if (q.isSemaphore) {
+    if (q.isMutex) {
+      yieldRequired = k.priorityDisinherit(q.holder!, call);
+      q.holder = null;
+    }
+    q.count++;
+    return yieldRequired;
+  }
+  const length = q.length;
+  let slot: number;
+  if (position === queueOVERWRITE && q.count === length) {
+    slot = q.head; // length 1: the one item is replaced
+  } else if (position === queueSEND_TO_FRONT) {
+    q.head = q.head === 0 ? length - 1 : q.head - 1;
+    slot = q.head;
+    q.count++;
+  } else {
+    slot = q.head + q.count;
+    if (slot >= length) slot -= length;
+    q.count++;
+  }
+  if (q.bytes !== null) q.bytes.set(item as Uint8Array, slot * q.itemSize);
+  else q.values![slot] = item;
+  return false;
+}
+
+/** prvCopyDataFromQueue into ref.value; `remove` false for peek. */
+function copyFromQueue(q: Queue, ref: Ref<unknown>, remove: boolean): void {
+  const slot = q.head;
+  if (q.bytes !== null) {
+    const size = q.itemSize;
+    let into = ref.value;
+    if (!(into instanceof Uint8Array) || into.length !== size) into = new Uint8Array(size);
+    (into as Uint8Array).set(q.bytes.subarray(slot * size, slot * size + size));
+    ref.value = into;
+  } else if (q.values !== null) {
+    ref.value = q.values[slot];
+    if (remove) q.values[slot] = undefined;
+  }
+  if (remove) {
+    q.head = slot + 1 === q.length ? 0 : slot + 1;
+    q.count--;
+  }
+}
+
+/** After data arrived: wake the first receiver (or the queue's set); true when that preempts the caller. */
+function notifyReceivers(k: Kernel, q: Queue): boolean {
+  if (q.onSendHook !== null) q.onSendHook(q);
+  if (q.set !== null) return notifySetContainer(k, q);
+  if (q.rxWait.length > 0) return k.removeFromEventList(q.rxWait);
+  return false;
+}
+
+/** prvNotifyQueueSetContainer: a member that received data posts itself to its set (rule 24). */
+function notifySetContainer(k: Kernel, member: Queue): boolean {
+  const set = member.set!;
+  if (set.count >= set.length) k.fail("xQueueSend", `queue set ${set.name} is full: its length must cover every member's capacity`);
+  copyToQueue(k, set, member, 0, "xQueueSend");
+  if (set.onSendHook !== null) set.onSendHook(set);
+  if (set.rxWait.length > 0) return k.removeFromEventList(set.rxWait);
+  return false;
+}
+
+function wakeSender(k: Kernel, q: Queue): boolean {
+  if (q.onReceiveHook !== null) q.onReceiveHook(q);
+  return q.txWait.length > 0 ? k.removeFromEventList(q.txWait) : false;
+}
+
+const preempting = (k: Kernel): boolean => k.config.configUSE_PREEMPTION === 1;
+
+// ───────────────────────────── send ─────────────────────────────
+
+/** xQueueGenericSend: xQueueSend/SendToBack/SendToFront/Overwrite and xSemaphoreGive. */
+export function queueSend(k: Kernel, q: Queue, item: unknown, ticks: number, position: QueuePosition, call = "xQueueSend"): Promise<number> {
+  k.assertNotIsr(call);
+  q = checkQueue(k, call, q);
+  ticks = k.checkTicks(call, ticks);
+  if (position === queueOVERWRITE && q.length !== 1) k.fail(call, `xQueueOverwrite needs a queue of length 1; ${q.name} has length ${q.length}`);
+  checkItem(q, call, item);
+  if (q.count < q.length || position === queueOVERWRITE) {
+    const disinherited = copyToQueue(k, q, item, position, call);
+    if (k.traceEnabled()) k.emit(q.isMutex ? "mutex.give" : "queue.send", k.current?.name, q.name, q.count);
+    const woke = notifyReceivers(k, q);
+    return k.result(pdPASS, woke || disinherited);
+  }
+  if (ticks === 0 || !k.inTask()) {
+    if (k.traceEnabled()) k.emit("queue.sendFailed", k.current?.name, q.name);
+    return settled(errQUEUE_FULL);
+  }
+  k.assertCanBlock(call);
+  const t = k.current!;
+  k.setTimeOutState(t);
+  t.ticksToWait = ticks;
+  t.opObject = q;
+  t.opItem = item;
+  t.opArg = position;
+  k.placeOnEventList(q.txWait, ticks, sendRetry, q.name);
+  return k.switchAway();
+}
+
+/** The rest of a blocked send, run when the sender is switched back in (rule 13). */
+function sendRetry(k: Kernel, t: KernelTask): void {
+  const q = t.opObject as Queue;
+  if (q.count < q.length || t.opArg === queueOVERWRITE) {
+    const disinherited = copyToQueue(k, q, t.opItem, t.opArg, "xQueueSend");
+    t.opItem = undefined;
+    t.resumeValue = pdPASS;
+    if (k.traceEnabled()) k.emit(q.isMutex ? "mutex.give" : "queue.send", t.name, q.name, q.count);
+    if ((notifyReceivers(k, q) || disinherited) && preempting(k)) k.switchContext();
+    return;
+  }
+  if (k.checkForTimeOut(t)) {
+    t.opItem = undefined;
+    t.resumeValue = errQUEUE_FULL;
+    if (k.traceEnabled()) k.emit("queue.sendFailed", t.name, q.name);
+    return;
+  }
+  k.placeOnEventList(q.txWait, t.ticksToWait, sendRetry, q.name);
+  k.switchContext();
+}
+
+/** xQueueGenericSendFromISR: never blocks; sets woken.value to pdTRUE when a higher-priority task was readied. */
+export function queueSendFromIsr(k: Kernel, q: Queue, item: unknown, woken: Ref<number> | null | undefined, position: QueuePosition, call = "xQueueSendFromISR"): number {
+  q = checkQueue(k, call, q);
+  if (position === queueOVERWRITE && q.length !== 1) k.fail(call, `xQueueOverwriteFromISR needs a queue of length 1; ${q.name} has length ${q.length}`);
+  if (q.isMutex) k.fail(call, `${q.name} is a mutex: a mutex cannot be given from an ISR`);
+  checkItem(q, call, item);
+  if (q.count < q.length || position === queueOVERWRITE) {
+    copyToQueue(k, q, item, position, call);
+    if (k.traceEnabled()) k.emit("queue.send", k.isrName ?? undefined, q.name, q.count);
+    if (notifyReceivers(k, q) && woken) woken.value = pdTRUE;
+    return pdPASS;
+  }
+  if (k.traceEnabled()) k.emit("queue.sendFailed", k.isrName ?? undefined, q.name);
+  return errQUEUE_FULL;
+}
+
+// ───────────────────────────── receive and peek ─────────────────────────────
+
+/** xQueueReceive (remove) and xQueuePeek. */
+export function queueReceive(k: Kernel, q: Queue, ref: Ref<unknown>, ticks: number, peek: boolean, call = peek ? "xQueuePeek" : "xQueueReceive"): Promise<number> {
+  k.assertNotIsr(call);
+  q = checkQueue(k, call, q);
+  ticks = k.checkTicks(call, ticks);
+  checkRef(call, ref);
+  if (q.isSemaphore) k.fail(call, `${q} is a semaphore: use xSemaphoreTake`);
+  if (q.count > 0) return k.result(pdPASS, takeItem(k, q, ref, peek, k.current?.name));
+  if (ticks === 0 || !k.inTask()) {
+    if (k.traceEnabled()) k.emit("queue.receiveFailed", k.current?.name, q.name);
+    return settled(errQUEUE_EMPTY);
+  }
+  k.assertCanBlock(call);
+  const t = k.current!;
+  k.setTimeOutState(t);
+  t.ticksToWait = ticks;
+  t.opObject = q;
+  t.opItem = ref;
+  t.opArg = peek ? 1 : 0;
+  k.placeOnEventList(q.rxWait, ticks, receiveRetry, q.name);
+  return k.switchAway();
+}
+
+/** Takes (or peeks) the head item; returns true when a woken task preempts the caller. */
+function takeItem(k: Kernel, q: Queue, ref: Ref<unknown>, peek: boolean, who: string | undefined): boolean {
+  copyFromQueue(q, ref, !peek);
+  if (k.traceEnabled()) k.emit(peek ? "queue.peek" : "queue.receive", who, q.name, q.count);
+  // A peek leaves the item, so the next waiting reader may have it too (rule 23).
+  if (peek) return q.rxWait.length > 0 ? k.removeFromEventList(q.rxWait) : false;
+  return wakeSender(k, q);
+}
+
+function receiveRetry(k: Kernel, t: KernelTask): void {
+  const q = t.opObject as Queue;
+  const ref = t.opItem as Ref<unknown>;
+  const peek = t.opArg === 1;
+  if (q.count > 0) {
+    t.opItem = undefined;
+    t.resumeValue = pdPASS;
+    if (takeItem(k, q, ref, peek, t.name) && preempting(k)) k.switchContext();
+    return;
+  }
+  if (k.checkForTimeOut(t)) {
+    t.opItem = undefined;
+    t.resumeValue = errQUEUE_EMPTY;
+    if (k.traceEnabled()) k.emit("queue.receiveFailed", t.name, q.name);
+    return;
+  }
+  k.placeOnEventList(q.rxWait, t.ticksToWait, receiveRetry, q.name);
+  k.switchContext();
+}
+
+/** xQueueReceiveFromISR / xQueuePeekFromISR. */
+export function queueReceiveFromIsr(k: Kernel, q: Queue, ref: Ref<unknown>, woken: Ref<number> | null | undefined, peek: boolean, call = peek ? "xQueuePeekFromISR" : "xQueueReceiveFromISR"): number {
+  q = checkQueue(k, call, q);
+  checkRef(call, ref);
+  if (q.isSemaphore) k.fail(call, `${q} is a semaphore: use xSemaphoreTakeFromISR`);
+  if (q.count === 0) return pdFAIL;
+  copyFromQueue(q, ref, !peek);
+  if (k.traceEnabled()) k.emit(peek ? "queue.peek" : "queue.receive", k.isrName ?? undefined, q.name, q.count);
+  if (!peek && wakeSender(k, q) && woken) woken.value = pdTRUE;
+  return pdPASS;
+}
+
+// ───────────────────────────── semaphores and mutexes ─────────────────────────────
+
+/** xQueueCreateMutex / xSemaphoreCreateBinary / xSemaphoreCreateCounting. */
+export function createSemaphore(k: Kernel, kind: QueueKind, maxCount: number, initialCount: number): Queue | null {
+  const call = kind === QueueKind.Mutex ? "xSemaphoreCreateMutex" : kind === QueueKind.RecursiveMutex ? "xSemaphoreCreateRecursiveMutex" : kind === QueueKind.BinarySemaphore ? "xSemaphoreCreateBinary" : "xSemaphoreCreateCounting";
+  if (kind === QueueKind.CountingSemaphore) {
+    if (typeof maxCount !== "number" || !Number.isInteger(maxCount) || maxCount <= 0) throw new RangeError(`${call}: uxMaxCount must be a positive integer, got ${String(maxCount)}`);
+    if (typeof initialCount !== "number" || !Number.isInteger(initialCount) || initialCount < 0 || initialCount > maxCount)
+      throw new RangeError(`${call}: uxInitialCount must be an integer in [0, uxMaxCount=${maxCount}], got ${String(initialCount)}`);
+  }
+  const q = createQueue(k, maxCount, 0, kind);
+  if (q === null) return null;
+  q.count = initialCount;
+  return q;
+}
+
+/** xQueueSemaphoreTake: xSemaphoreTake, with priority inheritance for mutexes (rules 25, 27). */
+export function semaphoreTake(k: Kernel, q: Queue, ticks: number, call = "xSemaphoreTake", recursive = false): Promise<number> {
+  k.assertNotIsr(call);
+  q = checkQueue(k, call, q);
+  ticks = k.checkTicks(call, ticks);
+  if (!q.isSemaphore) k.fail(call, `${q} is a queue, not a semaphore: use xQueueReceive`);
+  if (q.count > 0) return k.result(pdPASS, takeToken(k, q, k.current, recursive));
+  if (ticks === 0 || !k.inTask()) {
+    if (k.traceEnabled()) k.emit("queue.receiveFailed", k.current?.name, q.name);
+    return settled(pdFAIL);
+  }
+  k.assertCanBlock(call);
+  const t = k.current!;
+  k.setTimeOutState(t);
+  t.ticksToWait = ticks;
+  t.opObject = q;
+  t.opArg = recursive ? 1 : 0;
+  t.inheritanceOccurred = q.isMutex ? k.priorityInherit(q.holder) : false;
+  k.placeOnEventList(q.rxWait, ticks, takeRetry, q.name);
+  return k.switchAway();
+}
+
+/** Takes one token; records the mutex holder. Returns true when a woken sender preempts the caller. */
+function takeToken(k: Kernel, q: Queue, taker: KernelTask | null, recursive: boolean): boolean {
+  q.count--;
+  if (q.isMutex && taker !== null) {
+    q.holder = taker;
+    taker.mutexesHeld++;
+    if (recursive) q.recursiveCount++;
+    if (k.traceEnabled()) k.emit("mutex.take", taker.name, q.name);
+  } else if (k.traceEnabled()) k.emit("queue.receive", taker?.name, q.name, q.count);
+  return wakeSender(k, q);
+}
+
+function takeRetry(k: Kernel, t: KernelTask): void {
+  const q = t.opObject as Queue;
+  if (q.count > 0) {
+    t.resumeValue = pdPASS;
+    if (takeToken(k, q, t, t.opArg === 1) && preempting(k)) k.switchContext();
+    return;
+  }
+  if (k.checkForTimeOut(t)) {
+    if (t.inheritanceOccurred) {
+      // rule 27: the holder drops to the highest priority still waiting (or its base).
+      const head = q.rxWait.head();
+      const highestWaiting = head === null ? 0 : k.maxPriorities - head.eventItem.value;
+      k.priorityDisinheritAfterTimeout(q.holder, highestWaiting);
+      t.inheritanceOccurred = false;
+    }
+    t.resumeValue = pdFAIL;
+    if (k.traceEnabled()) k.emit("queue.receiveFailed", t.name, q.name);
+    return;
+  }
+  if (q.isMutex) t.inheritanceOccurred = k.priorityInherit(q.holder);
+  k.placeOnEventList(q.rxWait, t.ticksToWait, takeRetry, q.name);
+  k.switchContext();
+}
+
+/** xSemaphoreGive: a give never blocks (rule 26: non-holder asserts; untaken mutex → errQUEUE_FULL). */
+export function semaphoreGive(k: Kernel, q: Queue, call = "xSemaphoreGive"): Promise<number> {
+  k.assertNotIsr(call);
+  q = checkQueue(k, call, q);
+  if (!q.isSemaphore) k.fail(call, `${q} is a queue, not a semaphore: use xQueueSend`);
+  if (q.isMutex && q.count === 0 && q.holder !== k.current) k.fail(call, `${q} is held by task "${q.holder?.name ?? "?"}"; only the holder may give it`);
+  return queueSend(k, q, undefined, 0, 0, call);
+}
+
+/** xSemaphoreTakeRecursive (rule 28). */
+export function semaphoreTakeRecursive(k: Kernel, q: Queue, ticks: number): Promise<number> {
+  const call = "xSemaphoreTakeRecursive";
+  k.assertNotIsr(call);
+  q = checkQueue(k, call, q);
+  if (q.kind !== QueueKind.RecursiveMutex) k.fail(call, `${q} is not a recursive mutex`);
+  ticks = k.checkTicks(call, ticks);
+  if (q.holder !== null && q.holder === k.current && k.inTask()) {
+    q.recursiveCount++;
+    return settled(pdPASS);
+  }
+  return semaphoreTake(k, q, ticks, call, true);
+}
+
+/** xSemaphoreGiveRecursive (rule 28): pdFAIL from a non-holder. */
+export function semaphoreGiveRecursive(k: Kernel, q: Queue): Promise<number> {
+  const call = "xSemaphoreGiveRecursive";
+  k.assertNotIsr(call);
+  q = checkQueue(k, call, q);
+  if (q.kind !== QueueKind.RecursiveMutex) k.fail(call, `${q} is not a recursive mutex`);
+  if (q.holder === null || q.holder !== k.current) return settled(pdFAIL);
+  q.recursiveCount--;
+  if (q.recursiveCount === 0) return queueSend(k, q, undefined, 0, 0, call).then(() => pdPASS);
+  return settled(pdPASS);
+}
+
+/** xSemaphoreGiveFromISR (xQueueGiveFromISR). */
+export function semaphoreGiveFromIsr(k: Kernel, q: Queue, woken: Ref<number> | null | undefined): number {
+  const call = "xSemaphoreGiveFromISR";
+  q = checkQueue(k, call, q);
+  if (!q.isSemaphore) k.fail(call, `${q} is a queue, not a semaphore`);
+  if (q.isMutex) k.fail(call, `${q} is a mutex: a mutex cannot be given from an ISR`);
+  if (q.count >= q.length) return errQUEUE_FULL;
+  q.count++;
+  if (k.traceEnabled()) k.emit("queue.send", k.isrName ?? undefined, q.name, q.count);
+  if (notifyReceivers(k, q) && woken) woken.value = pdTRUE;
+  return pdPASS;
+}
+
+/** xSemaphoreTakeFromISR. */
+export function semaphoreTakeFromIsr(k: Kernel, q: Queue, woken: Ref<number> | null | undefined): number {
+  const call = "xSemaphoreTakeFromISR";
+  q = checkQueue(k, call, q);
+  if (!q.isSemaphore) k.fail(call, `${q} is a queue, not a semaphore`);
+  if (q.isMutex) k.fail(call, `${q} is a mutex: a mutex cannot be taken from an ISR`);
+  if (q.count === 0) return pdFAIL;
+  q.count--;
+  if (k.traceEnabled()) k.emit("queue.receive", k.isrName ?? undefined, q.name, q.count);
+  if (wakeSender(k, q) && woken) woken.value = pdTRUE;
+  return pdPASS;
+}
+
+// ───────────────────────────── reset, delete, getters ─────────────────────────────
+
+/** xQueueReset (rule 24): empties the queue, wakes one blocked sender, leaves receivers blocked. */
+export function queueReset(k: Kernel, q: Queue): Promise<number> {
+  const call = "xQueueReset";
+  k.assertNotIsr(call);
+  q = checkQueue(k, call, q);
+  q.count = 0;
+  q.head = 0;
+  if (q.values !== null) q.values.fill(undefined);
+  if (q.isMutex) {
+    q.count = 1;
+    q.holder = null;
+  }
+  if (k.traceEnabled()) k.emit("queue.reset", k.current?.name, q.name);
+  const woke = q.txWait.length > 0 ? k.removeFromEventList(q.txWait) : false;
+  return k.result(pdPASS, woke);
+}
+
+/** vQueueDelete (rule 24: deleting a queue that tasks wait on asserts). */
+export function queueDelete(k: Kernel, q: Queue): void {
+  const call = "vQueueDelete";
+  k.assertNotIsr(call);
+  q = checkQueue(k, call, q);
+  const waiting = q.txWait.length + q.rxWait.length;
+  if (waiting > 0) k.fail(call, `${waiting} task(s) are blocked on ${q}: ${[...q.txWait.toArray(), ...q.rxWait.toArray()].map((t) => `"${t.name}"`).join(", ")}`);
+  if (q.set !== null) k.fail(call, `${q} is still a member of queue set ${q.set.name}: remove it first`);
+  q.deleted = true;
+  if (q.values !== null) q.values.fill(undefined);
+  k.heap.free(q.heapBlockBytes);
+  if (k.traceEnabled()) k.emit("queue.deleted", k.current?.name, q.name);
+}
+
+/** uxQueueMessagesWaiting / uxSemaphoreGetCount. */
+export function messagesWaiting(k: Kernel, q: Queue, call = "uxQueueMessagesWaiting"): number {
+  return checkQueue(k, call, q).count;
+}
+
+export function spacesAvailable(k: Kernel, q: Queue): number {
+  q = checkQueue(k, "uxQueueSpacesAvailable", q);
+  return q.length - q.count;
+}
+
+export function isQueueFull(k: Kernel, q: Queue): number {
+  q = checkQueue(k, "xQueueIsQueueFullFromISR", q);
+  return q.count === q.length ? pdTRUE : pdFALSE;
+}
+
+export function isQueueEmpty(k: Kernel, q: Queue): number {
+  q = checkQueue(k, "xQueueIsQueueEmptyFromISR", q);
+  return q.count === 0 ? pdTRUE : pdFALSE;
+}
+
+/** xSemaphoreGetMutexHolder: the holding task, or null. */
+export function mutexHolder(k: Kernel, q: Queue): KernelTask | null {
+  q = checkQueue(k, "xSemaphoreGetMutexHolder", q);
+  return q.isMutex ? q.holder : null;
+}

@@ -140,6 +140,19 @@ export function createFreeRTOS(config: FreeRTOSConfig = {}) {
     /** From a task: block until an outside promise settles; resolves (or throws) with its outcome. */
     external: <T>(promise: PromiseLike<T>): Promise<T> => k.external(promise),
     setTraceSink: (sink: TraceSink | null): void => k.setTraceSink(sink),
+
+    // ── interrupts ──
+    /** Registers `handler` for `irq` at interrupt priority 1-15 (higher preempts lower); `name` is for traces. */
+    registerInterrupt: (irq: number, priority: number, handler: () => void, name?: string): void => k.registerInterrupt(irq, priority, handler, name),
+    /** Raises `irq` now, or at absolute virtual time `atTick` (fractions allowed). */
+    triggerInterrupt: (irq: number, atTick?: number): void => k.triggerInterrupt(irq, atTick),
+    /** In a handler: switch to the woken task when the ISR returns, if `woken` (a value or its Ref) is pdTRUE. */
+    portYIELD_FROM_ISR: (woken: number | boolean | Ref<number> | null | undefined): void => k.yieldFromIsr(woken),
+    portEND_SWITCHING_ISR: (woken: number | boolean | Ref<number> | null | undefined): void => k.yieldFromIsr(woken),
+    taskENTER_CRITICAL_FROM_ISR: (): number => k.enterCriticalFromIsr(),
+    taskEXIT_CRITICAL_FROM_ISR: (savedMask: number): void => k.exitCriticalFromIsr(savedMask),
+    /** Per-interrupt counters: handler runs, overruns (triggers merged while pending), pending. */
+    interruptStats: () => k.interruptStats(),
     /** Virtual time in ticks (fractional between ticks). */
     now: (): number => k.now(),
 
@@ -235,6 +248,7 @@ export function createFreeRTOS(config: FreeRTOSConfig = {}) {
     xQueueIsQueueFullFromISR: (q: QueueHandle): number => isQueueFull(k, q),
     xQueueIsQueueEmptyFromISR: (q: QueueHandle): number => isQueueEmpty(k, q),
     xQueueGetMutexHolder: (m: SemaphoreHandle): TaskHandle | null => mutexHolder(k, m),
+    xQueueGetMutexHolderFromISR: (m: SemaphoreHandle): TaskHandle | null => mutexHolder(k, m),
 
     // ── semaphores and mutexes ──
     xSemaphoreCreateBinary: (): SemaphoreHandle | null => createSemaphore(k, QueueKind.BinarySemaphore, 1, 0),
@@ -249,6 +263,7 @@ export function createFreeRTOS(config: FreeRTOSConfig = {}) {
     xSemaphoreTakeFromISR: (s: SemaphoreHandle, wokenRef: Ref<number> | null): number => semaphoreTakeFromIsr(k, s, wokenRef),
     uxSemaphoreGetCount: (s: SemaphoreHandle): number => messagesWaiting(k, s, "uxSemaphoreGetCount"),
     xSemaphoreGetMutexHolder: (m: SemaphoreHandle): TaskHandle | null => mutexHolder(k, m),
+    xSemaphoreGetMutexHolderFromISR: (m: SemaphoreHandle): TaskHandle | null => mutexHolder(k, m),
     vSemaphoreDelete: (s: SemaphoreHandle): void => queueDelete(k, s),
   };
 }

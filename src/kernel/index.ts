@@ -42,3 +42,5 @@ export { Prng } from "./prng.js";
 export { HeapAccount } from "./heap.js";
 export { startTimerService, timerCommandQueue } from "./timers.js";
 export type { TimerCommand } from "./timers.js";
+export { InterruptController, InterruptLine } from "./interrupts.js";
+export type { InterruptHandler, InterruptStats } from "./interrupts.js";

@@ -31,6 +31,7 @@ import {
 import { DelayedTasks } from "./delayed.js";
 import { KernelAssertError, KernelError } from "./errors.js";
 import { HeapAccount, sizeOf } from "./heap.js";
+import { InterruptController, type InterruptHandler, type InterruptLine, type InterruptStats } from "./interrupts.js";
 import { List, ListKind, type ListItem } from "./list.js";
 import { Prng } from "./prng.js";
 import { NOTIFY_WAITING, Task, type Continuation } from "./task.js";
@@ -135,7 +136,10 @@ export class Kernel {
   private nextUnblockTick = Infinity;
   private schedulerRunning = false;
   schedulerSuspended = 0;
+  /** xYieldPending: a switch is due at the next tick or xTaskResumeAll. */
   yieldPending = false;
+  /** A switch was requested (portYIELD_FROM_ISR, a yield masked by a critical section): taken at the first chance. */
+  pendSV = false;
   private pendedTicks = 0;
   criticalNesting = 0;
   numberOfTasks = 0;
@@ -146,10 +150,18 @@ export class Kernel {
   timerTask: KernelTask | null = null;
   /** Name of the ISR running (for error messages), or null. */
   isrName: string | null = null;
+  readonly irqs = new InterruptController();
+  /** Priority of the running ISR (0: no ISR). */
+  private isrPriority = 0;
+  /** BASEPRI inside an ISR (taskENTER_CRITICAL_FROM_ISR); 0 when unmasked. */
+  private isrMask = 0;
 
   // Time. tickAbs is xTickCount without wrapping; virtual time is timeTick + timeFrac.
   // They differ only while ticks are pended (scheduler suspended or in a critical section).
   private tickAbs = 0;
+  /** tickAbs wrapped to the tick width, and the number of wraps (xTickCount, xNumOfOverflows). */
+  private tickCount = 0;
+  private overflows = 0;
   private timeTick = 0;
   private timeFrac = 0;
 
@@ -187,7 +199,11 @@ export class Kernel {
     this.tickModulus = width === 64 ? Infinity : 2 ** width;
     this.maxDelay = width === 64 ? 2 ** 64 - 1 : 2 ** width - 1;
     this.readyLists = [];
-    for (let p = 0; p < this.maxPriorities; p++) this.readyLists.push(new List<KernelTask>(ListKind.Ready));
+    for (let p = 0; p < this.maxPriorities; p++) {
+      const list = new List<KernelTask>(ListKind.Ready);
+      list.priority = p;
+      this.readyLists.push(list);
+    }
     this.readyBits = new Uint32Array(Math.ceil(this.maxPriorities / 32));
   }
 
@@ -282,7 +298,17 @@ export class Kernel {
 
   /** xTaskGetTickCount: the tick count, wrapped to the configured width. */
   getTickCount(): number {
-    return this.tickModulus === Infinity ? this.tickAbs : this.tickAbs % this.tickModulus;
+    return this.tickCount;
+  }
+
+  /** Recomputes the wrapped tick count after tickAbs moved by more than one tick. */
+  private syncTickCount(): void {
+    if (this.tickModulus === Infinity) {
+      this.tickCount = this.tickAbs;
+    } else {
+      this.tickCount = this.tickAbs % this.tickModulus;
+      this.overflows = Math.floor(this.tickAbs / this.tickModulus);
+    }
   }
 
   /** The tick count without wrapping. */
@@ -302,7 +328,7 @@ export class Kernel {
 
   /** xNumOfOverflows */
   private overflowCount(): number {
-    return this.tickModulus === Infinity ? 0 : Math.floor(this.tickAbs / this.tickModulus);
+    return this.overflows;
   }
 
   pdMS_TO_TICKS(ms: number): number {
@@ -323,7 +349,7 @@ export class Kernel {
 
   private removeFromReadyList(t: KernelTask, list: List<KernelTask>): void {
     if (list.remove(t.stateItem) === 0) {
-      const p = this.readyLists.indexOf(list);
+      const p = list.priority;
       this.readyBits[p >>> 5]! &= ~(1 << (p & 31));
     }
   }
@@ -368,6 +394,7 @@ export class Kernel {
       return;
     }
     this.yieldPending = false;
+    this.pendSV = false;
     const prev = this.current;
     if (this.traceSink !== null && prev !== null) this.emit("task.switchedOut", prev.name);
     const top = this.topReadyPriority();
@@ -415,10 +442,22 @@ export class Kernel {
    * switch is due (a higher-priority task was readied), in which case the caller yields first.
    */
   result(value: number, switchNow: boolean): Promise<number> {
-    if ((switchNow || this.yieldPending) && this.exec === EXEC_TASK && this.schedulerSuspended === 0 && this.criticalNesting === 0 && this.config.configUSE_PREEMPTION === 1)
-      return this.yieldWith(value);
-    if (switchNow && this.schedulerRunning) this.yieldPending = true;
+    if ((switchNow && this.config.configUSE_PREEMPTION === 1) || this.pendSV) {
+      if (this.exec === EXEC_TASK && this.schedulerSuspended === 0 && this.criticalNesting === 0) return this.yieldWith(value);
+      this.requestSwitch();
+    }
     return settled(value);
+  }
+
+  /** A switch that cannot happen now: pended until the scheduler resumes or the critical section ends. */
+  private requestSwitch(): void {
+    if (!this.schedulerRunning) return;
+    if (this.schedulerSuspended > 0) {
+      this.pendSV = false;
+      this.yieldPending = true;
+    } else {
+      this.pendSV = true;
+    }
   }
 
   /** Like result() for calls that yield regardless of preemption (taskYIELD, vTaskDelay(0)). */
@@ -451,12 +490,20 @@ export class Kernel {
    */
   placeOnEventList(eventList: List<KernelTask>, ticksToWait: number, cont: Continuation<Kernel>, blockedOn: string): void {
     const t = this.current!;
-    if (!t.eventValueInUse) t.eventItem.value = this.maxPriorities - t.priority;
+    // The item value is kept up to date by vTaskPrioritySet and inheritance, not recomputed here.
     eventList.insertSorted(t.eventItem);
     this.addCurrentToDelayedList(ticksToWait, true);
     t.cont = cont;
     t.blockedOn = blockedOn;
     if (this.traceSink !== null) this.emit("task.blocked", t.name, blockedOn, ticksToWait >= this.maxDelay ? -1 : ticksToWait);
+  }
+
+  /** uxTaskResetEventItemValue: after an event-group wait the item sorts by priority again; returns the bits it held. */
+  resetEventItemValue(t: KernelTask): number {
+    const bits = t.eventItem.value;
+    t.eventItem.value = this.maxPriorities - t.priority;
+    t.eventValueInUse = false;
+    return bits;
   }
 
   /** vTaskPlaceOnUnorderedEventList: FIFO, with the item value carrying `itemValue` (event bits). */
@@ -487,7 +534,6 @@ export class Kernel {
   removeFromEventList(eventList: List<KernelTask>): boolean {
     const t = eventList.head()!;
     eventList.remove(t.eventItem);
-    t.eventValueInUse = false;
     return this.readyUnblocked(t);
   }
 
@@ -685,7 +731,6 @@ export class Kernel {
       this.terminationList.insertEnd(t.stateItem);
       this.deletedTasksWaitingCleanUp++;
       t.cont = null;
-      this.allTasks.delete(t);
       if (this.exec === EXEC_TASK) return this.switchAway();
       // Deleting the running task from outside it (set-up code between runs): pick another.
       this.switchContext();
@@ -806,7 +851,6 @@ export class Kernel {
     this.removeState(t);
     if (t.eventItem.container !== null) {
       t.eventItem.container.remove(t.eventItem);
-      t.eventValueInUse = false;
       t.delayAborted = true;
     }
     t.blockedOn = null;
@@ -823,10 +867,7 @@ export class Kernel {
     const self = t === this.current;
     if (self && this.schedulerRunning && this.schedulerSuspended > 0) this.fail(call, `task "${t.name}" suspends itself while the scheduler is suspended`);
     this.removeState(t);
-    if (t.eventItem.container !== null) {
-      t.eventItem.container.remove(t.eventItem);
-      t.eventValueInUse = false;
-    }
+    if (t.eventItem.container !== null) t.eventItem.container.remove(t.eventItem);
     for (let i = 0; i < t.notifyStates.length; i++) if (t.notifyStates[i] === NOTIFY_WAITING) t.notifyStates[i] = 0;
     this.suspendedList.insertEnd(t.stateItem);
     t.blockedOn = null;
@@ -869,6 +910,7 @@ export class Kernel {
 
   /** xTaskResumeFromISR: returns pdTRUE when a context switch should follow. */
   resumeFromIsr(handle: KernelTask): number {
+    this.checkFromIsr("xTaskResumeFromISR");
     const t = this.checkTask("xTaskResumeFromISR", handle, false);
     if (!this.isSuspended(t)) return pdFALSE;
     if (this.traceSink !== null) this.emit("task.resumed", t.name);
@@ -903,7 +945,7 @@ export class Kernel {
     const priorityUsedOnEntry = t.priority;
     if (t.basePriority === t.priority || newPriority > t.priority) t.priority = newPriority;
     t.basePriority = newPriority;
-    if (!t.eventValueInUse) t.eventItem.value = this.maxPriorities - t.priority;
+    if (!t.eventValueInUse) t.eventItem.value = this.maxPriorities - newPriority;
     if (this.traceSink !== null) this.emit("task.prioritySet", t.name, undefined, newPriority);
     const list = t.stateItem.container;
     if (list !== null && list === this.readyLists[priorityUsedOnEntry]) {
@@ -1023,10 +1065,11 @@ export class Kernel {
   }
 
   private replayPendedTicks(): void {
-    while (this.pendedTicks > 0) {
-      this.pendedTicks--;
+    // xPendedTicks stays non-zero during the replay, so the tick hook does not run again (rule 11).
+    for (let n = this.pendedTicks; n > 0; n--) {
       if (this.incrementTick()) this.yieldPending = true;
     }
+    this.pendedTicks = 0;
   }
 
   /** taskENTER_CRITICAL: masks the tick and interrupts up to configMAX_SYSCALL_INTERRUPT_PRIORITY. */
@@ -1042,6 +1085,7 @@ export class Kernel {
     if (this.criticalNesting === 0) this.fail(call, "not inside a critical section (unbalanced taskENTER_CRITICAL/taskEXIT_CRITICAL)");
     this.criticalNesting--;
     if (this.criticalNesting > 0) return settled(0);
+    this.serviceInterrupts(); // interrupts masked by the critical section run now
     if (this.schedulerSuspended === 0) this.replayPendedTicks();
     return this.result(0, false);
   }
@@ -1052,6 +1096,10 @@ export class Kernel {
    */
   private incrementTick(): boolean {
     const tick = ++this.tickAbs;
+    if (++this.tickCount === this.tickModulus) {
+      this.tickCount = 0;
+      this.overflows++;
+    }
     const cur = this.current!;
     const preemption = this.config.configUSE_PREEMPTION === 1;
     let switchRequired = false;
@@ -1064,10 +1112,7 @@ export class Kernel {
         }
         const t = this.delayed.headOfNext();
         this.delayed.remove(t.stateItem);
-        if (t.eventItem.container !== null) {
-          t.eventItem.container.remove(t.eventItem);
-          t.eventValueInUse = false;
-        }
+        if (t.eventItem.container !== null) t.eventItem.container.remove(t.eventItem);
         t.blockedOn = null;
         this.addToReadyList(t);
         if (preemption && t.priority > cur.priority) switchRequired = true;
@@ -1165,7 +1210,13 @@ export class Kernel {
   consume(t: KernelTask, isIdle: boolean): number {
     const preemption = this.config.configUSE_PREEMPTION === 1;
     for (;;) {
-      if (this.yieldPending && preemption && this.schedulerSuspended === 0 && this.criticalNesting === 0) {
+      if (this.pendSV && this.schedulerSuspended === 0 && this.criticalNesting === 0) {
+        this.switchContext();
+        return CONSUME_SWITCHED;
+      }
+      // The idle task yields whenever it may (prvIdleTask): to any ready task without
+      // preemption, to other priority-0 tasks with configIDLE_SHOULD_YIELD.
+      if (isIdle && (preemption ? this.config.configIDLE_SHOULD_YIELD === 1 && this.readyLists[0]!.length > 1 : this.readyLists[0]!.length > 1 || this.topReadyPriority() > 0)) {
         this.switchContext();
         return CONSUME_SWITCHED;
       }
@@ -1176,6 +1227,14 @@ export class Kernel {
       if (!isIdle && t.busyRemaining <= 0) {
         t.busyRemaining = 0;
         return CONSUME_DONE;
+      }
+      if (this.irqs.scheduledCount > 0) {
+        const line = this.irqs.popDue(this.timeTick, this.timeFrac);
+        if (line !== null) {
+          this.irqs.pend(line);
+          this.serviceInterrupts();
+          continue;
+        }
       }
       if (isIdle && this.externalsPending > 0) {
         this.exec = EXEC_EXTERNAL_WAIT;
@@ -1190,6 +1249,20 @@ export class Kernel {
         return CONSUME_PAUSED;
       }
       const toBoundary = 1 - this.timeFrac;
+      if (this.irqs.nextTick() === this.timeTick) {
+        // An interrupt falls inside this tick: run up to it (or finish the busy work first).
+        const delta = this.irqs.nextFrac() - this.timeFrac;
+        if (!isIdle && t.busyRemaining < delta) {
+          this.timeFrac += t.busyRemaining;
+          t.runTimeTicks += t.busyRemaining;
+          t.busyRemaining = 0;
+          return CONSUME_DONE;
+        }
+        this.timeFrac += delta;
+        t.runTimeTicks += delta;
+        if (!isIdle) t.busyRemaining -= delta;
+        continue;
+      }
       if (!isIdle && t.busyRemaining < toBoundary) {
         this.timeFrac += t.busyRemaining;
         t.runTimeTicks += t.busyRemaining;
@@ -1203,7 +1276,7 @@ export class Kernel {
           this.config.vApplicationTickHook !== null ||
           (!pended && preemption && this.config.configUSE_TIME_SLICING === 1 && this.readyLists[t.priority]!.length > 1);
         if (!everyTick) {
-          let limit = this.runTarget; // the run pauses at its target tick
+          let limit = Math.min(this.runTarget, this.irqs.nextTick()); // the run pauses at its target tick
           if (!pended) {
             const wake = this.delayed.nextWake(); // in tick-count terms
             if (wake !== Infinity) limit = Math.min(limit, this.timeTick + (wake - this.tickAbs));
@@ -1220,7 +1293,10 @@ export class Kernel {
             t.runTimeTicks += skip;
             if (!isIdle) t.busyRemaining -= skip;
             if (pended) this.pendedTicks += skip;
-            else this.tickAbs += skip;
+            else {
+              this.tickAbs += skip;
+              this.syncTickCount();
+            }
             continue;
           }
         }
@@ -1342,7 +1418,7 @@ export class Kernel {
     this.armWatchdog();
     if (this.exec === EXEC_PAUSED) {
       this.exec = EXEC_KERNEL;
-      if (this.yieldPending && this.config.configUSE_PREEMPTION === 1 && this.schedulerSuspended === 0 && this.criticalNesting === 0) this.switchContext();
+      if (this.pendSV && this.schedulerSuspended === 0 && this.criticalNesting === 0) this.switchContext();
       this.dispatch();
     }
     return p;
@@ -1409,7 +1485,7 @@ export class Kernel {
   private wakeFromOutside(t: KernelTask): void {
     if (this.schedulerSuspended > 0) this.pendingReadyList.insertEnd(t.eventItem);
     else this.addToReadyList(t);
-    if (this.current !== null && t.priority > this.current.priority) this.yieldPending = true;
+    if (this.current !== null && t.priority > this.current.priority) this.requestSwitch();
     if (this.exec === EXEC_EXTERNAL_WAIT) {
       // The idle task was waiting for the outside world: let the scheduler pick again.
       this.exec = EXEC_KERNEL;
@@ -1418,6 +1494,114 @@ export class Kernel {
       this.switchContext();
       this.dispatch();
     }
+  }
+
+  // ───────────────────────────── interrupts ─────────────────────────────
+
+  /**
+   * Registers `handler` for interrupt `irq` at `priority` (1-15, higher preempts lower). ISRs at
+   * or below configMAX_SYSCALL_INTERRUPT_PRIORITY may call FromISR functions and are masked by
+   * critical sections; ISRs above it are never masked and may not call the kernel.
+   */
+  registerInterrupt(irq: number, priority: number, handler: InterruptHandler, name?: string): void {
+    const call = "registerInterrupt";
+    if (typeof irq !== "number" || !Number.isInteger(irq) || irq < 0) throw new RangeError(`${call}: irq must be a non-negative integer, got ${String(irq)}`);
+    if (typeof priority !== "number" || !Number.isInteger(priority) || priority < 1 || priority > 15)
+      throw new RangeError(`${call}(${irq}): interrupt priority must be an integer in [1, 15], got ${String(priority)}`);
+    if (typeof handler !== "function") throw new TypeError(`${call}(${irq}): handler must be a function, got ${typeof handler}`);
+    if (name !== undefined && typeof name !== "string") throw new TypeError(`${call}(${irq}): name must be a string`);
+    this.irqs.register(irq, priority, handler, name ?? `IRQ${irq}`);
+  }
+
+  /**
+   * Raises interrupt `irq` now (it runs at once unless masked or outranked, then when allowed),
+   * or at absolute virtual time `atTick` (ticks since the kernel was created; fractions allowed).
+   */
+  triggerInterrupt(irq: number, atTick?: number): void {
+    const call = "triggerInterrupt";
+    const line = this.irqs.line(irq);
+    if (line === undefined) throw new RangeError(`${call}: interrupt ${String(irq)} is not registered (registerInterrupt first)`);
+    if (atTick !== undefined) {
+      if (typeof atTick !== "number" || !Number.isFinite(atTick)) throw new RangeError(`${call}(${irq}): atTick must be a finite number of ticks, got ${String(atTick)}`);
+      const now = this.timeTick + this.timeFrac;
+      if (atTick < now) throw new RangeError(`${call}(${irq}): atTick ${atTick} is in the past (virtual time is ${now})`);
+      const tick = Math.floor(atTick);
+      if (tick > this.timeTick || atTick - tick > this.timeFrac) {
+        this.irqs.schedule(line, tick, atTick - tick);
+        return;
+      }
+    }
+    this.irqs.pend(line);
+    this.serviceInterrupts();
+  }
+
+  /** Runs every pending interrupt that the current level allows, highest first (nesting, tail-chaining). */
+  private serviceInterrupts(): void {
+    if (this.irqs.pendingCount === 0) return;
+    for (;;) {
+      const mask = this.criticalNesting > 0 ? this.config.configMAX_SYSCALL_INTERRUPT_PRIORITY : 0;
+      const level = Math.max(this.isrPriority, this.isrMask, mask);
+      const line = this.irqs.highestPendingAbove(level);
+      if (line === null) return;
+      this.irqs.take(line);
+      this.runIsr(line);
+    }
+  }
+
+  private runIsr(line: InterruptLine): void {
+    const savedExec = this.exec;
+    const savedName = this.isrName;
+    const savedPriority = this.isrPriority;
+    const savedMask = this.isrMask;
+    this.exec = EXEC_ISR;
+    this.isrName = line.name;
+    this.isrPriority = line.priority;
+    this.isrMask = 0;
+    if (this.traceSink !== null) this.emit("isr.enter", undefined, line.name, line.priority);
+    try {
+      line.handler();
+    } catch (error) {
+      this.recordFault(error);
+    } finally {
+      this.exec = savedExec;
+      this.isrName = savedName;
+      this.isrPriority = savedPriority;
+      this.isrMask = savedMask;
+      if (this.traceSink !== null) this.emit("isr.exit", undefined, line.name, line.priority);
+    }
+  }
+
+  /** portYIELD_FROM_ISR / portEND_SWITCHING_ISR: requests a context switch when the ISR returns. */
+  yieldFromIsr(woken: number | boolean | Ref<number> | null | undefined): void {
+    const value = woken !== null && typeof woken === "object" ? woken.value : woken;
+    if (value) this.requestSwitch();
+  }
+
+  /** Asserts a FromISR call is allowed here: not from an ISR above configMAX_SYSCALL_INTERRUPT_PRIORITY. */
+  checkFromIsr(call: string): void {
+    if (this.exec === EXEC_ISR && this.isrPriority > this.config.configMAX_SYSCALL_INTERRUPT_PRIORITY)
+      this.fail(call, `interrupt priority ${this.isrPriority} is above configMAX_SYSCALL_INTERRUPT_PRIORITY (${this.config.configMAX_SYSCALL_INTERRUPT_PRIORITY}): such an ISR may not call the kernel`);
+  }
+
+  /** taskENTER_CRITICAL_FROM_ISR: masks interrupts up to configMAX_SYSCALL_INTERRUPT_PRIORITY; returns the previous mask. */
+  enterCriticalFromIsr(): number {
+    this.checkFromIsr("taskENTER_CRITICAL_FROM_ISR");
+    const saved = this.isrMask;
+    this.isrMask = this.config.configMAX_SYSCALL_INTERRUPT_PRIORITY;
+    return saved;
+  }
+
+  /** taskEXIT_CRITICAL_FROM_ISR: restores the mask; interrupts it held back run now. */
+  exitCriticalFromIsr(savedMask: number): void {
+    if (typeof savedMask !== "number" || !Number.isInteger(savedMask) || savedMask < 0 || savedMask > 15)
+      throw new RangeError(`taskEXIT_CRITICAL_FROM_ISR: expected the value taskENTER_CRITICAL_FROM_ISR returned, got ${String(savedMask)}`);
+    this.isrMask = savedMask;
+    this.serviceInterrupts();
+  }
+
+  /** Counters of every interrupt line: handler runs, overruns (merged triggers), pending. */
+  interruptStats(): InterruptStats[] {
+    return this.irqs.stats();
   }
 
   // ───────────────────────────── introspection ─────────────────────────────

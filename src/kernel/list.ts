@@ -34,6 +34,8 @@ export class List<T> {
   /** The walking index of listGET_OWNER_OF_NEXT_ENTRY; insertEnd places items just before it. */
   index: ListItem<T>;
   length = 0;
+  /** The priority of a ready list (-1 for other lists). */
+  priority = -1;
 
   constructor(readonly kind: ListKind) {
     this.end = new ListItem<T>(null as unknown as T);

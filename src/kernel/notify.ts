@@ -82,6 +82,7 @@ export function notify(k: Kernel, handle: KernelTask, index: number, value: numb
 
 /** xTaskGenericNotifyFromISR / vTaskGenericNotifyGiveFromISR: uses the pending-ready list while suspended. */
 export function notifyFromIsr(k: Kernel, handle: KernelTask, index: number, value: number, action: NotifyAction, prev: Ref<number> | null | undefined, woken: Ref<number> | null | undefined, call = "xTaskNotifyFromISR"): number {
+  k.checkFromIsr(call);
   const t = k.checkTask(call, handle, false);
   index = checkIndex(k, call, index);
   const { ok, wasWaiting } = applyAction(k, call, t, index, value, action, prev);

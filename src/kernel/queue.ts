@@ -221,7 +221,7 @@ export function queueSend(k: Kernel, q: Queue, item: unknown, ticks: number, pos
   }
   k.assertCanBlock(call);
   const t = k.current!;
-  k.setTimeOutState(t);
+  if (ticks < k.maxDelay) k.setTimeOutState(t);
   t.ticksToWait = ticks;
   t.opObject = q;
   t.opItem = item;
@@ -253,6 +253,7 @@ function sendRetry(k: Kernel, t: KernelTask): void {
 
 /** xQueueGenericSendFromISR: never blocks; sets woken.value to pdTRUE when a higher-priority task was readied. */
 export function queueSendFromIsr(k: Kernel, q: Queue, item: unknown, woken: Ref<number> | null | undefined, position: QueuePosition, call = "xQueueSendFromISR"): number {
+  k.checkFromIsr(call);
   q = checkQueue(k, call, q);
   if (position === queueOVERWRITE && q.length !== 1) k.fail(call, `xQueueOverwriteFromISR needs a queue of length 1; ${q.name} has length ${q.length}`);
   if (q.isMutex) k.fail(call, `${q.name} is a mutex: a mutex cannot be given from an ISR`);
@@ -283,7 +284,7 @@ export function queueReceive(k: Kernel, q: Queue, ref: Ref<unknown>, ticks: numb
   }
   k.assertCanBlock(call);
   const t = k.current!;
-  k.setTimeOutState(t);
+  if (ticks < k.maxDelay) k.setTimeOutState(t);
   t.ticksToWait = ticks;
   t.opObject = q;
   t.opItem = ref;
@@ -323,6 +324,7 @@ function receiveRetry(k: Kernel, t: KernelTask): void {
 
 /** xQueueReceiveFromISR / xQueuePeekFromISR. */
 export function queueReceiveFromIsr(k: Kernel, q: Queue, ref: Ref<unknown>, woken: Ref<number> | null | undefined, peek: boolean, call = peek ? "xQueuePeekFromISR" : "xQueueReceiveFromISR"): number {
+  k.checkFromIsr(call);
   q = checkQueue(k, call, q);
   checkRef(call, ref);
   if (q.isSemaphore) k.fail(call, `${q} is a semaphore: use xSemaphoreTakeFromISR`);
@@ -362,7 +364,7 @@ export function semaphoreTake(k: Kernel, q: Queue, ticks: number, call = "xSemap
   }
   k.assertCanBlock(call);
   const t = k.current!;
-  k.setTimeOutState(t);
+  if (ticks < k.maxDelay) k.setTimeOutState(t);
   t.ticksToWait = ticks;
   t.opObject = q;
   t.opArg = recursive ? 1 : 0;
@@ -445,6 +447,7 @@ export function semaphoreGiveRecursive(k: Kernel, q: Queue): Promise<number> {
 /** xSemaphoreGiveFromISR (xQueueGiveFromISR). */
 export function semaphoreGiveFromIsr(k: Kernel, q: Queue, woken: Ref<number> | null | undefined): number {
   const call = "xSemaphoreGiveFromISR";
+  k.checkFromIsr(call);
   q = checkQueue(k, call, q);
   if (!q.isSemaphore) k.fail(call, `${q} is a queue, not a semaphore`);
   if (q.isMutex) k.fail(call, `${q} is a mutex: a mutex cannot be given from an ISR`);
@@ -458,6 +461,7 @@ export function semaphoreGiveFromIsr(k: Kernel, q: Queue, woken: Ref<number> | n
 /** xSemaphoreTakeFromISR. */
 export function semaphoreTakeFromIsr(k: Kernel, q: Queue, woken: Ref<number> | null | undefined): number {
   const call = "xSemaphoreTakeFromISR";
+  k.checkFromIsr(call);
   q = checkQueue(k, call, q);
   if (!q.isSemaphore) k.fail(call, `${q} is a queue, not a semaphore`);
   if (q.isMutex) k.fail(call, `${q} is a mutex: a mutex cannot be taken from an ISR`);

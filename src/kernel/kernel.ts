@@ -180,8 +180,8 @@ export class Kernel {
   private hostDeadline = 0;
 
   // Context-switch machinery: one shared executor, no closure per switch.
-  private pendingResolve: ((value: number) => void) | null = null;
-  private readonly executor = (resolve: (value: number) => void): void => {
+  private pendingResolve: ((value: unknown) => void) | null = null;
+  private readonly executor = (resolve: (value: unknown) => void): void => {
     this.pendingResolve = resolve;
   };
 
@@ -408,8 +408,8 @@ export class Kernel {
   // ───────────────────────────── blocking and waking ─────────────────────────────
 
   /** The promise the current task awaits until the kernel switches it back in. */
-  private suspendCaller(): Promise<number> {
-    const p = new Promise<number>(this.executor);
+  private suspendCaller<T = number>(): Promise<T> {
+    const p = new Promise<T>(this.executor as (resolve: (value: T) => void) => void);
     this.current!.resolve = this.pendingResolve;
     this.pendingResolve = null;
     return p;
@@ -419,8 +419,8 @@ export class Kernel {
    * The current task gives up the CPU inside a kernel call (it blocked, or yields with its call
    * complete): select the next task and run it. Returns the promise the caller awaits.
    */
-  switchAway(): Promise<number> {
-    const p = this.suspendCaller();
+  switchAway<T = number>(): Promise<T> {
+    const p = this.suspendCaller<T>();
     this.switchContext();
     this.dispatch();
     return p;
@@ -661,7 +661,7 @@ export class Kernel {
     }
     if (handleRef) handleRef.value = t;
     // The start promise: the first switch-in resolves it and the function body begins.
-    const start = new Promise<number>(this.executor);
+    const start = new Promise<unknown>(this.executor);
     t.resolve = this.pendingResolve;
     this.pendingResolve = null;
     start
@@ -1475,7 +1475,7 @@ export class Kernel {
         settle();
       },
     );
-    return this.switchAway().then(() => {
+    return this.switchAway<unknown>().then(() => {
       if (failed) throw error;
       return value as T;
     });

@@ -125,7 +125,7 @@ export function notifyTake(k: Kernel, index: number, clearOnExit: number | boole
     }
   }
   notifyTakeFinish(k, t);
-  return settled(t.resumeValue);
+  return settled(t.resumeValue as number);
 }
 
 function notifyTakeFinish(_k: Kernel, t: KernelTask): void {
@@ -160,7 +160,7 @@ export function notifyWait(k: Kernel, index: number, clearOnEntry: number, clear
     }
   }
   notifyWaitFinish(k, t);
-  return settled(t.resumeValue);
+  return settled(t.resumeValue as number);
 }
 
 function notifyWaitFinish(_k: Kernel, t: KernelTask): void {

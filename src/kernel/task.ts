@@ -27,10 +27,11 @@ export class Task<K = unknown> {
   basePriority: number;
   mutexesHeld = 0;
   /** Resolves the promise the task awaits; set while the task is switched out inside a kernel call. */
-  resolve: ((value: number) => void) | null = null;
+  resolve: ((value: unknown) => void) | null = null;
   /** Work to do when switched in (see Continuation); null means "resolve with resumeValue". */
   cont: Continuation<K> | null = null;
-  resumeValue = 0;
+  /** What the pending call returns when the task resumes (a number for most calls). */
+  resumeValue: unknown = 0;
   /** Operands of the pending blocking call (queue, item or ref, position). */
   opObject: unknown = null;
   opItem: unknown = undefined;

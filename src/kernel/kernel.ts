@@ -28,7 +28,7 @@ import {
   taskStateNames,
   type TaskState,
 } from "./constants.js";
-import { DelayedTasks } from "./delayed.js";
+import { TimeQueue } from "./time-queue.js";
 import { KernelAssertError, KernelError } from "./errors.js";
 import { HeapAccount, sizeOf } from "./heap.js";
 import { InterruptController, type InterruptHandler, type InterruptLine, type InterruptStats } from "./interrupts.js";
@@ -129,7 +129,7 @@ export class Kernel {
   current: KernelTask | null = null;
   private readonly readyLists: List<KernelTask>[];
   private readonly readyBits: Uint32Array;
-  readonly delayed = new DelayedTasks<KernelTask>();
+  readonly delayed = new TimeQueue<KernelTask>();
   readonly suspendedList = new List<KernelTask>(ListKind.Suspended);
   readonly pendingReadyList = new List<KernelTask>(ListKind.PendingReady);
   private readonly terminationList = new List<KernelTask>(ListKind.Termination);

@@ -1,16 +1,17 @@
 /**
- * The delayed-task "list": tasks in timed waits, ordered by absolute wake tick, FIFO among equal
- * wake ticks (rule 8). Tasks due at the same tick share one bucket (an intrusive FIFO list), and
- * a min-heap holds the distinct wake ticks, so the cost of a wake-up depends on the number of
- * distinct wake ticks pending, not on the number of delayed tasks.
+ * A time-ordered "list": items ordered by a numeric time key, FIFO among equal keys (vListInsert
+ * order, rule 8). Items due at the same time share one bucket (an intrusive FIFO list), and a
+ * min-heap holds the distinct keys, so the cost of taking the next item depends on the number of
+ * distinct times pending, not on the number of items.
  *
- * Times are absolute tick numbers that never wrap (exact up to 2^53 ticks, 285,000 years at
- * 1 kHz); FreeRTOS's delayed/overflow list pair is equivalent to ordering by absolute wake time.
+ * The kernel keys delayed tasks by absolute wake tick, which never wraps (exact up to 2^53 ticks,
+ * 285,000 years at 1 kHz): FreeRTOS's delayed/overflow list pair is equivalent to ordering by
+ * absolute wake time. The timer service keeps FreeRTOS's two lists of wrapped expiry times.
  * @module
  */
 import { List, ListKind, type ListItem } from "./list.js";
 
-export class DelayedTasks<T> {
+export class TimeQueue<T> {
   private readonly buckets = new Map<number, List<T>>();
   /** Min-heap of wake ticks; may hold ticks whose bucket has emptied (skipped lazily). */
   private heap: number[] = [];
@@ -18,7 +19,7 @@ export class DelayedTasks<T> {
   private lastWake = -1;
   count = 0;
 
-  /** Inserts `item` (a task's state item) to wake at absolute tick `wakeAbs`. */
+  /** Inserts `item` at time `wakeAbs` (after every item already at that time). */
   insert(item: ListItem<T>, wakeAbs: number): void {
     let bucket: List<T> | undefined;
     if (wakeAbs === this.lastWake && this.lastBucket !== null && this.lastBucket.length > 0) bucket = this.lastBucket;

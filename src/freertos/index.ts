@@ -68,6 +68,38 @@ import {
   type TaskState,
   type TaskStatus,
   type TraceSink,
+  addToSet,
+  createQueueSet,
+  removeFromSet,
+  selectFromSet,
+  selectFromSetFromIsr,
+  createEventGroup,
+  eventGroupSetBits,
+  eventGroupClearBits,
+  eventGroupGetBits,
+  eventGroupWaitBits,
+  eventGroupSync,
+  eventGroupSetBitsFromIsr,
+  eventGroupClearBitsFromIsr,
+  deleteEventGroup,
+  checkTimer,
+  createTimer,
+  pendFunctionCall,
+  pendFunctionCallFromIsr,
+  timerChangePeriod,
+  timerChangePeriodFromIsr,
+  timerDelete,
+  timerGetExpiryTime,
+  timerIsActive,
+  timerSetReloadMode,
+  timerStart,
+  timerStartFromIsr,
+  timerStop,
+  timerStopFromIsr,
+  type EventGroup,
+  type PendedFunction,
+  type SoftwareTimer,
+  type TimerCallback,
 } from "../kernel/index.js";
 
 export {
@@ -110,6 +142,15 @@ export type TaskHandle = KernelTask;
 export type QueueHandle = Queue;
 /** An opaque semaphore or mutex handle (SemaphoreHandle_t): an item-less queue, as in FreeRTOS. */
 export type SemaphoreHandle = Queue;
+/** An opaque queue set handle (QueueSetHandle_t). */
+export type QueueSetHandle = Queue;
+/** A queue or semaphore that can be a member of a queue set (QueueSetMemberHandle_t). */
+export type QueueSetMemberHandle = Queue;
+/** An opaque event group handle (EventGroupHandle_t). */
+export type EventGroupHandle = EventGroup;
+/** An opaque software timer handle (TimerHandle_t). */
+export type TimerHandle = SoftwareTimer;
+export type { TimerCallback, PendedFunction };
 
 /** FreeRTOSConfig.h as an object; every key is optional (defaults as in API.md). */
 export type FreeRTOSConfig = Partial<KernelConfig>;
@@ -249,6 +290,58 @@ export function createFreeRTOS(config: FreeRTOSConfig = {}) {
     xQueueIsQueueEmptyFromISR: (q: QueueHandle): number => isQueueEmpty(k, q),
     xQueueGetMutexHolder: (m: SemaphoreHandle): TaskHandle | null => mutexHolder(k, m),
     xQueueGetMutexHolderFromISR: (m: SemaphoreHandle): TaskHandle | null => mutexHolder(k, m),
+
+    // ── queue sets ──
+    xQueueCreateSet: (length: number): QueueSetHandle | null => createQueueSet(k, length),
+    xQueueAddToSet: (member: QueueSetMemberHandle, set: QueueSetHandle): number => addToSet(k, member, set),
+    xQueueRemoveFromSet: (member: QueueSetMemberHandle, set: QueueSetHandle): number => removeFromSet(k, member, set),
+    /** Blocks until a member has data; resolves with that member, or null on timeout. */
+    xQueueSelectFromSet: (set: QueueSetHandle, ticks: number): Promise<QueueSetMemberHandle | null> => selectFromSet(k, set, ticks),
+    xQueueSelectFromSetFromISR: (set: QueueSetHandle): QueueSetMemberHandle | null => selectFromSetFromIsr(k, set),
+
+    // ── event groups ──
+    xEventGroupCreate: (): EventGroupHandle | null => createEventGroup(k),
+    /** Resolves with the bits after waking satisfied waiters and clearing their exit bits. */
+    xEventGroupSetBits: (eg: EventGroupHandle, bits: number): Promise<number> => eventGroupSetBits(k, eg, bits),
+    /** Returns the bits before clearing. */
+    xEventGroupClearBits: (eg: EventGroupHandle, bits: number): number => eventGroupClearBits(k, eg, bits),
+    xEventGroupGetBits: (eg: EventGroupHandle): number => eventGroupGetBits(k, eg),
+    xEventGroupGetBitsFromISR: (eg: EventGroupHandle): number => eventGroupGetBits(k, eg, "xEventGroupGetBitsFromISR"),
+    xEventGroupWaitBits: (eg: EventGroupHandle, bitsToWaitFor: number, clearOnExit: number | boolean, waitForAllBits: number | boolean, ticks: number): Promise<number> =>
+      eventGroupWaitBits(k, eg, bitsToWaitFor, clearOnExit, waitForAllBits, ticks),
+    xEventGroupSync: (eg: EventGroupHandle, bitsToSet: number, bitsToWaitFor: number, ticks: number): Promise<number> => eventGroupSync(k, eg, bitsToSet, bitsToWaitFor, ticks),
+    /** Deferred to the timer task; pdFAIL when its command queue is full. */
+    xEventGroupSetBitsFromISR: (eg: EventGroupHandle, bits: number, wokenRef: Ref<number> | null): number => eventGroupSetBitsFromIsr(k, eg, bits, wokenRef),
+    xEventGroupClearBitsFromISR: (eg: EventGroupHandle, bits: number): number => eventGroupClearBitsFromIsr(k, eg, bits),
+    vEventGroupDelete: (eg: EventGroupHandle): Promise<number> => deleteEventGroup(k, eg),
+
+    // ── software timers ──
+    xTimerCreate: (name: string, periodTicks: number, autoReload: number | boolean, id: unknown, callback: TimerCallback): TimerHandle | null =>
+      createTimer(k, name, periodTicks, autoReload, id, callback),
+    xTimerStart: (t: TimerHandle, ticksToWait: number): Promise<number> => timerStart(k, t, ticksToWait),
+    xTimerReset: (t: TimerHandle, ticksToWait: number): Promise<number> => timerStart(k, t, ticksToWait, true),
+    xTimerStop: (t: TimerHandle, ticksToWait: number): Promise<number> => timerStop(k, t, ticksToWait),
+    xTimerChangePeriod: (t: TimerHandle, periodTicks: number, ticksToWait: number): Promise<number> => timerChangePeriod(k, t, periodTicks, ticksToWait),
+    xTimerDelete: (t: TimerHandle, ticksToWait: number): Promise<number> => timerDelete(k, t, ticksToWait),
+    xTimerStartFromISR: (t: TimerHandle, wokenRef: Ref<number> | null): number => timerStartFromIsr(k, t, wokenRef),
+    xTimerResetFromISR: (t: TimerHandle, wokenRef: Ref<number> | null): number => timerStartFromIsr(k, t, wokenRef, true),
+    xTimerStopFromISR: (t: TimerHandle, wokenRef: Ref<number> | null): number => timerStopFromIsr(k, t, wokenRef),
+    xTimerChangePeriodFromISR: (t: TimerHandle, periodTicks: number, wokenRef: Ref<number> | null): number => timerChangePeriodFromIsr(k, t, periodTicks, wokenRef),
+    xTimerIsTimerActive: (t: TimerHandle): number => timerIsActive(k, t),
+    pvTimerGetTimerID: (t: TimerHandle): unknown => checkTimer(k, "pvTimerGetTimerID", t).id,
+    vTimerSetTimerID: (t: TimerHandle, id: unknown): void => {
+      checkTimer(k, "vTimerSetTimerID", t).id = id;
+    },
+    xTimerGetPeriod: (t: TimerHandle): number => checkTimer(k, "xTimerGetPeriod", t).periodTicks,
+    xTimerGetExpiryTime: (t: TimerHandle): number => timerGetExpiryTime(k, t),
+    pcTimerGetName: (t: TimerHandle): string => checkTimer(k, "pcTimerGetName", t).name,
+    vTimerSetReloadMode: (t: TimerHandle, autoReload: number | boolean): void => timerSetReloadMode(k, t, autoReload),
+    uxTimerGetReloadMode: (t: TimerHandle): number => (checkTimer(k, "uxTimerGetReloadMode", t).autoReload ? 1 : 0),
+    xTimerGetReloadMode: (t: TimerHandle): number => (checkTimer(k, "xTimerGetReloadMode", t).autoReload ? 1 : 0),
+    /** Runs fn(param1, param2) in the timer task. */
+    xTimerPendFunctionCall: (fn: PendedFunction, param1: unknown, param2: number, ticksToWait: number): Promise<number> => pendFunctionCall(k, fn, param1, param2, ticksToWait),
+    xTimerPendFunctionCallFromISR: (fn: PendedFunction, param1: unknown, param2: number, wokenRef: Ref<number> | null): number =>
+      pendFunctionCallFromIsr(k, fn, param1, param2, wokenRef),
 
     // ── semaphores and mutexes ──
     xSemaphoreCreateBinary: (): SemaphoreHandle | null => createSemaphore(k, QueueKind.BinarySemaphore, 1, 0),

@@ -33,6 +33,11 @@ export {
   isQueueEmpty,
   mutexHolder,
   queueHeapBytes,
+  createQueueSet,
+  addToSet,
+  removeFromSet,
+  selectFromSet,
+  selectFromSetFromIsr,
 } from "./queue.js";
 export { notify, notifyFromIsr, notifyTake, notifyWait, notifyStateClear, notifyValueClear } from "./notify.js";
 export { taskListText, runTimeStatsText } from "./introspect.js";
@@ -40,7 +45,37 @@ export type { TraceEvent, TraceKind, TraceSink } from "./trace.js";
 export { formatTraceEvent } from "./trace.js";
 export { Prng } from "./prng.js";
 export { HeapAccount } from "./heap.js";
-export { startTimerService, timerCommandQueue } from "./timers.js";
-export type { TimerCommand } from "./timers.js";
+export {
+  SoftwareTimer,
+  startTimerService,
+  timerCommandQueue,
+  createTimer,
+  timerStart,
+  timerStop,
+  timerChangePeriod,
+  timerDelete,
+  timerStartFromIsr,
+  timerStopFromIsr,
+  timerChangePeriodFromIsr,
+  pendFunctionCall,
+  pendFunctionCallFromIsr,
+  timerIsActive,
+  timerGetExpiryTime,
+  timerSetReloadMode,
+  checkTimer,
+} from "./timers.js";
+export type { TimerCallback, PendedFunction } from "./timers.js";
+export {
+  EventGroup,
+  createEventGroup,
+  setBits as eventGroupSetBits,
+  clearBits as eventGroupClearBits,
+  getBits as eventGroupGetBits,
+  waitBits as eventGroupWaitBits,
+  syncBits as eventGroupSync,
+  setBitsFromIsr as eventGroupSetBitsFromIsr,
+  clearBitsFromIsr as eventGroupClearBitsFromIsr,
+  deleteEventGroup,
+} from "./event-groups.js";
 export { InterruptController, InterruptLine } from "./interrupts.js";
 export type { InterruptHandler, InterruptStats } from "./interrupts.js";

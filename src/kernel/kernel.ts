@@ -488,12 +488,13 @@ export class Kernel {
    * FIFO among equals, rule 15) for up to `ticksToWait`, and runs `cont` when switched back in.
    * The caller then calls switchContext() (from a continuation) or switchAway() (from a task).
    */
-  placeOnEventList(eventList: List<KernelTask>, ticksToWait: number, cont: Continuation<Kernel>, blockedOn: string): void {
+  placeOnEventList(eventList: List<KernelTask>, ticksToWait: number, cont: Continuation<Kernel> | null, blockedOn: string): void {
     const t = this.current!;
     // The item value is kept up to date by vTaskPrioritySet and inheritance, not recomputed here.
     eventList.insertSorted(t.eventItem);
     this.addCurrentToDelayedList(ticksToWait, true);
     t.cont = cont;
+    if (cont === null) t.resumeValue = 0;
     t.blockedOn = blockedOn;
     if (this.traceSink !== null) this.emit("task.blocked", t.name, blockedOn, ticksToWait >= this.maxDelay ? -1 : ticksToWait);
   }
@@ -1009,15 +1010,6 @@ export class Kernel {
     if (this.traceSink !== null) this.emit("task.switchedIn", first.name, undefined, first.priority);
     this.exec = EXEC_KERNEL;
     this.dispatch();
-  }
-
-  /** Creates a kernel-internal task whose work is a continuation (the timer service task). */
-  createSystemTask(name: string, stackDepth: number, priority: number, cont: Continuation<Kernel>): KernelTask | null {
-    const t = this.allocateTask(name, stackDepth, priority, false);
-    if (t === null) return null;
-    t.cont = cont;
-    this.addNewTaskToReadyList(t);
-    return t;
   }
 
   isSchedulerRunning(): boolean {

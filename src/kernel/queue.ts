@@ -175,10 +175,14 @@ function copyFromQueue(q: Queue, ref: Ref<unknown>, remove: boolean): void {
   }
 }
 
-/** After data arrived: wake the first receiver (or the queue's set); true when that preempts the caller. */
-function notifyReceivers(k: Kernel, q: Queue): boolean {
+/**
+ * After data arrived: wake the first receiver, or post to the queue's set instead (rule 24: a
+ * member notifies only its set, and not when an overwrite left the count unchanged). True when
+ * a woken task preempts the caller.
+ */
+function notifyReceivers(k: Kernel, q: Queue, countBefore: number): boolean {
   if (q.onSendHook !== null) q.onSendHook(q);
-  if (q.set !== null) return notifySetContainer(k, q);
+  if (q.set !== null) return q.count !== countBefore ? notifySetContainer(k, q) : false;
   if (q.rxWait.length > 0) return k.removeFromEventList(q.rxWait);
   return false;
 }
@@ -210,9 +214,10 @@ export function queueSend(k: Kernel, q: Queue, item: unknown, ticks: number, pos
   if (position === queueOVERWRITE && q.length !== 1) k.fail(call, `xQueueOverwrite needs a queue of length 1; ${q.name} has length ${q.length}`);
   checkItem(q, call, item);
   if (q.count < q.length || position === queueOVERWRITE) {
+    const countBefore = q.count;
     const disinherited = copyToQueue(k, q, item, position, call);
     if (k.traceEnabled()) k.emit(q.isMutex ? "mutex.give" : "queue.send", k.current?.name, q.name, q.count);
-    const woke = notifyReceivers(k, q);
+    const woke = notifyReceivers(k, q, countBefore);
     return k.result(pdPASS, woke || disinherited);
   }
   if (ticks === 0 || !k.inTask()) {
@@ -234,11 +239,12 @@ export function queueSend(k: Kernel, q: Queue, item: unknown, ticks: number, pos
 function sendRetry(k: Kernel, t: KernelTask): void {
   const q = t.opObject as Queue;
   if (q.count < q.length || t.opArg === queueOVERWRITE) {
+    const countBefore = q.count;
     const disinherited = copyToQueue(k, q, t.opItem, t.opArg, "xQueueSend");
     t.opItem = undefined;
     t.resumeValue = pdPASS;
     if (k.traceEnabled()) k.emit(q.isMutex ? "mutex.give" : "queue.send", t.name, q.name, q.count);
-    if ((notifyReceivers(k, q) || disinherited) && preempting(k)) k.switchContext();
+    if ((notifyReceivers(k, q, countBefore) || disinherited) && preempting(k)) k.switchContext();
     return;
   }
   if (k.checkForTimeOut(t)) {
@@ -259,9 +265,10 @@ export function queueSendFromIsr(k: Kernel, q: Queue, item: unknown, woken: Ref<
   if (q.isMutex) k.fail(call, `${q.name} is a mutex: a mutex cannot be given from an ISR`);
   checkItem(q, call, item);
   if (q.count < q.length || position === queueOVERWRITE) {
+    const countBefore = q.count;
     copyToQueue(k, q, item, position, call);
     if (k.traceEnabled()) k.emit("queue.send", k.isrName ?? undefined, q.name, q.count);
-    if (notifyReceivers(k, q) && woken) woken.value = pdTRUE;
+    if (notifyReceivers(k, q, countBefore) && woken) woken.value = pdTRUE;
     return pdPASS;
   }
   if (k.traceEnabled()) k.emit("queue.sendFailed", k.isrName ?? undefined, q.name);
@@ -454,7 +461,7 @@ export function semaphoreGiveFromIsr(k: Kernel, q: Queue, woken: Ref<number> | n
   if (q.count >= q.length) return errQUEUE_FULL;
   q.count++;
   if (k.traceEnabled()) k.emit("queue.send", k.isrName ?? undefined, q.name, q.count);
-  if (notifyReceivers(k, q) && woken) woken.value = pdTRUE;
+  if (notifyReceivers(k, q, q.count - 1) && woken) woken.value = pdTRUE;
   return pdPASS;
 }
 
@@ -529,4 +536,64 @@ export function isQueueEmpty(k: Kernel, q: Queue): number {
 export function mutexHolder(k: Kernel, q: Queue): KernelTask | null {
   q = checkQueue(k, "xSemaphoreGetMutexHolder", q);
   return q.isMutex ? q.holder : null;
+}
+
+// ───────────────────────────── queue sets (rule 24) ─────────────────────────────
+
+/** xQueueCreateSet: a set that can hold `length` events (the sum of its members' capacities). */
+export function createQueueSet(k: Kernel, length: number): Queue | null {
+  return createQueue(k, length, 0, QueueKind.Set);
+}
+
+function checkSet(k: Kernel, call: string, set: unknown): Queue {
+  const s = checkQueue(k, call, set);
+  if (s.kind !== QueueKind.Set) throw new TypeError(`${call}: ${s} is not a queue set`);
+  return s;
+}
+
+/** xQueueAddToSet: pdFAIL when the member is in a set already or is not empty. */
+export function addToSet(k: Kernel, member: Queue, set: Queue): number {
+  const call = "xQueueAddToSet";
+  member = checkQueue(k, call, member);
+  set = checkSet(k, call, set);
+  if (member.kind === QueueKind.Set) throw new TypeError(`${call}: a queue set cannot be a member of a set`);
+  if (member.set !== null || member.count !== 0) return pdFAIL;
+  member.set = set;
+  return pdPASS;
+}
+
+/** xQueueRemoveFromSet: pdFAIL when the member is not in that set or is not empty. */
+export function removeFromSet(k: Kernel, member: Queue, set: Queue): number {
+  const call = "xQueueRemoveFromSet";
+  member = checkQueue(k, call, member);
+  set = checkSet(k, call, set);
+  if (member.set !== set || member.count !== 0) return pdFAIL;
+  member.set = null;
+  return pdPASS;
+}
+
+/** xQueueSelectFromSet: the member that has data, or null on timeout. */
+export function selectFromSet(k: Kernel, set: Queue, ticks: number): Promise<Queue | null> {
+  const call = "xQueueSelectFromSet";
+  set = checkSet(k, call, set);
+  const ref: Ref<unknown> = { value: null };
+  return queueReceive(k, set, ref, ticks, false, call).then((r) => (r === pdPASS ? (ref.value as Queue) : null));
+}
+
+/** xQueueSelectFromSetFromISR */
+export function selectFromSetFromIsr(k: Kernel, set: Queue): Queue | null {
+  const call = "xQueueSelectFromSetFromISR";
+  set = checkSet(k, call, set);
+  const ref: Ref<unknown> = { value: null };
+  return queueReceiveFromIsr(k, set, ref, null, false, call) === pdPASS ? (ref.value as Queue) : null;
+}
+
+/**
+ * vQueueWaitForMessageRestricted (for the timer task): block until the queue has data or the
+ * timeout passes, without receiving; returns at once when data is there.
+ */
+export function queueWaitForMessageRestricted(k: Kernel, q: Queue, ticks: number, waitIndefinitely: boolean): Promise<number> {
+  if (q.count > 0 || !k.inTask()) return settled(0);
+  k.placeOnEventList(q.rxWait, waitIndefinitely ? k.maxDelay : ticks, null, q.name);
+  return k.switchAway();
 }

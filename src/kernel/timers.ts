@@ -1,48 +1,385 @@
 /**
- * The timer service (daemon) task of FreeRTOS's timers.c: created by vTaskStartScheduler right
- * after the idle task, at configTIMER_TASK_PRIORITY, blocked on its command queue of
- * configTIMER_QUEUE_LENGTH entries. Commands are functions run in the timer task's context
- * (deferred work: xTimerPendFunctionCall-style calls from tasks and ISRs).
+ * Software timers and deferred function calls (FreeRTOS's timers.c, rule 31).
+ *
+ * The timer service ("daemon") task is an ordinary kernel task, created by vTaskStartScheduler
+ * right after the idle task at configTIMER_TASK_PRIORITY, running the loop of prvTimerTask:
+ * process one expired timer (or block on the command queue until the next expiry), then drain
+ * the command queue. Timer API calls post commands to that queue, stamped with the tick count
+ * when they were sent. Expiry times are wrapped tick counts kept in FreeRTOS's two lists (the
+ * current one and the one for times past the next tick wrap); on a wrap every timer left in the
+ * current list expires and the lists swap.
+ *
+ * Callbacks run in the timer task and must not block (a blocking call there blocks the timer
+ * task, as in FreeRTOS). A callback may be async if it awaits only calls that do not block.
  * @module
  */
-import type { Kernel, KernelTask } from "./kernel.js";
-import { createQueue, Queue, QueueKind } from "./queue.js";
+import { pdFALSE, pdPASS, pdTRUE, queueSEND_TO_BACK } from "./constants.js";
+import { sizeOf } from "./heap.js";
+import type { Kernel, KernelTask, Ref } from "./kernel.js";
+import { ListItem } from "./list.js";
+import { createQueue, queueReceive, queueSend, queueSendFromIsr, queueWaitForMessageRestricted, QueueKind, type Queue } from "./queue.js";
+import { TimeQueue } from "./time-queue.js";
 
-/** A command for the timer task: runs in its context, must not block. */
-export type TimerCommand = () => void;
+/** A timer's callback, run in the timer task. */
+export type TimerCallback = (timer: SoftwareTimer) => void | Promise<void>;
+/** A function deferred to the timer task (xTimerPendFunctionCall). */
+export type PendedFunction = (param1: unknown, param2: number) => void | Promise<void>;
 
-const services = new WeakMap<Kernel, Queue>();
+// Command IDs as in timers.h.
+const CMD_EXECUTE_CALLBACK_FROM_ISR = -2;
+const CMD_EXECUTE_CALLBACK = -1;
+const CMD_START = 1;
+const CMD_RESET = 2;
+const CMD_STOP = 3;
+const CMD_CHANGE_PERIOD = 4;
+const CMD_DELETE = 5;
+const FIRST_FROM_ISR_COMMAND = 6;
+const CMD_START_FROM_ISR = 6;
+const CMD_RESET_FROM_ISR = 7;
+const CMD_STOP_FROM_ISR = 8;
+const CMD_CHANGE_PERIOD_FROM_ISR = 9;
 
-/** Creates the command queue and the "Tmr Svc" task; null when the heap cannot hold them. */
-export function startTimerService(k: Kernel): KernelTask | null {
-  const queue = createQueue(k, k.config.configTIMER_QUEUE_LENGTH, 0, QueueKind.Queue, "TmrQ");
-  if (queue === null) return null;
-  services.set(k, queue);
-  return k.createSystemTask("Tmr Svc", k.config.configTIMER_TASK_STACK_DEPTH, k.config.configTIMER_TASK_PRIORITY, timerServiceContinuation);
-}
+const commandNames: Record<number, string> = {
+  [CMD_START]: "xTimerStart",
+  [CMD_RESET]: "xTimerReset",
+  [CMD_STOP]: "xTimerStop",
+  [CMD_CHANGE_PERIOD]: "xTimerChangePeriod",
+  [CMD_DELETE]: "xTimerDelete",
+  [CMD_START_FROM_ISR]: "xTimerStartFromISR",
+  [CMD_RESET_FROM_ISR]: "xTimerResetFromISR",
+  [CMD_STOP_FROM_ISR]: "xTimerStopFromISR",
+  [CMD_CHANGE_PERIOD_FROM_ISR]: "xTimerChangePeriodFromISR",
+};
 
-/** The timer task's command queue (null before the scheduler starts). */
-export function timerCommandQueue(k: Kernel): Queue | null {
-  return services.get(k) ?? null;
-}
-
-/** Runs every queued command, then blocks on the command queue until the next one arrives. */
-function timerServiceContinuation(k: Kernel, t: KernelTask): void {
-  const queue = services.get(k)!;
-  while (queue.count > 0) {
-    const slot = queue.head;
-    const command = queue.values![slot] as TimerCommand;
-    queue.values![slot] = undefined;
-    queue.head = slot + 1 === queue.length ? 0 : slot + 1;
-    queue.count--;
-    if (queue.txWait.length > 0 && k.removeFromEventList(queue.txWait) && k.config.configUSE_PREEMPTION === 1) {
-      command();
-      t.cont = timerServiceContinuation;
-      k.switchContext();
-      return;
-    }
-    command();
+/** An opaque timer handle (TimerHandle_t). */
+export class SoftwareTimer {
+  readonly item: ListItem<SoftwareTimer>;
+  active = false;
+  deleted = false;
+  heapBlockBytes = 0;
+  /** The list the timer is in (the service's current or overflow list), or null. */
+  inList: TimeQueue<SoftwareTimer> | null = null;
+  constructor(
+    readonly kernel: Kernel,
+    public name: string,
+    public periodTicks: number,
+    public autoReload: boolean,
+    public id: unknown,
+    readonly callback: TimerCallback,
+  ) {
+    this.item = new ListItem<SoftwareTimer>(this);
   }
-  k.placeOnEventList(queue.rxWait, k.maxDelay, timerServiceContinuation, queue.name);
-  k.switchContext();
+  /** The wrapped tick count of the next expiry (xTimerGetExpiryTime). */
+  get expiryTick(): number {
+    return this.item.value;
+  }
+  toString(): string {
+    return `Timer(${this.name})`;
+  }
 }
+
+class TimerMessage {
+  constructor(
+    readonly id: number,
+    readonly value: number,
+    readonly timer: SoftwareTimer | null,
+    readonly fn: PendedFunction | null,
+    readonly param1: unknown,
+  ) {}
+}
+
+/** Per-kernel state of the timer service (the statics of timers.c). */
+class TimerService {
+  current = new TimeQueue<SoftwareTimer>();
+  overflow = new TimeQueue<SoftwareTimer>();
+  lastTime = 0;
+  /** Promises returned by async callbacks, awaited by the timer task in order. */
+  readonly awaiting: PromiseLike<void>[] = [];
+  task: KernelTask | null = null;
+  constructor(readonly queue: Queue) {}
+}
+
+const services = new WeakMap<Kernel, TimerService>();
+
+/** prvCheckForValidListAndQueue: the command queue exists from the first timer use on. */
+function service(k: Kernel, call: string): TimerService {
+  let svc = services.get(k);
+  if (svc === undefined) {
+    const queue = createQueue(k, k.config.configTIMER_QUEUE_LENGTH, 0, QueueKind.Queue, "TmrQ");
+    if (queue === null) k.fail(call, "the heap cannot hold the timer command queue");
+    svc = new TimerService(queue);
+    services.set(k, svc);
+  }
+  return svc;
+}
+
+/** Creates the timer service task (vTaskStartScheduler calls this after creating the idle task). */
+export function startTimerService(k: Kernel): KernelTask | null {
+  const svc = service(k, "vTaskStartScheduler");
+  const ref: Ref<KernelTask | null> = { value: null };
+  void k.createTask(() => timerTask(k, svc), "Tmr Svc", k.config.configTIMER_TASK_STACK_DEPTH, null, k.config.configTIMER_TASK_PRIORITY, ref);
+  svc.task = ref.value;
+  return ref.value;
+}
+
+/** The timer task's command queue, once it exists. */
+export function timerCommandQueue(k: Kernel): Queue | null {
+  return services.get(k)?.queue ?? null;
+}
+
+function wrap(k: Kernel, ticks: number): number {
+  const modulus = k.maxDelay + 1;
+  return k.config.configTICK_TYPE_WIDTH_IN_BITS === 64 ? ticks : ((ticks % modulus) + modulus) % modulus;
+}
+
+// ───────────────────────────── the timer task ─────────────────────────────
+
+async function timerTask(k: Kernel, svc: TimerService): Promise<void> {
+  const message: Ref<TimerMessage | undefined> = { value: undefined };
+  for (;;) {
+    // prvGetNextExpireTime
+    let listWasEmpty = svc.current.count === 0;
+    const nextExpire = listWasEmpty ? 0 : svc.current.nextWake();
+    // prvProcessTimerOrBlockTask
+    const before = svc.lastTime;
+    const now = sampleTimeNow(k, svc);
+    const switched = now < before;
+    if (!switched) {
+      if (!listWasEmpty && nextExpire <= now) {
+        processExpiredTimer(k, svc, nextExpire, now);
+      } else {
+        if (listWasEmpty) listWasEmpty = svc.overflow.count === 0;
+        await queueWaitForMessageRestricted(k, svc.queue, wrap(k, nextExpire - now), listWasEmpty);
+      }
+    }
+    while (svc.awaiting.length > 0) await svc.awaiting.shift();
+    // prvProcessReceivedCommands
+    while ((await queueReceive(k, svc.queue, message as Ref<unknown>, 0, false, "timer task")) === pdPASS) {
+      const msg = message.value!;
+      message.value = undefined;
+      processCommand(k, svc, msg);
+      while (svc.awaiting.length > 0) await svc.awaiting.shift();
+    }
+  }
+}
+
+/** prvSampleTimeNow: a tick count below the last one means the count wrapped: switch lists. */
+function sampleTimeNow(k: Kernel, svc: TimerService): number {
+  const now = k.getTickCount();
+  if (now < svc.lastTime) switchTimerLists(k, svc);
+  svc.lastTime = now;
+  return now;
+}
+
+function switchTimerLists(k: Kernel, svc: TimerService): void {
+  // Every timer still in the current list belongs to the epoch that just ended: it expires now.
+  while (svc.current.count > 0) processExpiredTimer(k, svc, svc.current.nextWake(), k.maxDelay);
+  const old = svc.current;
+  svc.current = svc.overflow;
+  svc.overflow = old;
+}
+
+function invoke(svc: TimerService, result: void | Promise<void>): void {
+  if (result !== undefined && result !== null && typeof (result as PromiseLike<void>).then === "function") svc.awaiting.push(result);
+}
+
+function expire(k: Kernel, svc: TimerService, timer: SoftwareTimer): void {
+  if (k.traceEnabled()) k.emit("timer.expired", svc.task?.name, timer.name, timer.item.value);
+  invoke(svc, timer.callback(timer));
+}
+
+/** prvProcessExpiredTimer: the head of the current list expired. */
+function processExpiredTimer(k: Kernel, svc: TimerService, nextExpire: number, now: number): void {
+  const timer = svc.current.headOfNext();
+  svc.current.remove(timer.item);
+  timer.inList = null;
+  if (timer.autoReload) reloadTimer(k, svc, timer, nextExpire, now);
+  else timer.active = false;
+  expire(k, svc, timer);
+}
+
+/** prvReloadTimer: re-arms an auto-reload timer, calling back once for each period already missed. */
+function reloadTimer(k: Kernel, svc: TimerService, timer: SoftwareTimer, expired: number, now: number): void {
+  while (insertTimerInActiveList(k, svc, timer, wrap(k, expired + timer.periodTicks), now, expired)) {
+    expired = wrap(k, expired + timer.periodTicks);
+    expire(k, svc, timer);
+  }
+}
+
+/** prvInsertTimerInActiveList: true when the expiry has already passed (process it now). */
+function insertTimerInActiveList(k: Kernel, svc: TimerService, timer: SoftwareTimer, nextExpiry: number, now: number, commandTime: number): boolean {
+  timer.item.value = nextExpiry;
+  if (nextExpiry <= now) {
+    if (wrap(k, now - commandTime) >= timer.periodTicks) return true;
+    svc.overflow.insert(timer.item, nextExpiry);
+    timer.inList = svc.overflow;
+  } else {
+    if (now < commandTime && nextExpiry >= commandTime) return true;
+    svc.current.insert(timer.item, nextExpiry);
+    timer.inList = svc.current;
+  }
+  return false;
+}
+
+function processCommand(k: Kernel, svc: TimerService, msg: TimerMessage): void {
+  if (msg.id < 0) {
+    invoke(svc, msg.fn!(msg.param1, msg.value));
+    return;
+  }
+  const timer = msg.timer!;
+  if (timer.deleted) return;
+  if (timer.inList !== null) {
+    timer.inList.remove(timer.item);
+    timer.inList = null;
+  }
+  const now = sampleTimeNow(k, svc);
+  switch (msg.id) {
+    case CMD_START:
+    case CMD_START_FROM_ISR:
+    case CMD_RESET:
+    case CMD_RESET_FROM_ISR: {
+      timer.active = true;
+      const expiry = wrap(k, msg.value + timer.periodTicks);
+      if (insertTimerInActiveList(k, svc, timer, expiry, now, msg.value)) {
+        // It expired before it could be added (the command waited too long in the queue).
+        if (timer.autoReload) reloadTimer(k, svc, timer, expiry, now);
+        else timer.active = false;
+        expire(k, svc, timer);
+      }
+      break;
+    }
+    case CMD_STOP:
+    case CMD_STOP_FROM_ISR:
+      timer.active = false;
+      break;
+    case CMD_CHANGE_PERIOD:
+    case CMD_CHANGE_PERIOD_FROM_ISR:
+      timer.active = true;
+      timer.periodTicks = msg.value;
+      insertTimerInActiveList(k, svc, timer, wrap(k, now + timer.periodTicks), now, now);
+      break;
+    case CMD_DELETE:
+      timer.active = false;
+      timer.deleted = true;
+      k.heap.free(timer.heapBlockBytes);
+      break;
+  }
+}
+
+// ───────────────────────────── API ─────────────────────────────
+
+function checkTimer(k: Kernel, call: string, timer: unknown): SoftwareTimer {
+  if (!(timer instanceof SoftwareTimer)) throw new TypeError(`${call}: expected a timer handle, got ${timer === null ? "null" : typeof timer}`);
+  if (timer.kernel !== k) throw new TypeError(`${call}: ${timer} belongs to another kernel`);
+  if (timer.deleted) k.fail(call, `${timer} has been deleted`);
+  return timer;
+}
+
+function checkPeriod(k: Kernel, call: string, period: unknown): number {
+  if (typeof period !== "number" || !Number.isInteger(period) || period < 0) throw new RangeError(`${call}: the period must be a positive integer number of ticks, got ${String(period)}`);
+  if (period === 0) k.fail(call, "the period must not be 0 ticks");
+  if (period > k.maxDelay) throw new RangeError(`${call}: the period ${period} exceeds portMAX_DELAY (${k.maxDelay})`);
+  return period;
+}
+
+/** xTimerCreate: a dormant timer, or null when the heap cannot hold it. */
+export function createTimer(k: Kernel, name: string, periodTicks: number, autoReload: number | boolean, id: unknown, callback: TimerCallback): SoftwareTimer | null {
+  const call = "xTimerCreate";
+  k.assertNotIsr(call);
+  if (typeof name !== "string") throw new TypeError(`${call}: name must be a string, got ${typeof name}`);
+  periodTicks = checkPeriod(k, `${call}("${name}")`, periodTicks);
+  if (typeof callback !== "function") throw new TypeError(`${call}("${name}"): the callback must be a function, got ${typeof callback}`);
+  service(k, call);
+  const block = k.allocateObject(sizeOf.timer, `timer "${name}"`);
+  if (block === 0) return null;
+  const timer = new SoftwareTimer(k, name, periodTicks, !!autoReload, id, callback);
+  timer.heapBlockBytes = block;
+  if (k.traceEnabled()) k.emit("timer.created", k.current?.name, name, periodTicks);
+  return timer;
+}
+
+/** xTimerGenericCommand from a task: posts the command; pdFAIL when the queue stayed full. */
+function command(k: Kernel, call: string, timer: SoftwareTimer, id: number, value: number, ticksToWait: number): Promise<number> {
+  k.assertNotIsr(call);
+  const svc = service(k, call);
+  if (k.traceEnabled()) k.emit("timer.command", k.current?.name, timer.name, id);
+  return queueSend(k, svc.queue, new TimerMessage(id, value, timer, null, null), k.isSchedulerRunning() ? ticksToWait : 0, queueSEND_TO_BACK, call);
+}
+
+function commandFromIsr(k: Kernel, call: string, timer: SoftwareTimer, id: number, value: number, woken: Ref<number> | null | undefined): number {
+  k.checkFromIsr(call);
+  const svc = service(k, call);
+  if (k.traceEnabled()) k.emit("timer.command", k.isrName ?? undefined, timer.name, id);
+  return queueSendFromIsr(k, svc.queue, new TimerMessage(id, value, timer, null, null), woken, queueSEND_TO_BACK, call);
+}
+
+/** xTimerStart / xTimerReset / xTimerStop / xTimerDelete: stamped with the tick count now. */
+export function timerStart(k: Kernel, t: SoftwareTimer, ticksToWait: number, reset = false): Promise<number> {
+  const call = reset ? "xTimerReset" : "xTimerStart";
+  t = checkTimer(k, call, t);
+  return command(k, call, t, reset ? CMD_RESET : CMD_START, k.getTickCount(), k.checkTicks(call, ticksToWait));
+}
+
+export function timerStop(k: Kernel, t: SoftwareTimer, ticksToWait: number): Promise<number> {
+  t = checkTimer(k, "xTimerStop", t);
+  return command(k, "xTimerStop", t, CMD_STOP, 0, k.checkTicks("xTimerStop", ticksToWait));
+}
+
+export function timerChangePeriod(k: Kernel, t: SoftwareTimer, periodTicks: number, ticksToWait: number): Promise<number> {
+  const call = "xTimerChangePeriod";
+  t = checkTimer(k, call, t);
+  return command(k, call, t, CMD_CHANGE_PERIOD, checkPeriod(k, call, periodTicks), k.checkTicks(call, ticksToWait));
+}
+
+export function timerDelete(k: Kernel, t: SoftwareTimer, ticksToWait: number): Promise<number> {
+  t = checkTimer(k, "xTimerDelete", t);
+  return command(k, "xTimerDelete", t, CMD_DELETE, 0, k.checkTicks("xTimerDelete", ticksToWait));
+}
+
+export function timerStartFromIsr(k: Kernel, t: SoftwareTimer, woken: Ref<number> | null | undefined, reset = false): number {
+  const call = reset ? "xTimerResetFromISR" : "xTimerStartFromISR";
+  t = checkTimer(k, call, t);
+  return commandFromIsr(k, call, t, reset ? CMD_RESET_FROM_ISR : CMD_START_FROM_ISR, k.getTickCount(), woken);
+}
+
+export function timerStopFromIsr(k: Kernel, t: SoftwareTimer, woken: Ref<number> | null | undefined): number {
+  t = checkTimer(k, "xTimerStopFromISR", t);
+  return commandFromIsr(k, "xTimerStopFromISR", t, CMD_STOP_FROM_ISR, 0, woken);
+}
+
+export function timerChangePeriodFromIsr(k: Kernel, t: SoftwareTimer, periodTicks: number, woken: Ref<number> | null | undefined): number {
+  const call = "xTimerChangePeriodFromISR";
+  t = checkTimer(k, call, t);
+  return commandFromIsr(k, call, t, CMD_CHANGE_PERIOD_FROM_ISR, checkPeriod(k, call, periodTicks), woken);
+}
+
+/** xTimerPendFunctionCall: runs fn(param1, param2) in the timer task. */
+export function pendFunctionCall(k: Kernel, fn: PendedFunction, param1: unknown, param2: number, ticksToWait: number): Promise<number> {
+  const call = "xTimerPendFunctionCall";
+  k.assertNotIsr(call);
+  if (typeof fn !== "function") throw new TypeError(`${call}: expected a function, got ${typeof fn}`);
+  const svc = service(k, call);
+  return queueSend(k, svc.queue, new TimerMessage(CMD_EXECUTE_CALLBACK, param2, null, fn, param1), k.checkTicks(call, ticksToWait), queueSEND_TO_BACK, call);
+}
+
+/** xTimerPendFunctionCallFromISR: pdFAIL when the timer queue is full. */
+export function pendFunctionCallFromIsr(k: Kernel, fn: PendedFunction, param1: unknown, param2: number, woken: Ref<number> | null | undefined, call = "xTimerPendFunctionCallFromISR"): number {
+  k.checkFromIsr(call);
+  if (typeof fn !== "function") throw new TypeError(`${call}: expected a function, got ${typeof fn}`);
+  const svc = service(k, call);
+  return queueSendFromIsr(k, svc.queue, new TimerMessage(CMD_EXECUTE_CALLBACK_FROM_ISR, param2, null, fn, param1), woken, queueSEND_TO_BACK, call);
+}
+
+export function timerIsActive(k: Kernel, t: SoftwareTimer): number {
+  return checkTimer(k, "xTimerIsTimerActive", t).active ? pdTRUE : pdFALSE;
+}
+
+export function timerGetExpiryTime(k: Kernel, t: SoftwareTimer): number {
+  return checkTimer(k, "xTimerGetExpiryTime", t).item.value;
+}
+
+export function timerSetReloadMode(k: Kernel, t: SoftwareTimer, autoReload: number | boolean): void {
+  checkTimer(k, "vTimerSetReloadMode", t).autoReload = !!autoReload;
+}
+
+export { checkTimer, commandNames as timerCommandNames };

@@ -33,12 +33,26 @@ export type TraceKind =
   | "queue.peek"
   | "mutex.take"
   | "mutex.give"
+  | "stream.created"
+  | "stream.deleted"
+  | "stream.reset"
+  | "stream.send"
+  | "stream.sendFailed"
+  | "stream.receive"
+  | "stream.receiveFailed"
   | "scheduler.started"
   | "scheduler.suspended"
   | "scheduler.resumed"
   | "heap.mallocFailed"
   | "isr.enter"
-  | "isr.exit";
+  | "isr.exit"
+  | "eventGroup.created"
+  | "eventGroup.setBits"
+  | "eventGroup.clearBits"
+  | "eventGroup.deleted"
+  | "timer.created"
+  | "timer.command"
+  | "timer.expired";
 
 export interface TraceEvent {
   kind: TraceKind;

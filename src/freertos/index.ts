@@ -100,6 +100,23 @@ import {
   type PendedFunction,
   type SoftwareTimer,
   type TimerCallback,
+  createStreamBuffer,
+  streamBufferSend,
+  streamBufferReceive,
+  streamBufferSendFromIsr,
+  streamBufferReceiveFromIsr,
+  streamBufferSendCompletedFromIsr,
+  streamBufferReceiveCompletedFromIsr,
+  streamBufferBytesAvailable,
+  streamBufferSpacesAvailable,
+  streamBufferIsEmpty,
+  streamBufferIsFull,
+  streamBufferReset,
+  streamBufferResetFromIsr,
+  streamBufferSetTriggerLevel,
+  streamBufferNextMessageLength,
+  streamBufferDelete,
+  type StreamBuffer,
 } from "../kernel/index.js";
 
 export {
@@ -148,6 +165,10 @@ export type QueueSetHandle = Queue;
 export type QueueSetMemberHandle = Queue;
 /** An opaque event group handle (EventGroupHandle_t). */
 export type EventGroupHandle = EventGroup;
+/** An opaque stream buffer handle (StreamBufferHandle_t). */
+export type StreamBufferHandle = StreamBuffer;
+/** An opaque message buffer handle (MessageBufferHandle_t): a stream buffer of length-prefixed messages. */
+export type MessageBufferHandle = StreamBuffer;
 /** An opaque software timer handle (TimerHandle_t). */
 export type TimerHandle = SoftwareTimer;
 export type { TimerCallback, PendedFunction };
@@ -342,6 +363,39 @@ export function createFreeRTOS(config: FreeRTOSConfig = {}) {
     xTimerPendFunctionCall: (fn: PendedFunction, param1: unknown, param2: number, ticksToWait: number): Promise<number> => pendFunctionCall(k, fn, param1, param2, ticksToWait),
     xTimerPendFunctionCallFromISR: (fn: PendedFunction, param1: unknown, param2: number, wokenRef: Ref<number> | null): number =>
       pendFunctionCallFromIsr(k, fn, param1, param2, wokenRef),
+
+    // ── stream buffers (one reader, one writer; rule 32) ──
+    xStreamBufferCreate: (sizeBytes: number, triggerLevelBytes: number): StreamBufferHandle | null => createStreamBuffer(k, sizeBytes, triggerLevelBytes, false),
+    /** Resolves with the bytes written (a stream write may be partial). */
+    xStreamBufferSend: (sb: StreamBufferHandle, data: Uint8Array, ticks: number): Promise<number> => streamBufferSend(k, sb, data, ticks),
+    /** Resolves with the bytes read into `into` (at most into.length). */
+    xStreamBufferReceive: (sb: StreamBufferHandle, into: Uint8Array, ticks: number): Promise<number> => streamBufferReceive(k, sb, into, ticks),
+    xStreamBufferSendFromISR: (sb: StreamBufferHandle, data: Uint8Array, wokenRef: Ref<number> | null): number => streamBufferSendFromIsr(k, sb, data, wokenRef),
+    xStreamBufferReceiveFromISR: (sb: StreamBufferHandle, into: Uint8Array, wokenRef: Ref<number> | null): number => streamBufferReceiveFromIsr(k, sb, into, wokenRef),
+    xStreamBufferSendCompletedFromISR: (sb: StreamBufferHandle, wokenRef: Ref<number> | null): number => streamBufferSendCompletedFromIsr(k, sb, wokenRef),
+    xStreamBufferReceiveCompletedFromISR: (sb: StreamBufferHandle, wokenRef: Ref<number> | null): number => streamBufferReceiveCompletedFromIsr(k, sb, wokenRef),
+    xStreamBufferBytesAvailable: (sb: StreamBufferHandle): number => streamBufferBytesAvailable(k, sb),
+    xStreamBufferSpacesAvailable: (sb: StreamBufferHandle): number => streamBufferSpacesAvailable(k, sb),
+    xStreamBufferIsEmpty: (sb: StreamBufferHandle): number => streamBufferIsEmpty(k, sb),
+    xStreamBufferIsFull: (sb: StreamBufferHandle): number => streamBufferIsFull(k, sb),
+    /** pdFAIL when a task is blocked on the buffer. */
+    xStreamBufferReset: (sb: StreamBufferHandle): number => streamBufferReset(k, sb),
+    xStreamBufferResetFromISR: (sb: StreamBufferHandle): number => streamBufferResetFromIsr(k, sb),
+    xStreamBufferSetTriggerLevel: (sb: StreamBufferHandle, triggerLevelBytes: number): number => streamBufferSetTriggerLevel(k, sb, triggerLevelBytes),
+    vStreamBufferDelete: (sb: StreamBufferHandle): void => streamBufferDelete(k, sb),
+    xMessageBufferCreate: (sizeBytes: number): MessageBufferHandle | null => createStreamBuffer(k, sizeBytes, 0, true),
+    /** All or nothing: resolves with data.length, or 0 when it did not fit in time (each message also takes 4 length bytes). */
+    xMessageBufferSend: (mb: MessageBufferHandle, data: Uint8Array, ticks: number): Promise<number> => streamBufferSend(k, mb, data, ticks),
+    /** Resolves with the message length, or 0 when none arrived or `into` is too small (the message stays queued). */
+    xMessageBufferReceive: (mb: MessageBufferHandle, into: Uint8Array, ticks: number): Promise<number> => streamBufferReceive(k, mb, into, ticks),
+    xMessageBufferSendFromISR: (mb: MessageBufferHandle, data: Uint8Array, wokenRef: Ref<number> | null): number => streamBufferSendFromIsr(k, mb, data, wokenRef),
+    xMessageBufferReceiveFromISR: (mb: MessageBufferHandle, into: Uint8Array, wokenRef: Ref<number> | null): number => streamBufferReceiveFromIsr(k, mb, into, wokenRef),
+    xMessageBufferSpacesAvailable: (mb: MessageBufferHandle): number => streamBufferSpacesAvailable(k, mb),
+    xMessageBufferIsEmpty: (mb: MessageBufferHandle): number => streamBufferIsEmpty(k, mb),
+    xMessageBufferIsFull: (mb: MessageBufferHandle): number => streamBufferIsFull(k, mb),
+    xMessageBufferReset: (mb: MessageBufferHandle): number => streamBufferReset(k, mb),
+    xMessageBufferNextLengthBytes: (mb: MessageBufferHandle): number => streamBufferNextMessageLength(k, mb),
+    vMessageBufferDelete: (mb: MessageBufferHandle): void => streamBufferDelete(k, mb),
 
     // ── semaphores and mutexes ──
     xSemaphoreCreateBinary: (): SemaphoreHandle | null => createSemaphore(k, QueueKind.BinarySemaphore, 1, 0),

@@ -79,3 +79,4 @@ export {
 } from "./event-groups.js";
 export { InterruptController, InterruptLine } from "./interrupts.js";
 export type { InterruptHandler, InterruptStats } from "./interrupts.js";
+export * from "./stream-buffer.js";

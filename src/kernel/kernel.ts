@@ -145,7 +145,6 @@ export class Kernel {
   numberOfTasks = 0;
   private deletedTasksWaitingCleanUp = 0;
   private taskNumber = 0;
-  private readonly allTasks = new Set<KernelTask>();
   idleTask: KernelTask | null = null;
   timerTask: KernelTask | null = null;
   /** Name of the ISR running (for error messages), or null. */
@@ -287,10 +286,8 @@ export class Kernel {
       return this.current;
     }
     if (!(handle instanceof Task)) throw new TypeError(`${call}: expected a task handle, got ${typeof handle === "object" ? "an object that is not a task handle" : typeof handle}`);
-    if (!this.allTasks.has(handle as KernelTask)) {
-      if ((handle as KernelTask).deleted) this.fail(call, `task "${(handle as KernelTask).name}" has been deleted`);
-      throw new TypeError(`${call}: task "${(handle as KernelTask).name}" belongs to another kernel`);
-    }
+    if ((handle as KernelTask).kernel !== this) throw new TypeError(`${call}: task "${(handle as KernelTask).name}" belongs to another kernel`);
+    if ((handle as KernelTask).deleted) this.fail(call, `task "${(handle as KernelTask).name}" has been deleted`);
     return handle as KernelTask;
   }
 
@@ -556,8 +553,7 @@ export class Kernel {
 
   /** vTaskInternalSetTimeOutState for the running task's pending call. */
   setTimeOutState(t: KernelTask): void {
-    t.timeOutOverflows = this.overflowCount();
-    t.timeOutEntering = this.getTickCount();
+    t.timeOutEnteringAbs = this.tickAbs;
   }
 
   /** xTaskCheckForTimeOut (rule 12): true when the call has timed out; updates ticksToWait. */
@@ -568,11 +564,14 @@ export class Kernel {
       return true;
     }
     if (t.ticksToWait >= this.maxDelay) return false;
-    if (this.overflowCount() !== t.timeOutOverflows && now >= t.timeOutEntering) {
+    const mod = this.tickModulus;
+    const entering = mod === Infinity ? t.timeOutEnteringAbs : t.timeOutEnteringAbs % mod;
+    const enteringOverflows = mod === Infinity ? 0 : Math.floor(t.timeOutEnteringAbs / mod);
+    if (this.overflowCount() !== enteringOverflows && now >= entering) {
       t.ticksToWait = 0;
       return true;
     }
-    const elapsed = this.tickModulus === Infinity ? now - t.timeOutEntering : (now - t.timeOutEntering + this.tickModulus) % this.tickModulus;
+    const elapsed = mod === Infinity ? now - entering : (now - entering + mod) % mod;
     if (elapsed < t.ticksToWait) {
       t.ticksToWait -= elapsed;
       this.setTimeOutState(t);
@@ -661,16 +660,14 @@ export class Kernel {
       return settled(errCOULD_NOT_ALLOCATE_REQUIRED_MEMORY);
     }
     if (handleRef) handleRef.value = t;
-    // The start promise: the first switch-in resolves it and the function body begins.
+    // The start promise: the first switch-in resolves it (with the task) and the body begins.
+    t.opObject = fn;
+    t.opItem = params;
+    t.resumeValue = t;
     const start = new Promise<unknown>(this.executor);
     t.resolve = this.pendingResolve;
     this.pendingResolve = null;
-    start
-      .then(() => fn(params))
-      .then(
-        () => this.taskReturned(t),
-        (error: unknown) => this.taskFaulted(t, error),
-      );
+    void start.then(this.startTask);
     const higher = this.addNewTaskToReadyList(t);
     return this.result(pdPASS, higher);
   }
@@ -683,10 +680,8 @@ export class Kernel {
       return null;
     }
     const maxLen = this.config.configMAX_TASK_NAME_LEN - 1;
-    const t = new Task<Kernel>(++this.taskNumber, name.length > maxLen ? name.slice(0, maxLen) : name, priority, stackDepth, this.config.configTASK_NOTIFICATION_ARRAY_ENTRIES, isIdle);
-    t.heapBlockBytes = block;
+    const t = new Task<Kernel>(this, ++this.taskNumber, name.length > maxLen ? name.slice(0, maxLen) : name, priority, stackDepth, isIdle);
     t.eventItem.value = this.maxPriorities - priority;
-    this.allTasks.add(t);
     return t;
   }
 
@@ -751,8 +746,58 @@ export class Kernel {
     t.deleted = true;
     t.resolve = null;
     t.cont = null;
-    this.allTasks.delete(t);
-    this.heap.free(t.heapBlockBytes);
+    this.heap.free(HeapAccount.blockSize(sizeOf.tcb + t.stackDepth * sizeOf.stackWord));
+  }
+
+  /**
+   * Runs a task's function when it is first switched in. Its completion is watched with two
+   * handlers shared by every task (no closure per task): when a task's function settles, that
+   * task is the running one, unless it awaited a foreign promise.
+   */
+  private readonly startTask = (value: unknown): void => {
+    const t = value as KernelTask;
+    const fn = t.opObject as (params: unknown) => unknown;
+    const params = t.opItem;
+    t.opObject = null;
+    t.opItem = undefined;
+    let result: unknown;
+    try {
+      result = fn(params);
+    } catch (error) {
+      this.taskFaulted(t, error);
+      return;
+    }
+    if (result !== null && typeof result === "object" && typeof (result as PromiseLike<unknown>).then === "function") {
+      (result as PromiseLike<unknown>).then(this.onTaskReturned, this.onTaskFaulted);
+    } else {
+      this.taskReturned(t);
+    }
+  };
+
+  private readonly onTaskReturned = (): void => {
+    const t = this.current;
+    if (t === null || this.exec !== EXEC_TASK) {
+      this.foreignCompletion(null);
+      return;
+    }
+    this.taskReturned(t);
+  };
+
+  private readonly onTaskFaulted = (error: unknown): void => {
+    const t = this.current;
+    if (t === null || this.exec !== EXEC_TASK) {
+      this.foreignCompletion(error);
+      return;
+    }
+    this.taskFaulted(t, error);
+  };
+
+  /** A task function settled while no task was running: it awaited something foreign. */
+  private foreignCompletion(error: unknown): void {
+    const detail = error === null ? "" : ` (it threw: ${error instanceof Error ? error.message : String(error)})`;
+    this.failSchedule(
+      new KernelError(`a task function finished while no task was running${detail}: a task awaited a promise that is not a kernel operation; wrap outside work in external(promise)`),
+    );
   }
 
   /** A task function returned: the task deletes itself. */
@@ -768,7 +813,7 @@ export class Kernel {
   /** A task function threw: the task is deleted and the error ends the current run. */
   private taskFaulted(t: KernelTask, error: unknown): void {
     if (this.traceSink !== null) this.emit("task.faulted", t.name);
-    if (!t.deleted && this.allTasks.has(t)) {
+    if (!t.deleted) {
       if (t === this.current && this.exec === EXEC_TASK) {
         this.recordFault(error);
         void this.deleteTask(t);
@@ -869,7 +914,7 @@ export class Kernel {
     if (self && this.schedulerRunning && this.schedulerSuspended > 0) this.fail(call, `task "${t.name}" suspends itself while the scheduler is suspended`);
     this.removeState(t);
     if (t.eventItem.container !== null) t.eventItem.container.remove(t.eventItem);
-    for (let i = 0; i < t.notifyStates.length; i++) if (t.notifyStates[i] === NOTIFY_WAITING) t.notifyStates[i] = 0;
+    t.cancelNotificationWaits();
     this.suspendedList.insertEnd(t.stateItem);
     t.blockedOn = null;
     if (this.traceSink !== null) this.emit("task.suspended", t.name);
@@ -893,8 +938,7 @@ export class Kernel {
   private isSuspended(t: KernelTask): boolean {
     if (t.stateItem.container !== this.suspendedList) return false;
     if (t.eventItem.container !== null || t.blockedOn === "external") return false;
-    for (let i = 0; i < t.notifyStates.length; i++) if (t.notifyStates[i] === NOTIFY_WAITING) return false;
-    return true;
+    return !t.waitingForNotification();
   }
 
   /** vTaskResume (rule 18): ignores tasks that are not suspended, and the caller itself. */
@@ -971,8 +1015,7 @@ export class Kernel {
       case ListKind.Delayed:
         return eBlocked;
       case ListKind.Suspended:
-        if (t.eventItem.container !== null || t.blockedOn === "external") return eBlocked;
-        for (let i = 0; i < t.notifyStates.length; i++) if (t.notifyStates[i] === NOTIFY_WAITING) return eBlocked;
+        if (t.eventItem.container !== null || t.blockedOn === "external" || t.waitingForNotification()) return eBlocked;
         return eSuspended;
       case ListKind.Termination:
         return eDeleted;
@@ -983,12 +1026,17 @@ export class Kernel {
 
   /** Whether `t` is this kernel's, alive or deleted. */
   owns(t: unknown): boolean {
-    return t instanceof Task && (this.allTasks.has(t as KernelTask) || (t as KernelTask).deleted);
+    return t instanceof Task && (t as KernelTask).kernel === this;
   }
 
-  /** All live tasks (not yet freed), in creation order. */
+  /** All tasks not yet freed (self-deleted ones waiting for the idle task included), in creation order. */
   tasks(): KernelTask[] {
-    return [...this.allTasks];
+    const out: KernelTask[] = [];
+    for (const list of this.readyLists) for (const t of list.toArray()) out.push(t);
+    for (const t of this.delayed.toArray()) out.push(t);
+    for (const t of this.suspendedList.toArray()) out.push(t);
+    for (const t of this.terminationList.toArray()) out.push(t);
+    return out.sort((a, b) => a.id - b.id);
   }
 
   // ───────────────────────────── scheduler ─────────────────────────────
@@ -1366,9 +1414,15 @@ export class Kernel {
         ? `task "${t.name}" awaited a promise that is not a kernel operation, so it holds the CPU while waiting on the host; ` +
           `a task may await only kernel calls: wrap outside work in external(promise)`
         : `task "${t.name}" finished while it was not the running task: it awaited a promise that is not a kernel operation; wrap outside work in external(promise)`;
+    this.failSchedule(new KernelError(message));
+  }
+
+  /** The schedule can no longer be trusted: fault the kernel for good and end the run. */
+  private failSchedule(error: KernelError): void {
+    if (this.exec === EXEC_FAULTED) return;
     this.exec = EXEC_FAULTED;
     this.hasFault = true;
-    this.faultError = new KernelError(message);
+    this.faultError = error;
     if (this.runActive) {
       this.runActive = false;
       if (activeKernel === this) activeKernel = null;
@@ -1606,7 +1660,7 @@ export class Kernel {
   /** uxTaskGetSystemState */
   systemState(): TaskStatus[] {
     const usPerTick = 1_000_000 / this.config.configTICK_RATE_HZ;
-    return [...this.allTasks]
+    return this.tasks()
       .filter((t) => t.stateItem.container !== this.terminationList)
       .map((t) => ({
         handle: t,

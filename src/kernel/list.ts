@@ -22,9 +22,12 @@ export class ListItem<T> {
   container: List<T> | null = null;
   /** Sort key: wake tick for delayed items, `maxPriorities - priority` for event items. */
   value = 0;
-  constructor(readonly owner: T) {
+  /** The object this item links into lists (a subclass may be its own owner). */
+  owner: T;
+  constructor(owner: T) {
     this.next = this;
     this.prev = this;
+    this.owner = owner;
   }
 }
 

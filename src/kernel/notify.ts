@@ -38,28 +38,28 @@ function applyAction(k: Kernel, call: string, t: KernelTask, index: number, valu
   if (action !== eNoAction && action !== eSetBits && action !== eIncrement && action !== eSetValueWithOverwrite && action !== eSetValueWithoutOverwrite)
     k.fail(call, `invalid eNotifyAction ${String(action)}`);
   value = checkBits(call, "ulValue", value);
-  if (prev) prev.value = t.notifyValues[index]!;
-  const original = t.notifyStates[index]!;
-  t.notifyStates[index] = NOTIFY_RECEIVED;
+  if (prev) prev.value = t.notifyValue(index);
+  const original = t.notifyState(index);
+  t.setNotifyState(index, NOTIFY_RECEIVED);
   let ok = true;
   switch (action) {
     case eSetBits:
-      t.notifyValues[index] = (t.notifyValues[index]! | value) >>> 0;
+      t.setNotifyValue(index, (t.notifyValue(index) | value) >>> 0);
       break;
     case eIncrement:
-      t.notifyValues[index] = (t.notifyValues[index]! + 1) >>> 0;
+      t.setNotifyValue(index, (t.notifyValue(index) + 1) >>> 0);
       break;
     case eSetValueWithOverwrite:
-      t.notifyValues[index] = value;
+      t.setNotifyValue(index, value);
       break;
     case eSetValueWithoutOverwrite:
-      if (original !== NOTIFY_RECEIVED) t.notifyValues[index] = value;
+      if (original !== NOTIFY_RECEIVED) t.setNotifyValue(index, value);
       else ok = false;
       break;
     default:
       break;
   }
-  if (k.traceEnabled()) k.emit("task.notify", t.name, undefined, t.notifyValues[index]);
+  if (k.traceEnabled()) k.emit("task.notify", t.name, undefined, t.notifyValue(index));
   return { ok, wasWaiting: original === NOTIFY_WAITING };
 }
 
@@ -115,8 +115,8 @@ export function notifyTake(k: Kernel, index: number, clearOnExit: number | boole
   const t = requireTask(k, call);
   t.opArg = index;
   t.opItem = clearOnExit ? 1 : 0;
-  if (t.notifyValues[index] === 0) {
-    t.notifyStates[index] = NOTIFY_WAITING;
+  if (t.notifyValue(index) === 0) {
+    t.setNotifyState(index, NOTIFY_WAITING);
     if (ticks > 0) {
       k.assertCanBlock(call);
       if (k.traceEnabled()) k.emit("task.notifyWait", t.name, undefined, index);
@@ -130,9 +130,9 @@ export function notifyTake(k: Kernel, index: number, clearOnExit: number | boole
 
 function notifyTakeFinish(_k: Kernel, t: KernelTask): void {
   const index = t.opArg;
-  const value = t.notifyValues[index]!;
-  if (value !== 0) t.notifyValues[index] = t.opItem === 1 ? 0 : value - 1;
-  t.notifyStates[index] = NOTIFY_NOT_WAITING;
+  const value = t.notifyValue(index);
+  if (value !== 0) t.setNotifyValue(index, t.opItem === 1 ? 0 : value - 1);
+  t.setNotifyState(index, NOTIFY_NOT_WAITING);
   t.opItem = undefined;
   t.resumeValue = value;
 }
@@ -149,9 +149,9 @@ export function notifyWait(k: Kernel, index: number, clearOnEntry: number, clear
   t.opArg = index;
   t.opItem = valueRef ?? null;
   t.opObject = clearOnExit;
-  if (t.notifyStates[index] !== NOTIFY_RECEIVED) {
-    t.notifyValues[index] = (t.notifyValues[index]! & ~clearOnEntry) >>> 0;
-    t.notifyStates[index] = NOTIFY_WAITING;
+  if (t.notifyState(index) !== NOTIFY_RECEIVED) {
+    t.setNotifyValue(index, (t.notifyValue(index) & ~clearOnEntry) >>> 0);
+    t.setNotifyState(index, NOTIFY_WAITING);
     if (ticks > 0) {
       k.assertCanBlock(call);
       if (k.traceEnabled()) k.emit("task.notifyWait", t.name, undefined, index);
@@ -166,14 +166,14 @@ export function notifyWait(k: Kernel, index: number, clearOnEntry: number, clear
 function notifyWaitFinish(_k: Kernel, t: KernelTask): void {
   const index = t.opArg;
   const ref = t.opItem as Ref<number> | null;
-  if (ref !== null) ref.value = t.notifyValues[index]!;
-  if (t.notifyStates[index] !== NOTIFY_RECEIVED) {
+  if (ref !== null) ref.value = t.notifyValue(index);
+  if (t.notifyState(index) !== NOTIFY_RECEIVED) {
     t.resumeValue = pdFALSE;
   } else {
-    t.notifyValues[index] = (t.notifyValues[index]! & ~(t.opObject as number)) >>> 0;
+    t.setNotifyValue(index, (t.notifyValue(index) & ~(t.opObject as number)) >>> 0);
     t.resumeValue = pdTRUE;
   }
-  t.notifyStates[index] = NOTIFY_NOT_WAITING;
+  t.setNotifyState(index, NOTIFY_NOT_WAITING);
   t.opItem = undefined;
   t.opObject = null;
 }
@@ -182,8 +182,8 @@ function notifyWaitFinish(_k: Kernel, t: KernelTask): void {
 export function notifyStateClear(k: Kernel, handle: KernelTask | null, index: number, call = "xTaskNotifyStateClear"): number {
   const t = k.checkTask(call, handle, true);
   index = checkIndex(k, call, index);
-  if (t.notifyStates[index] === NOTIFY_RECEIVED) {
-    t.notifyStates[index] = NOTIFY_NOT_WAITING;
+  if (t.notifyState(index) === NOTIFY_RECEIVED) {
+    t.setNotifyState(index, NOTIFY_NOT_WAITING);
     return pdTRUE;
   }
   return pdFALSE;
@@ -194,7 +194,7 @@ export function notifyValueClear(k: Kernel, handle: KernelTask | null, index: nu
   const t = k.checkTask(call, handle, true);
   index = checkIndex(k, call, index);
   bits = checkBits(call, "ulBitsToClear", bits);
-  const before = t.notifyValues[index]!;
-  t.notifyValues[index] = (before & ~bits) >>> 0;
+  const before = t.notifyValue(index);
+  t.setNotifyValue(index, (before & ~bits) >>> 0);
   return before;
 }

@@ -457,7 +457,8 @@ export function semaphoreGiveFromIsr(k: Kernel, q: Queue, woken: Ref<number> | n
   k.checkFromIsr(call);
   q = checkQueue(k, call, q);
   if (!q.isSemaphore) k.fail(call, `${q} is a queue, not a semaphore`);
-  if (q.isMutex) k.fail(call, `${q} is a mutex: a mutex cannot be given from an ISR`);
+  // An ISR may take and give a mutex no task holds (xQueueGiveFromISR's configASSERT).
+  if (q.isMutex && q.holder !== null) k.fail(call, `${q} is held by task "${q.holder.name}": a mutex held by a task cannot be given from an ISR`);
   if (q.count >= q.length) return errQUEUE_FULL;
   q.count++;
   if (k.traceEnabled()) k.emit("queue.send", k.isrName ?? undefined, q.name, q.count);
@@ -471,8 +472,7 @@ export function semaphoreTakeFromIsr(k: Kernel, q: Queue, woken: Ref<number> | n
   k.checkFromIsr(call);
   q = checkQueue(k, call, q);
   if (!q.isSemaphore) k.fail(call, `${q} is a queue, not a semaphore`);
-  if (q.isMutex) k.fail(call, `${q} is a mutex: a mutex cannot be taken from an ISR`);
-  if (q.count === 0) return pdFAIL;
+  if (q.count === 0) return pdFAIL; // a mutex taken from an ISR records no holder
   q.count--;
   if (k.traceEnabled()) k.emit("queue.receive", k.isrName ?? undefined, q.name, q.count);
   if (wakeSender(k, q) && woken) woken.value = pdTRUE;
@@ -489,10 +489,8 @@ export function queueReset(k: Kernel, q: Queue): Promise<number> {
   q.count = 0;
   q.head = 0;
   if (q.values !== null) q.values.fill(undefined);
-  if (q.isMutex) {
-    q.count = 1;
-    q.holder = null;
-  }
+  // As V11: a reset mutex is empty (taken) with no holder (pcTail overlays xMutexHolder).
+  if (q.isMutex) q.holder = null;
   if (k.traceEnabled()) k.emit("queue.reset", k.current?.name, q.name);
   const woke = q.txWait.length > 0 ? k.removeFromEventList(q.txWait) : false;
   return k.result(pdPASS, woke);

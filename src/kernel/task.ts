@@ -1,6 +1,8 @@
 /**
- * The task control block (TCB_t). Fields are initialised in the constructor in one fixed order
- * so that every task shares one hidden class.
+ * The task control block (TCB_t). A task is its own state list item (xStateListItem: ready,
+ * delayed, suspended, termination lists) and carries a separate event list item. Fields are
+ * initialised in one fixed order so that every task shares one hidden class, and kept few:
+ * a million parked tasks must fit in well under a kilobyte each.
  * @module
  */
 import { ListItem } from "./list.js";
@@ -13,69 +15,159 @@ export const NOTIFY_RECEIVED = 2;
 /**
  * What the kernel runs for a task when it is next switched in, before handing control back to
  * the task's own code: the second half of a blocking call (re-check the queue, read the
- * notification value, ...). It either completes the call (`k.completeCurrent(value)`), blocks
- * again, or consumes virtual time (busy, idle). FreeRTOS runs the same code in the task's
- * context right after the switch.
+ * notification value, ...). It either completes the call (leaving `cont` null and the result in
+ * `resumeValue`), blocks again, switches to another task, or consumes virtual time (busy, idle).
+ * FreeRTOS runs the same code in the task's context right after the switch.
  */
 export type Continuation<K> = (kernel: K, task: Task<K>) => void;
 
+const FLAG_IDLE = 1;
+const FLAG_DELETED = 2;
+const FLAG_DELAY_ABORTED = 4;
+const FLAG_INHERITANCE_OCCURRED = 8;
+const FLAG_EVENT_VALUE_IN_USE = 16;
+
 /** An opaque task handle (TaskHandle_t). */
-export class Task<K = unknown> {
-  readonly stateItem: ListItem<Task<K>>;
+export class Task<K = unknown> extends ListItem<Task<K>> {
   readonly eventItem: ListItem<Task<K>>;
   priority: number;
   basePriority: number;
   mutexesHeld = 0;
+  private flags: number;
   /** Resolves the promise the task awaits; set while the task is switched out inside a kernel call. */
   resolve: ((value: unknown) => void) | null = null;
   /** Work to do when switched in (see Continuation); null means "resolve with resumeValue". */
   cont: Continuation<K> | null = null;
   /** What the pending call returns when the task resumes (a number for most calls). */
   resumeValue: unknown = 0;
-  /** Operands of the pending blocking call (queue, item or ref, position). */
+  /** Operands of the pending blocking call (queue, item or ref, position); the function and its argument before the task starts. */
   opObject: unknown = null;
   opItem: unknown = undefined;
   opArg = 0;
-  /** xTaskCheckForTimeOut state of the pending call. */
+  /** xTaskCheckForTimeOut state of the pending call (ticks left; the absolute tick when the wait began). */
   ticksToWait = 0;
-  timeOutOverflows = 0;
-  timeOutEntering = 0;
-  delayAborted = false;
-  /** For mutex waits: whether this wait raised the holder's priority. */
-  inheritanceOccurred = false;
-  /** CPU time still owed to a preempted busy() call, in ticks. */
-  busyRemaining = 0;
+  timeOutEnteringAbs = 0;
   /** Virtual time consumed while Running, in ticks. */
   runTimeTicks = 0;
-  /** The object the task is blocked on, for introspection (queue, mutex, "delay", "notification"). */
+  /** What the task is blocked on, for introspection (a queue's name, "delay", "notification"). */
   blockedOn: string | null = null;
-  /** Event list item value holds event-group bits (taskEVENT_LIST_ITEM_VALUE_IN_USE). */
-  eventValueInUse = false;
-  readonly notifyValues: Uint32Array;
-  readonly notifyStates: Uint8Array;
-  /** Set when the task has been deleted and freed. */
-  deleted = false;
-  heapBlockBytes = 0;
+  /** ulNotifiedValue[] then ucNotifyState[], allocated on first use. */
+  private notifyArray: number[] | null = null;
   /** Free-form slot for layers above the kernel (the Go bridge keeps its goroutine here). */
   tag: unknown = null;
 
   constructor(
+    /** The kernel the task belongs to. */
+    readonly kernel: K,
     readonly id: number,
     public name: string,
     priority: number,
     readonly stackDepth: number,
-    notifyEntries: number,
-    readonly isIdle: boolean,
+    isIdle: boolean,
   ) {
-    this.stateItem = new ListItem<Task<K>>(this);
+    super(null as unknown as Task<K>);
+    this.owner = this;
     this.eventItem = new ListItem<Task<K>>(this);
     this.priority = priority;
     this.basePriority = priority;
-    this.notifyValues = new Uint32Array(notifyEntries);
-    this.notifyStates = new Uint8Array(notifyEntries);
+    this.flags = isIdle ? FLAG_IDLE : 0;
   }
 
-  toString(): string {
+  /** xStateListItem: the task itself. */
+  get stateItem(): ListItem<Task<K>> {
+    return this;
+  }
+
+  get isIdle(): boolean {
+    return (this.flags & FLAG_IDLE) !== 0;
+  }
+
+  /** Set once the task has been deleted and freed. */
+  get deleted(): boolean {
+    return (this.flags & FLAG_DELETED) !== 0;
+  }
+  set deleted(on: boolean) {
+    this.flags = on ? this.flags | FLAG_DELETED : this.flags & ~FLAG_DELETED;
+  }
+
+  /** ucDelayAborted */
+  get delayAborted(): boolean {
+    return (this.flags & FLAG_DELAY_ABORTED) !== 0;
+  }
+  set delayAborted(on: boolean) {
+    this.flags = on ? this.flags | FLAG_DELAY_ABORTED : this.flags & ~FLAG_DELAY_ABORTED;
+  }
+
+  /** For mutex waits: whether this wait raised the holder's priority. */
+  get inheritanceOccurred(): boolean {
+    return (this.flags & FLAG_INHERITANCE_OCCURRED) !== 0;
+  }
+  set inheritanceOccurred(on: boolean) {
+    this.flags = on ? this.flags | FLAG_INHERITANCE_OCCURRED : this.flags & ~FLAG_INHERITANCE_OCCURRED;
+  }
+
+  /** The event item value holds event-group bits (taskEVENT_LIST_ITEM_VALUE_IN_USE). */
+  get eventValueInUse(): boolean {
+    return (this.flags & FLAG_EVENT_VALUE_IN_USE) !== 0;
+  }
+  set eventValueInUse(on: boolean) {
+    this.flags = on ? this.flags | FLAG_EVENT_VALUE_IN_USE : this.flags & ~FLAG_EVENT_VALUE_IN_USE;
+  }
+
+  /** CPU time still owed to a preempted busy() call, in ticks (busy() is not a blocking call: it shares ticksToWait). */
+  get busyRemaining(): number {
+    return this.ticksToWait;
+  }
+  set busyRemaining(ticks: number) {
+    this.ticksToWait = ticks;
+  }
+
+  /** The notification value at `index`. */
+  notifyValue(index: number): number {
+    const a = this.notifyArray;
+    return a === null ? 0 : a[index]!;
+  }
+
+  setNotifyValue(index: number, value: number): void {
+    this.notifications()[index] = value;
+  }
+
+  /** The notification state at `index` (NOTIFY_*). */
+  notifyState(index: number): number {
+    const a = this.notifyArray;
+    return a === null ? NOTIFY_NOT_WAITING : a[(a.length >> 1) + index]!;
+  }
+
+  setNotifyState(index: number, state: number): void {
+    const a = this.notifications();
+    a[(a.length >> 1) + index] = state;
+  }
+
+  private notifications(): number[] {
+    let a = this.notifyArray;
+    if (a === null) {
+      const entries = (this.kernel as unknown as { config: { configTASK_NOTIFICATION_ARRAY_ENTRIES: number } }).config.configTASK_NOTIFICATION_ARRAY_ENTRIES;
+      a = this.notifyArray = new Array<number>(2 * entries).fill(0);
+    }
+    return a;
+  }
+
+  /** Whether any notification index is in the waiting state (without allocating). */
+  waitingForNotification(): boolean {
+    const a = this.notifyArray;
+    if (a === null) return false;
+    for (let i = a.length >> 1; i < a.length; i++) if (a[i] === NOTIFY_WAITING) return true;
+    return false;
+  }
+
+  /** Cancels every notification wait (vTaskSuspend). */
+  cancelNotificationWaits(): void {
+    const a = this.notifyArray;
+    if (a === null) return;
+    for (let i = a.length >> 1; i < a.length; i++) if (a[i] === NOTIFY_WAITING) a[i] = NOTIFY_NOT_WAITING;
+  }
+
+  override toString(): string {
     return `Task(${this.name})`;
   }
 }

@@ -93,8 +93,6 @@ class TimerService {
   current = new TimeQueue<SoftwareTimer>();
   overflow = new TimeQueue<SoftwareTimer>();
   lastTime = 0;
-  /** Promises returned by async callbacks, awaited by the timer task in order. */
-  readonly awaiting: PromiseLike<void>[] = [];
   task: KernelTask | null = null;
   constructor(readonly queue: Queue) {}
 }
@@ -141,68 +139,101 @@ async function timerTask(k: Kernel, svc: TimerService): Promise<void> {
     let listWasEmpty = svc.current.count === 0;
     const nextExpire = listWasEmpty ? 0 : svc.current.nextWake();
     // prvProcessTimerOrBlockTask
-    const before = svc.lastTime;
-    const now = sampleTimeNow(k, svc);
-    const switched = now < before;
-    if (!switched) {
+    const now = k.getTickCount();
+    if (now < svc.lastTime) {
+      await switchTimerLists(k, svc);
+      svc.lastTime = now;
+    } else {
+      svc.lastTime = now;
       if (!listWasEmpty && nextExpire <= now) {
-        processExpiredTimer(k, svc, nextExpire, now);
+        const pending = processExpiredTimer(k, svc, nextExpire, now);
+        if (pending !== null) await pending;
       } else {
         if (listWasEmpty) listWasEmpty = svc.overflow.count === 0;
         await queueWaitForMessageRestricted(k, svc.queue, wrap(k, nextExpire - now), listWasEmpty);
       }
     }
-    while (svc.awaiting.length > 0) await svc.awaiting.shift();
     // prvProcessReceivedCommands
     while ((await queueReceive(k, svc.queue, message as Ref<unknown>, 0, false, "timer task")) === pdPASS) {
       const msg = message.value!;
       message.value = undefined;
-      processCommand(k, svc, msg);
-      while (svc.awaiting.length > 0) await svc.awaiting.shift();
+      const pending = processCommand(k, svc, msg);
+      if (pending !== null) await pending;
     }
   }
 }
 
-/** prvSampleTimeNow: a tick count below the last one means the count wrapped: switch lists. */
-function sampleTimeNow(k: Kernel, svc: TimerService): number {
+/*
+ * Callbacks may be async. Each one runs to completion before the timer task goes on (as the
+ * plain C call does), so the steps below return null when every callback was synchronous and
+ * otherwise a promise that finishes the step, awaiting each callback in turn.
+ */
+type Step = Promise<void> | null;
+
+function isThenable(value: unknown): value is PromiseLike<void> {
+  return value !== undefined && value !== null && typeof (value as PromiseLike<void>).then === "function";
+}
+
+/** prvSampleTimeNow (for commands): a tick count below the last one means the count wrapped. */
+async function sampleTimeNowAsync(k: Kernel, svc: TimerService): Promise<number> {
   const now = k.getTickCount();
-  if (now < svc.lastTime) switchTimerLists(k, svc);
+  if (now < svc.lastTime) await switchTimerLists(k, svc);
   svc.lastTime = now;
   return now;
 }
 
-function switchTimerLists(k: Kernel, svc: TimerService): void {
-  // Every timer still in the current list belongs to the epoch that just ended: it expires now.
-  while (svc.current.count > 0) processExpiredTimer(k, svc, svc.current.nextWake(), k.maxDelay);
+/** prvSwitchTimerLists: every timer still in the current list belongs to the epoch that just ended: it expires now. */
+async function switchTimerLists(k: Kernel, svc: TimerService): Promise<void> {
+  while (svc.current.count > 0) {
+    const pending = processExpiredTimer(k, svc, svc.current.nextWake(), k.maxDelay);
+    if (pending !== null) await pending;
+  }
   const old = svc.current;
   svc.current = svc.overflow;
   svc.overflow = old;
 }
 
-function invoke(svc: TimerService, result: void | Promise<void>): void {
-  if (result !== undefined && result !== null && typeof (result as PromiseLike<void>).then === "function") svc.awaiting.push(result);
-}
-
-function expire(k: Kernel, svc: TimerService, timer: SoftwareTimer): void {
+/** Calls the timer's callback; returns its promise when it is async. */
+function expire(k: Kernel, svc: TimerService, timer: SoftwareTimer): PromiseLike<void> | null {
   if (k.traceEnabled()) k.emit("timer.expired", svc.task?.name, timer.name, timer.item.value);
-  invoke(svc, timer.callback(timer));
+  const result = timer.callback(timer);
+  return isThenable(result) ? result : null;
 }
 
 /** prvProcessExpiredTimer: the head of the current list expired. */
-function processExpiredTimer(k: Kernel, svc: TimerService, nextExpire: number, now: number): void {
+function processExpiredTimer(k: Kernel, svc: TimerService, nextExpire: number, now: number): Step {
   const timer = svc.current.headOfNext();
   svc.current.remove(timer.item);
   timer.inList = null;
-  if (timer.autoReload) reloadTimer(k, svc, timer, nextExpire, now);
-  else timer.active = false;
-  expire(k, svc, timer);
+  if (!timer.autoReload) {
+    timer.active = false;
+    const pending = expire(k, svc, timer);
+    return pending === null ? null : Promise.resolve(pending);
+  }
+  const reloading = reloadTimer(k, svc, timer, nextExpire, now);
+  if (reloading === null) {
+    const pending = expire(k, svc, timer);
+    return pending === null ? null : Promise.resolve(pending);
+  }
+  return reloading.then(() => expire(k, svc, timer) ?? undefined);
 }
 
 /** prvReloadTimer: re-arms an auto-reload timer, calling back once for each period already missed. */
-function reloadTimer(k: Kernel, svc: TimerService, timer: SoftwareTimer, expired: number, now: number): void {
+function reloadTimer(k: Kernel, svc: TimerService, timer: SoftwareTimer, expired: number, now: number): Step {
   while (insertTimerInActiveList(k, svc, timer, wrap(k, expired + timer.periodTicks), now, expired)) {
     expired = wrap(k, expired + timer.periodTicks);
-    expire(k, svc, timer);
+    const pending = expire(k, svc, timer);
+    if (pending !== null) return finishReload(k, svc, timer, expired, now, pending);
+  }
+  return null;
+}
+
+async function finishReload(k: Kernel, svc: TimerService, timer: SoftwareTimer, expired: number, now: number, pending: PromiseLike<void>): Promise<void> {
+  await pending;
+  while (insertTimerInActiveList(k, svc, timer, wrap(k, expired + timer.periodTicks), now, expired)) {
+    expired = wrap(k, expired + timer.periodTicks);
+    const next = expire(k, svc, timer);
+    if (next !== null) await next;
   }
 }
 
@@ -221,18 +252,24 @@ function insertTimerInActiveList(k: Kernel, svc: TimerService, timer: SoftwareTi
   return false;
 }
 
-function processCommand(k: Kernel, svc: TimerService, msg: TimerMessage): void {
+function processCommand(k: Kernel, svc: TimerService, msg: TimerMessage): Step {
   if (msg.id < 0) {
-    invoke(svc, msg.fn!(msg.param1, msg.value));
-    return;
+    const result = msg.fn!(msg.param1, msg.value);
+    return isThenable(result) ? Promise.resolve(result) : null;
   }
   const timer = msg.timer!;
-  if (timer.deleted) return;
+  if (timer.deleted) return null;
   if (timer.inList !== null) {
     timer.inList.remove(timer.item);
     timer.inList = null;
   }
-  const now = sampleTimeNow(k, svc);
+  const now = k.getTickCount();
+  if (now < svc.lastTime) return sampleTimeNowAsync(k, svc).then((sampled) => applyCommand(k, svc, msg, timer, sampled) ?? undefined);
+  svc.lastTime = now;
+  return applyCommand(k, svc, msg, timer, now);
+}
+
+function applyCommand(k: Kernel, svc: TimerService, msg: TimerMessage, timer: SoftwareTimer, now: number): Step {
   switch (msg.id) {
     case CMD_START:
     case CMD_START_FROM_ISR:
@@ -242,9 +279,15 @@ function processCommand(k: Kernel, svc: TimerService, msg: TimerMessage): void {
       const expiry = wrap(k, msg.value + timer.periodTicks);
       if (insertTimerInActiveList(k, svc, timer, expiry, now, msg.value)) {
         // It expired before it could be added (the command waited too long in the queue).
-        if (timer.autoReload) reloadTimer(k, svc, timer, expiry, now);
-        else timer.active = false;
-        expire(k, svc, timer);
+        if (!timer.autoReload) {
+          timer.active = false;
+          const pending = expire(k, svc, timer);
+          return pending === null ? null : Promise.resolve(pending);
+        }
+        const reloading = reloadTimer(k, svc, timer, expiry, now);
+        if (reloading !== null) return reloading.then(() => expire(k, svc, timer) ?? undefined);
+        const pending = expire(k, svc, timer);
+        return pending === null ? null : Promise.resolve(pending);
       }
       break;
     }
@@ -264,6 +307,7 @@ function processCommand(k: Kernel, svc: TimerService, msg: TimerMessage): void {
       k.heap.free(timer.heapBlockBytes);
       break;
   }
+  return null;
 }
 
 // ───────────────────────────── API ─────────────────────────────

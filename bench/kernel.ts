@@ -1,0 +1,173 @@
+/** Kernel benchmarks (issue 3 and 4 figures). */
+import { createFreeRTOS, portMAX_DELAY, type QueueHandle } from "../src/freertos/index.js";
+import { main as demoMain } from "../examples/demo-firmware.js";
+import { gc, median, nowNs, round, type Figure } from "./harness.js";
+
+/** ns per context switch: two tasks bounce a value through two length-1 queues. */
+async function pingpong(): Promise<Figure[]> {
+  const roundTrips = 500_000;
+  const ns = await median(5, 2, async () => {
+    const rtos = createFreeRTOS({});
+    const q1 = rtos.xQueueCreate(1, 0)!;
+    const q2 = rtos.xQueueCreate(1, 0)!;
+    let t0 = 0;
+    let t1 = 0;
+    await rtos.xTaskCreate(async () => {
+      const r = { value: 0 };
+      t0 = nowNs();
+      for (let i = 0; i < roundTrips; i++) {
+        await rtos.xQueueSend(q1, i, portMAX_DELAY);
+        await rtos.xQueueReceive(q2, r, portMAX_DELAY);
+      }
+      t1 = nowNs();
+    }, "ping", 128, null, 2);
+    await rtos.xTaskCreate(async () => {
+      const r = { value: 0 };
+      for (;;) {
+        await rtos.xQueueReceive(q1, r, portMAX_DELAY);
+        await rtos.xQueueSend(q2, r.value, portMAX_DELAY);
+      }
+    }, "pong", 128, null, 2);
+    rtos.vTaskStartScheduler();
+    await rtos.run(1);
+    return (t1 - t0) / (2 * roundTrips);
+  });
+  return [{ name: "kernel.queue.pingpong", value: round(ns), unit: "ns/switch" }];
+}
+
+/** ns per wake-up with `taskCount` tasks looping over vTaskDelay of 50-149 ticks. */
+async function delayWake(taskCount: number): Promise<number> {
+  return median(3, 1, async () => {
+    const rtos = createFreeRTOS({ configTOTAL_HEAP_SIZE: 2 ** 40, configMAX_PRIORITIES: 8 });
+    let wakes = 0;
+    for (let i = 0; i < taskCount; i++) {
+      const period = 50 + ((i * 7919) % 100);
+      await rtos.xTaskCreate(async () => {
+        for (;;) {
+          await rtos.vTaskDelay(period);
+          wakes++;
+        }
+      }, "d", 64, null, 1 + (i % 4));
+    }
+    rtos.vTaskStartScheduler();
+    await rtos.run(200); // every task is in its delay cycle
+    const targetWakes = Math.max(200_000, taskCount * 4);
+    const ticks = Math.ceil((targetWakes / taskCount) * 100);
+    wakes = 0;
+    const t0 = nowNs();
+    await rtos.run(ticks);
+    return (nowNs() - t0) / wakes;
+  });
+}
+
+async function delayWakes(): Promise<Figure[]> {
+  const small = await delayWake(1_000);
+  const large = await delayWake(100_000);
+  return [
+    { name: "kernel.delay.wake.1k", value: round(small), unit: "ns/wake" },
+    { name: "kernel.delay.wake.100k", value: round(large), unit: "ns/wake" },
+    { name: "kernel.delay.wake.ratio_100k_1k", value: round(large / small), unit: "ratio" },
+  ];
+}
+
+/** Bytes of JS heap per task blocked on a queue, with 1,000,000 tasks. */
+async function parkedBytes(): Promise<Figure[]> {
+  const taskCount = 1_000_000;
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const rtos = createFreeRTOS({ configTOTAL_HEAP_SIZE: 2 ** 40, configMAX_PRIORITIES: 4 });
+  const q: QueueHandle = rtos.xQueueCreate(1, 0)!;
+  const body = async (): Promise<void> => {
+    const r = { value: 0 };
+    await rtos.xQueueReceive(q, r, portMAX_DELAY);
+  };
+  for (let i = 0; i < taskCount; i++) await rtos.xTaskCreate(body, "p", 64, null, 1);
+  rtos.vTaskStartScheduler();
+  await rtos.run(1);
+  gc();
+  const after = process.memoryUsage().heapUsed;
+  const blocked = rtos.kernel.tasks().length;
+  if (blocked < taskCount) throw new Error(`only ${blocked} tasks exist`);
+  return [{ name: "kernel.tasks.parked.bytes", value: round((after - before) / taskCount), unit: "bytes/task" }];
+}
+
+/** Simulated seconds per wall-clock second for the demo firmware. */
+async function simSpeed(): Promise<Figure[]> {
+  const simulatedTicks = 60_000;
+  const speed = await median(3, 1, async () => {
+    const t0 = nowNs();
+    await demoMain({ runTicks: simulatedTicks, quiet: true });
+    const wallSeconds = (nowNs() - t0) / 1e9;
+    return simulatedTicks / 1000 / wallSeconds;
+  });
+  return [{ name: "kernel.sim.speed", value: round(speed), unit: "simulated s/wall s" }];
+}
+
+/** ns of host time per interrupt that wakes a task (virtual time). */
+async function isrWake(): Promise<Figure[]> {
+  const interrupts = 200_000;
+  const ns = await median(5, 1, async () => {
+    const rtos = createFreeRTOS({});
+    const sem = rtos.xSemaphoreCreateBinary()!;
+    let handled = 0;
+    let fired = 0;
+    const woken = { value: 0 };
+    rtos.registerInterrupt(1, 5, () => {
+      woken.value = 0;
+      rtos.xSemaphoreGiveFromISR(sem, woken);
+      rtos.portYIELD_FROM_ISR(woken);
+      if (++fired < interrupts) rtos.triggerInterrupt(1, rtos.now() + 0.37);
+    });
+    await rtos.xTaskCreate(async () => {
+      for (;;) {
+        await rtos.xSemaphoreTake(sem, portMAX_DELAY);
+        handled++;
+      }
+    }, "handler", 128, null, 3);
+    rtos.vTaskStartScheduler();
+    rtos.triggerInterrupt(1, 0.5);
+    const t0 = nowNs();
+    await rtos.run(Math.ceil(interrupts * 0.37) + 2);
+    const elapsed = nowNs() - t0;
+    if (handled !== interrupts) throw new Error(`handled ${handled} of ${interrupts} interrupts`);
+    return elapsed / interrupts;
+  });
+  return [{ name: "kernel.isr.wake.virtual", value: round(ns), unit: "ns/interrupt" }];
+}
+
+/** ns per expiry with `timerCount` auto-reload software timers of 50-149 ticks. */
+async function timerExpiry(timerCount: number): Promise<number> {
+  return median(3, 1, async () => {
+    const rtos = createFreeRTOS({ configTOTAL_HEAP_SIZE: 2 ** 40, configTIMER_QUEUE_LENGTH: 16 });
+    let expiries = 0;
+    const callback = (): void => {
+      expiries++;
+    };
+    const timers: NonNullable<ReturnType<typeof rtos.xTimerCreate>>[] = [];
+    for (let i = 0; i < timerCount; i++) timers.push(rtos.xTimerCreate("t", 50 + ((i * 7919) % 100), 1, i, callback)!);
+    // A task starts them, blocking whenever the timer command queue is full.
+    await rtos.xTaskCreate(async () => {
+      for (const t of timers) await rtos.xTimerStart(t, portMAX_DELAY);
+    }, "starter", 128, null, 1);
+    rtos.vTaskStartScheduler();
+    await rtos.run(200);
+    const target = Math.max(200_000, timerCount * 4);
+    const ticks = Math.ceil((target / timerCount) * 100);
+    expiries = 0;
+    const t0 = nowNs();
+    await rtos.run(ticks);
+    return (nowNs() - t0) / expiries;
+  });
+}
+
+async function timerExpiries(): Promise<Figure[]> {
+  const small = await timerExpiry(1_000);
+  const large = await timerExpiry(100_000);
+  return [
+    { name: "kernel.timer.expiry.1k", value: round(small), unit: "ns/expiry" },
+    { name: "kernel.timer.expiry.100k", value: round(large), unit: "ns/expiry" },
+    { name: "kernel.timer.expiry.ratio_100k_1k", value: round(large / small), unit: "ratio" },
+  ];
+}
+
+export const benchmarks = { pingpong, delayWakes, parkedBytes, simSpeed, isrWake, timerExpiries };

@@ -1,0 +1,26 @@
+/**
+ * `npm run bench`: runs every benchmark in its own Node process and prints one JSON line
+ * `{"name","value","unit"}` per figure on stdout. Usage: node dist/bench/run.js [filter...]
+ */
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+const modules: Record<string, string[]> = {
+  "./kernel.js": ["pingpong", "delayWakes", "parkedBytes", "simSpeed", "isrWake", "timerExpiries"],
+};
+
+const here = fileURLToPath(new URL("./one.js", import.meta.url));
+const filters = process.argv.slice(2);
+let failed = 0;
+for (const [module, names] of Object.entries(modules)) {
+  for (const name of names) {
+    if (filters.length > 0 && !filters.some((f) => name.includes(f) || module.includes(f))) continue;
+    const result = spawnSync(process.execPath, ["--expose-gc", "--max-old-space-size=16384", here, module, name], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+    process.stdout.write(result.stdout);
+    if (result.status !== 0) {
+      failed++;
+      console.error(`bench: ${module} ${name} failed with exit code ${String(result.status)}`);
+    }
+  }
+}
+process.exit(failed > 0 ? 1 : 0);

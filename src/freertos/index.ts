@@ -282,6 +282,8 @@ export function createFreeRTOS(config: FreeRTOSConfig = {}) {
       notifyFromIsr(k, h, index, value, action, null, wokenRef, "xTaskNotifyIndexedFromISR"),
     xTaskNotifyAndQueryFromISR: (h: TaskHandle, value: number, action: NotifyAction, prevRef: Ref<number> | null, wokenRef: Ref<number> | null): number =>
       notifyFromIsr(k, h, 0, value, action, prevRef, wokenRef, "xTaskNotifyAndQueryFromISR"),
+    xTaskNotifyAndQueryIndexedFromISR: (h: TaskHandle, index: number, value: number, action: NotifyAction, prevRef: Ref<number> | null, wokenRef: Ref<number> | null): number =>
+      notifyFromIsr(k, h, index, value, action, prevRef, wokenRef, "xTaskNotifyAndQueryIndexedFromISR"),
 
     // ── queues ──
     xQueueCreate: (length: number, itemSize: number): QueueHandle | null => createQueue(k, length, itemSize),

@@ -317,7 +317,7 @@ export function createFreeRTOS(config: FreeRTOSConfig = {}) {
     // ── queue sets ──
     xQueueCreateSet: (length: number): QueueSetHandle | null => createQueueSet(k, length),
     xQueueAddToSet: (member: QueueSetMemberHandle, set: QueueSetHandle): number => addToSet(k, member, set),
-    xQueueRemoveFromSet: (member: QueueSetMemberHandle, set: QueueSetHandle): number => removeFromSet(k, member, set),
+    xQueueRemoveFromSet: (member: QueueSetMemberHandle, set: QueueSetHandle | null): number => removeFromSet(k, member, set),
     /** Blocks until a member has data; resolves with that member, or null on timeout. */
     xQueueSelectFromSet: (set: QueueSetHandle, ticks: number): Promise<QueueSetMemberHandle | null> => selectFromSet(k, set, ticks),
     xQueueSelectFromSetFromISR: (set: QueueSetHandle): QueueSetMemberHandle | null => selectFromSetFromIsr(k, set),

@@ -2,7 +2,7 @@
  * The kernel's public API. Layers above (freertos, go) use only what is exported here.
  * @module
  */
-export { Kernel, runningKernel, settled, CONTEXT_FRAME_WORDS } from "./kernel.js";
+export { Kernel, runningKernel, settled, CONTEXT_FRAME_WORDS, ResumeWithError, PARK_TIMED_OUT } from "./kernel.js";
 export type { Ref, TaskFunction, RunOutcome, TaskStatus, KernelTask } from "./kernel.js";
 export type { KernelConfig } from "./config.js";
 export { defaultConfig, resolveConfig } from "./config.js";

@@ -74,6 +74,9 @@ const EXEC_HOST_YIELD = 5; // yielded to the host event loop, resumes by macrota
 const EXEC_EXTERNAL_WAIT = 6; // idle, waiting for external promises to settle
 const EXEC_FAULTED = 7; // a foreign await corrupted the schedule; the kernel can no longer run
 
+/** opArg marker of a task blocked in park(). */
+const PARKED = -7;
+
 // consume() results.
 const CONSUME_DONE = 0;
 const CONSUME_SWITCHED = 1;
@@ -107,6 +110,17 @@ const scheduleMacrotask: (fn: () => void) => void = (() => {
 
 const wallNow: () => number =
   typeof performance !== "undefined" && typeof performance.now === "function" ? () => performance.now() : () => Date.now();
+
+/**
+ * A resume value that makes the parked call throw `error` instead of returning (how the Go
+ * bridge raises "send on closed channel" in a sender woken by close).
+ */
+export class ResumeWithError {
+  constructor(readonly error: unknown) {}
+}
+
+/** What park() resolves with when its timeout passed before an unpark. */
+export const PARK_TIMED_OUT: unique symbol = Symbol("park timed out");
 
 /** The kernel whose run() is in progress; only one may run at any instant. */
 let activeKernel: Kernel | null = null;
@@ -447,7 +461,7 @@ export class Kernel {
   }
 
   /** A switch that cannot happen now: pended until the scheduler resumes or the critical section ends. */
-  private requestSwitch(): void {
+  requestSwitch(): void {
     if (!this.schedulerRunning) return;
     if (this.schedulerSuspended > 0) {
       this.pendSV = false;
@@ -516,8 +530,8 @@ export class Kernel {
     if (this.traceSink !== null) this.emit("task.blocked", t.name, blockedOn, ticksToWait >= this.maxDelay ? -1 : ticksToWait);
   }
 
-  /** Blocks the running task without an event list (notification waits). */
-  blockWithoutEventList(ticksToWait: number, cont: Continuation<Kernel>, blockedOn: string): void {
+  /** Blocks the running task without an event list (notification waits, park). */
+  blockWithoutEventList(ticksToWait: number, cont: Continuation<Kernel> | null, blockedOn: string): void {
     const t = this.current!;
     this.addCurrentToDelayedList(ticksToWait, true);
     t.cont = cont;
@@ -644,7 +658,7 @@ export class Kernel {
    * Returns pdPASS, or errCOULD_NOT_ALLOCATE_REQUIRED_MEMORY when the heap cannot hold its TCB
    * and stack. Yields when the new task has a strictly higher priority than the caller (rule 5).
    */
-  createTask<P>(fn: TaskFunction<P>, name: string, stackDepth: number, params: P, priority: number, handleRef?: Ref<KernelTask | null> | null): Promise<number> {
+  createTask<P>(fn: TaskFunction<P>, name: string, stackDepth: number, params: P, priority: number, handleRef?: Ref<KernelTask | null> | null, switchNow = true): Promise<number> {
     const call = "xTaskCreate";
     this.assertNotIsr(call);
     if (typeof fn !== "function") throw new TypeError(`${call}: the task function must be a function, got ${fn === null ? "null" : typeof fn}`);
@@ -669,6 +683,11 @@ export class Kernel {
     this.pendingResolve = null;
     void start.then(this.startTask);
     const higher = this.addNewTaskToReadyList(t);
+    if (!switchNow) {
+      // The caller does not await: the new task preempts it at its next kernel call.
+      if (higher && this.config.configUSE_PREEMPTION === 1) this.requestSwitch();
+      return settled(pdPASS);
+    }
     return this.result(pdPASS, higher);
   }
 
@@ -813,6 +832,9 @@ export class Kernel {
   /** A task function threw: the task is deleted and the error ends the current run. */
   private taskFaulted(t: KernelTask, error: unknown): void {
     if (this.traceSink !== null) this.emit("task.faulted", t.name);
+    // Name the task on the error (non-enumerable, so messages and comparisons are unchanged).
+    if (error !== null && typeof error === "object" && Object.isExtensible(error) && !("taskName" in error))
+      Object.defineProperty(error, "taskName", { value: t.name, enumerable: false, configurable: true });
     if (!t.deleted) {
       if (t === this.current && this.exec === EXEC_TASK) {
         this.recordFault(error);
@@ -1214,7 +1236,8 @@ export class Kernel {
         if (resolve === null) throw new KernelError(`task "${t.name}" was switched in but is not waiting in a kernel call`);
         t.resolve = null;
         this.exec = EXEC_TASK;
-        resolve(t.resumeValue);
+        const value = t.resumeValue;
+        resolve(value instanceof ResumeWithError ? Promise.reject(value.error) : value);
         return;
       }
       t.cont = null;
@@ -1477,6 +1500,42 @@ export class Kernel {
 
   isRunning(): boolean {
     return this.runActive;
+  }
+
+  // ───────────────────────────── runtime shim: park / unpark ─────────────────────────────
+
+  /**
+   * Blocks the running task (state Blocked, described by `reason`) until unpark() readies it;
+   * resolves with the value given to unpark, or PARK_TIMED_OUT when `ticks` pass first. The
+   * primitive layers above the kernel build on (the Go bridge's channels, WaitGroup, select),
+   * as gopark is Go's: the same block a notification wait uses.
+   */
+  park(reason: string, ticks: number = this.maxDelay): Promise<unknown> {
+    const call = "park";
+    this.assertNotIsr(call);
+    if (this.exec !== EXEC_TASK) throw new KernelError(`${reason}: a blocking operation needs a running task or goroutine; called from ${this.callerDescription()}`);
+    this.assertCanBlock(reason);
+    const t = this.current!;
+    t.opArg = PARKED;
+    this.blockWithoutEventList(ticks >= this.maxDelay ? this.maxDelay : ticks, null, reason);
+    t.resumeValue = PARK_TIMED_OUT;
+    return this.switchAway<unknown>();
+  }
+
+  /** Whether `t` waits in park(). */
+  isParked(t: KernelTask): boolean {
+    return t.opArg === PARKED && t.blockedOn !== null && t.cont === null && t.resolve !== null && this.getState(t) === eBlocked;
+  }
+
+  /**
+   * Readies a parked task; its park() resolves with `value` (a ResumeWithError makes it throw).
+   * Returns true when the task outranks the running one: a task-level caller then yields
+   * (result()), an ISR sets its woken flag. Callable from tasks, ISRs and timer callbacks.
+   */
+  unpark(t: KernelTask, value: unknown): boolean {
+    t.opArg = 0;
+    t.resumeValue = value;
+    return this.readyUnblocked(t);
   }
 
   // ───────────────────────────── external promises ─────────────────────────────

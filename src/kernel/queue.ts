@@ -561,9 +561,11 @@ export function addToSet(k: Kernel, member: Queue, set: Queue): number {
 }
 
 /** xQueueRemoveFromSet: pdFAIL when the member is not in that set or is not empty. */
-export function removeFromSet(k: Kernel, member: Queue, set: Queue): number {
+export function removeFromSet(k: Kernel, member: Queue, set: Queue | null): number {
   const call = "xQueueRemoveFromSet";
   member = checkQueue(k, call, member);
+  // As V11, the set is only compared: a null set is simply not the member's set.
+  if (set === null || set === undefined) return pdFAIL;
   set = checkSet(k, call, set);
   if (member.set !== set || member.count !== 0) return pdFAIL;
   member.set = null;

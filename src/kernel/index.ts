@@ -63,6 +63,8 @@ export {
   timerGetExpiryTime,
   timerSetReloadMode,
   checkTimer,
+  timerStartNow,
+  timerStopNow,
 } from "./timers.js";
 export type { TimerCallback, PendedFunction } from "./timers.js";
 export {

@@ -634,6 +634,28 @@ export class Kernel {
     return false;
   }
 
+  /**
+   * Hands a held mutex to another task (not a FreeRTOS call: the Go bridge's Mutex may be
+   * unlocked by a goroutine other than the locker). The old holder gives up any priority it
+   * inherited when it holds no other mutex.
+   */
+  transferMutex(mutex: { holder: KernelTask | null }, to: KernelTask): void {
+    const from = mutex.holder;
+    if (from === null || from === to) return;
+    from.mutexesHeld--;
+    if (from.mutexesHeld === 0 && from.priority !== from.basePriority) {
+      const list = from.stateItem.container;
+      const wasReady = list !== null && list.kind === ListKind.Ready;
+      if (wasReady) this.removeFromReadyList(from, list);
+      if (this.traceSink !== null) this.emit("task.priorityDisinherit", from.name, undefined, from.basePriority);
+      from.priority = from.basePriority;
+      if (!from.eventValueInUse) from.eventItem.value = this.maxPriorities - from.priority;
+      if (wasReady) this.addToReadyList(from);
+    }
+    mutex.holder = to;
+    to.mutexesHeld++;
+  }
+
   /** vTaskPriorityDisinheritAfterTimeout (rule 27). */
   priorityDisinheritAfterTimeout(holder: KernelTask | null, highestWaitingPriority: number): void {
     if (holder === null) return;

@@ -57,12 +57,15 @@ export class List<T> {
     this.length++;
   }
 
-  /** vListInsert: ascending `value`, after every item of equal value. */
+  /**
+   * vListInsert: after every item, from the head, whose value is <= `item.value`. Searching from
+   * the head matters: priority changes do not re-sort event lists (rule 15), so a list can be
+   * out of order and a search from the tail would place the item elsewhere.
+   */
   insertSorted(item: ListItem<T>): void {
     const value = item.value;
-    let at = this.end.prev;
-    // Most insertions go at the tail (equal or lowest priority), so scan backwards.
-    while (at !== this.end && at.value > value) at = at.prev;
+    let at = this.end;
+    while (at.next !== this.end && at.next.value <= value) at = at.next;
     item.prev = at;
     item.next = at.next;
     at.next.prev = item;

@@ -215,10 +215,12 @@ export function queueSend(k: Kernel, q: Queue, item: unknown, ticks: number, pos
   checkItem(q, call, item);
   if (q.count < q.length || position === queueOVERWRITE) {
     const countBefore = q.count;
+    const receiversWaiting = q.set !== null || q.rxWait.length > 0;
     const disinherited = copyToQueue(k, q, item, position, call);
     if (k.traceEnabled()) k.emit(q.isMutex ? "mutex.give" : "queue.send", k.current?.name, q.name, q.count);
     const woke = notifyReceivers(k, q, countBefore);
-    return k.result(pdPASS, woke || disinherited);
+    // V11: with a receiver (or set) to notify, only its wake decides the yield; else a disinherit does.
+    return k.result(pdPASS, receiversWaiting ? woke : disinherited);
   }
   if (ticks === 0 || !k.inTask()) {
     if (k.traceEnabled()) k.emit("queue.sendFailed", k.current?.name, q.name);
@@ -240,11 +242,13 @@ function sendRetry(k: Kernel, t: KernelTask): void {
   const q = t.opObject as Queue;
   if (q.count < q.length || t.opArg === queueOVERWRITE) {
     const countBefore = q.count;
+    const receiversWaiting = q.set !== null || q.rxWait.length > 0;
     const disinherited = copyToQueue(k, q, t.opItem, t.opArg, "xQueueSend");
     t.opItem = undefined;
     t.resumeValue = pdPASS;
     if (k.traceEnabled()) k.emit(q.isMutex ? "mutex.give" : "queue.send", t.name, q.name, q.count);
-    if ((notifyReceivers(k, q, countBefore) || disinherited) && preempting(k)) k.switchContext();
+    const woke = notifyReceivers(k, q, countBefore);
+    if ((receiversWaiting ? woke : disinherited) && preempting(k)) k.switchContext();
     return;
   }
   if (k.checkForTimeOut(t)) {

@@ -327,15 +327,15 @@ function checkPeriod(k: Kernel, call: string, period: unknown): number {
 }
 
 /** xTimerCreate: a dormant timer, or null when the heap cannot hold it. */
-export function createTimer(k: Kernel, name: string, periodTicks: number, autoReload: number | boolean, id: unknown, callback: TimerCallback): SoftwareTimer | null {
+export function createTimer(k: Kernel, name: string, periodTicks: number, autoReload: number | boolean, id: unknown, callback: TimerCallback, chargeHeap = true): SoftwareTimer | null {
   const call = "xTimerCreate";
   k.assertNotIsr(call);
   if (typeof name !== "string") throw new TypeError(`${call}: name must be a string, got ${typeof name}`);
   periodTicks = checkPeriod(k, `${call}("${name}")`, periodTicks);
   if (typeof callback !== "function") throw new TypeError(`${call}("${name}"): the callback must be a function, got ${typeof callback}`);
   service(k, call);
-  const block = k.allocateObject(sizeOf.timer, `timer "${name}"`);
-  if (block === 0) return null;
+  const block = chargeHeap ? k.allocateObject(sizeOf.timer, `timer "${name}"`) : 0;
+  if (chargeHeap && block === 0) return null;
   const timer = new SoftwareTimer(k, name, periodTicks, !!autoReload, id, callback);
   timer.heapBlockBytes = block;
   if (k.traceEnabled()) k.emit("timer.created", k.current?.name, name, periodTicks);
@@ -427,3 +427,46 @@ export function timerSetReloadMode(k: Kernel, t: SoftwareTimer, autoReload: numb
 }
 
 export { checkTimer, commandNames as timerCommandNames };
+
+// ───────────────────────────── immediate control (for layers above) ─────────────────────────────
+
+/**
+ * Starts (or restarts) a timer at once, without the command queue: it expires `periodTicks`
+ * (default: its period) after the current tick. For layers whose API cannot wait for a queue
+ * slot (the Go bridge's time.After, Timer.Reset). Wakes the timer task so it re-reads its
+ * next expiry.
+ */
+export function timerStartNow(k: Kernel, timer: SoftwareTimer, periodTicks?: number): void {
+  const call = "timerStartNow";
+  timer = checkTimer(k, call, timer);
+  if (periodTicks !== undefined) timer.periodTicks = checkPeriod(k, call, periodTicks);
+  const svc = service(k, call);
+  if (timer.inList !== null) {
+    timer.inList.remove(timer.item);
+    timer.inList = null;
+  }
+  timer.active = true;
+  const now = k.getTickCount();
+  const expiry = wrap(k, now + timer.periodTicks);
+  if (now < svc.lastTime) {
+    // The timer task has not yet seen the tick count wrap: the new epoch's list is still the overflow one.
+    timer.item.value = expiry;
+    svc.overflow.insert(timer.item, expiry);
+    timer.inList = svc.overflow;
+  } else {
+    insertTimerInActiveList(k, svc, timer, expiry, now, now);
+  }
+  if (svc.queue.rxWait.length > 0 && k.removeFromEventList(svc.queue.rxWait)) k.requestSwitch();
+}
+
+/** Stops a timer at once, without the command queue; returns whether it was active. */
+export function timerStopNow(k: Kernel, timer: SoftwareTimer): boolean {
+  timer = checkTimer(k, "timerStopNow", timer);
+  const wasActive = timer.active;
+  if (timer.inList !== null) {
+    timer.inList.remove(timer.item);
+    timer.inList = null;
+  }
+  timer.active = false;
+  return wasActive;
+}

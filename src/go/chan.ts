@@ -1,0 +1,502 @@
+/**
+ * Go channels on the kernel (the algorithm of Go's runtime/chan.go): a ring buffer of `cap`
+ * slots and two wait queues. A send to a waiting receiver hands the value over directly and
+ * readies the receiver (kernel unpark); a receive from a waiting sender takes its value (through
+ * the buffer when there is one). A blocked goroutine waits in the kernel (park) and shows as
+ * Blocked on the channel.
+ *
+ * Real-time rule: waiters are served highest goroutine priority first, FIFO among equals (as
+ * FreeRTOS orders tasks waiting on a queue), and a send that readies a higher-priority receiver
+ * yields to it at once.
+ * @module
+ */
+import { PARK_TIMED_OUT, ResumeWithError, type Kernel, type KernelTask } from "../kernel/index.js";
+import { GoPanic } from "./errors.js";
+import { currentKernel, goroutineId, type GoroutineState } from "./runtime.js";
+
+// What a waiter is doing.
+const RECV = 0;
+const RECV2 = 1;
+const SEND = 2;
+
+/** The result of select(): the index of the case that ran (-1: the default case), and for a receive its value and ok. */
+export interface SelectResult<T = unknown> {
+  index: number;
+  value?: T;
+  ok?: boolean;
+}
+
+/**
+ * A goroutine waiting on a channel (Go's sudog). A goroutine blocked in a plain send or receive
+ * uses its own (the goroutine state is a Sudog); a select uses one per case.
+ */
+export class Sudog implements GoroutineState {
+  task: KernelTask | null = null;
+  elem: unknown = undefined;
+  kind = RECV;
+  /** The select this waiter belongs to, or null. */
+  sel: SelectWait | null = null;
+  caseIndex = 0;
+  priority = 0;
+  next: Sudog | null = null;
+  prev: Sudog | null = null;
+  queue: WaitQ | null = null;
+  /** Spare waiters for select cases. */
+  pool: Sudog[] | null = null;
+  constructor(public goroutineId: number) {}
+}
+
+/** A select parked on several channels: the first case to fire claims it and unlinks the others. */
+class SelectWait {
+  constructor(
+    readonly waiters: Sudog[],
+    readonly count: number,
+  ) {}
+  /** Removes every waiter of this select from its queue (a losing select leaves no trace). */
+  dequeueAll(): void {
+    for (let i = 0; i < this.count; i++) {
+      const sg = this.waiters[i]!;
+      if (sg.queue !== null) sg.queue.remove(sg);
+      sg.sel = null;
+      sg.elem = undefined;
+    }
+  }
+}
+
+/** A queue of waiters, highest priority first, FIFO among equal priorities. */
+export class WaitQ {
+  head: Sudog | null = null;
+  tail: Sudog | null = null;
+  length = 0;
+
+  enqueue(sg: Sudog): void {
+    let after = this.tail;
+    while (after !== null && after.priority < sg.priority) after = after.prev;
+    sg.prev = after;
+    sg.next = after === null ? this.head : after.next;
+    if (sg.next !== null) sg.next.prev = sg;
+    else this.tail = sg;
+    if (after !== null) after.next = sg;
+    else this.head = sg;
+    sg.queue = this;
+    this.length++;
+  }
+
+  remove(sg: Sudog): void {
+    if (sg.prev !== null) sg.prev.next = sg.next;
+    else this.head = sg.next;
+    if (sg.next !== null) sg.next.prev = sg.prev;
+    else this.tail = sg.prev;
+    sg.next = sg.prev = null;
+    sg.queue = null;
+    this.length--;
+  }
+
+  dequeue(): Sudog | null {
+    const sg = this.head;
+    if (sg !== null) this.remove(sg);
+    return sg;
+  }
+
+  /** Waiters in order, for introspection. */
+  toArray(): Sudog[] {
+    const out: Sudog[] = [];
+    for (let sg = this.head; sg !== null; sg = sg.next) out.push(sg);
+    return out;
+  }
+}
+
+/** The waiter of the running goroutine (created on its first block). */
+export function sudogOf(t: KernelTask): Sudog {
+  const tag = t.tag;
+  if (tag instanceof Sudog) return tag;
+  const sg = new Sudog(goroutineId(t));
+  sg.task = t;
+  t.tag = sg;
+  return sg;
+}
+
+const RESOLVED_VOID: Promise<void> = Promise.resolve();
+const RESOLVED_UNDEFINED: Promise<undefined> = Promise.resolve(undefined);
+const DEFAULT_RESULT: SelectResult = Object.freeze({ index: -1 });
+let channelNumber = 0;
+/** Whether the last Chan.take() readied a sender that outranks the caller (avoids a closure per receive). */
+let takeWokeHigher = false;
+
+/** Something select() can wait on (a Go channel or a view of a kernel queue). */
+export interface SelectableChannel {
+  /** Implemented by Chan; queue views implement the same contract (see bridge.ts). */
+  readonly selectable: true;
+}
+
+/**
+ * A Go channel. `chan<T>(cap)` makes one; cap 0 is an unbuffered rendezvous.
+ * Operations must be awaited inside a goroutine; closing and `len`/`cap` are synchronous.
+ */
+export class Chan<T = unknown> implements SelectableChannel, AsyncIterable<T> {
+  readonly selectable = true as const;
+  private readonly buf: (T | undefined)[];
+  private head = 0;
+  private count = 0;
+  closed = false;
+  readonly recvq = new WaitQ();
+  readonly sendq = new WaitQ();
+  /** Values trySendFromISR could not deliver (buffer full, no receiver). */
+  dropped = 0;
+  readonly name: string;
+  private readonly recvReason: string;
+  private readonly sendReason: string;
+
+  constructor(readonly cap: number, name?: string) {
+    this.buf = cap > 0 ? new Array<T | undefined>(cap).fill(undefined) : [];
+    this.name = name ?? `chan#${++channelNumber}`;
+    this.recvReason = `chan receive on ${this.name}`;
+    this.sendReason = `chan send on ${this.name}`;
+  }
+
+  /** Number of values buffered. */
+  get len(): number {
+    return this.count;
+  }
+
+  private kernel(what: string): Kernel {
+    const k = currentKernel(what);
+    if (k.inIsr()) k.fail(`${what} on ${this.name}`, "a channel operation that can block inside an interrupt handler; use trySendFromISR");
+    return k;
+  }
+
+  /** Sends `value`; blocks until a receiver takes it or buffer space frees. Panics on a closed channel. */
+  send(value: T): Promise<void> {
+    const k = this.kernel("chan send");
+    if (this.closed) throw new GoPanic("send on closed channel");
+    const receiver = this.recvq.dequeue();
+    if (receiver !== null) return k.result(0, deliver(k, receiver, value, true)) as unknown as Promise<void>;
+    if (this.count < this.cap) {
+      this.push(value);
+      return RESOLVED_VOID;
+    }
+    const t = k.current!;
+    const sg = sudogOf(t);
+    sg.kind = SEND;
+    sg.elem = value;
+    sg.priority = t.priority;
+    this.sendq.enqueue(sg);
+    return k.park(this.sendReason) as Promise<void>;
+  }
+
+  /** Receives a value; blocks until one is sent. Resolves undefined once the channel is closed and drained. */
+  recv(): Promise<T | undefined> {
+    return this.receive(RECV) as Promise<T | undefined>;
+  }
+
+  /** Receives `[value, ok]`; ok is false once the channel is closed and drained. */
+  recv2(): Promise<[T | undefined, boolean]> {
+    return this.receive(RECV2) as Promise<[T | undefined, boolean]>;
+  }
+
+  private receive(kind: number): Promise<unknown> {
+    const k = this.kernel("chan receive");
+    if (this.sendq.length > 0 || this.count > 0) {
+      const v = this.take(k);
+      const result = kind === RECV2 ? [v, true] : v;
+      return takeWokeHigher ? k.result(0, true).then(() => result) : Promise.resolve(result);
+    }
+    if (this.closed) return kind === RECV2 ? Promise.resolve([undefined, false]) : RESOLVED_UNDEFINED;
+    const t = k.current!;
+    const sg = sudogOf(t);
+    sg.kind = kind;
+    sg.elem = undefined;
+    sg.priority = t.priority;
+    this.recvq.enqueue(sg);
+    return k.park(this.recvReason);
+  }
+
+  private push(value: T): void {
+    let slot = this.head + this.count;
+    if (slot >= this.cap) slot -= this.cap;
+    this.buf[slot] = value;
+    this.count++;
+  }
+
+  /**
+   * Takes the next value: from the buffer (refilled from the first waiting sender) or, unbuffered,
+   * straight from the first waiting sender, whom it readies. Sets takeWokeHigher when that
+   * sender outranks the caller.
+   */
+  private take(k: Kernel): T | undefined {
+    takeWokeHigher = false;
+    const sender = this.sendq.dequeue();
+    if (this.count > 0) {
+      const v = this.buf[this.head];
+      this.buf[this.head] = undefined;
+      this.head = this.head + 1 === this.cap ? 0 : this.head + 1;
+      this.count--;
+      if (sender !== null) {
+        this.push(sender.elem as T);
+        takeWokeHigher = wakeSender(k, sender);
+      }
+      return v;
+    }
+    const v = sender!.elem as T;
+    takeWokeHigher = wakeSender(k, sender!);
+    return v;
+  }
+
+  /** Closes the channel: receivers get (undefined, false), blocked senders panic. */
+  close(): void {
+    const k = currentKernel("close");
+    if (this.closed) throw new GoPanic("close of closed channel");
+    this.closed = true;
+    let higher = false;
+    for (let sg = this.recvq.dequeue(); sg !== null; sg = this.recvq.dequeue()) higher = deliver(k, sg, undefined, false) || higher;
+    for (let sg = this.sendq.dequeue(); sg !== null; sg = this.sendq.dequeue()) {
+      const panic = new GoPanic("send on closed channel");
+      if (sg.sel !== null) {
+        sg.sel.dequeueAll();
+        higher = k.unpark(sg.task!, new ResumeWithError(panic)) || higher;
+      } else {
+        sg.elem = undefined;
+        higher = k.unpark(sg.task!, new ResumeWithError(panic)) || higher;
+      }
+    }
+    // close() does not block; a higher-priority goroutine it readied runs at the caller's next kernel call.
+    if (higher) k.requestSwitch();
+  }
+
+  /**
+   * From an interrupt handler (or a timer callback): hands `value` to a waiting receiver or
+   * buffers it; never blocks or allocates. False, counted in `dropped`, when neither is possible.
+   */
+  trySendFromISR(value: T): boolean {
+    const k = currentKernel("trySendFromISR");
+    if (this.closed) throw new GoPanic("send on closed channel");
+    const receiver = this.recvq.dequeue();
+    if (receiver !== null) {
+      if (deliver(k, receiver, value, true)) k.requestSwitch();
+      return true;
+    }
+    if (this.count < this.cap) {
+      this.push(value);
+      return true;
+    }
+    this.dropped++;
+    return false;
+  }
+
+  /** Drops a buffered value without waking anyone (Go 1.23 timers: no stale value after stop/reset). */
+  drain(): void {
+    while (this.count > 0) {
+      this.buf[this.head] = undefined;
+      this.head = this.head + 1 === this.cap ? 0 : this.head + 1;
+      this.count--;
+    }
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<T> {
+    for (;;) {
+      const [v, ok] = await this.recv2();
+      if (!ok) return;
+      yield v as T;
+    }
+  }
+
+  // ── select support ──
+
+  /** Whether a receive would complete now (a value, a waiting sender, or closed). */
+  canRecv(): boolean {
+    return this.count > 0 || this.sendq.length > 0 || this.closed;
+  }
+
+  /** Whether a send would complete now (or panic: closed). */
+  canSend(): boolean {
+    return this.closed || this.recvq.length > 0 || this.count < this.cap;
+  }
+
+  /** Completes a receive case that canRecv() said is ready; returns whether to yield. */
+  selectRecv(k: Kernel, result: SelectResult): boolean {
+    if (this.count === 0 && this.sendq.length === 0) {
+      result.value = undefined;
+      result.ok = false;
+      return false;
+    }
+    result.value = this.take(k);
+    result.ok = true;
+    return takeWokeHigher;
+  }
+
+  /** Completes a send case that canSend() said is ready; returns whether to yield. */
+  selectSend(k: Kernel, value: unknown): boolean {
+    if (this.closed) throw new GoPanic("send on closed channel");
+    const receiver = this.recvq.dequeue();
+    if (receiver !== null) return deliver(k, receiver, value, true);
+    this.push(value as T);
+    return false;
+  }
+
+  /** Parks a select case on this channel. */
+  enqueueSelect(sg: Sudog, isSend: boolean): void {
+    (isSend ? this.sendq : this.recvq).enqueue(sg);
+  }
+
+  toString(): string {
+    return `Chan(${this.name}, cap ${this.cap})`;
+  }
+}
+
+/** Hands a received value (or the closed state) to a waiting receiver and readies it. */
+function deliver(k: Kernel, sg: Sudog, value: unknown, ok: boolean): boolean {
+  let resume: unknown;
+  const sel = sg.sel;
+  if (sel !== null) {
+    const index = sg.caseIndex;
+    sel.dequeueAll();
+    resume = { index, value, ok };
+  } else if (sg.kind === RECV2) {
+    resume = [value, ok];
+  } else {
+    resume = value;
+  }
+  return k.unpark(sg.task!, resume);
+}
+
+/** Readies a sender whose value was taken. */
+function wakeSender(k: Kernel, sg: Sudog): boolean {
+  const sel = sg.sel;
+  let resume: unknown = undefined;
+  if (sel !== null) {
+    resume = { index: sg.caseIndex };
+    sel.dequeueAll();
+  }
+  sg.elem = undefined;
+  return k.unpark(sg.task!, resume);
+}
+
+/** Makes a channel; `cap` 0 (the default) is unbuffered. */
+export function chan<T = unknown>(cap = 0, name?: string): Chan<T> {
+  if (typeof cap !== "number" || !Number.isInteger(cap) || cap < 0 || cap > 2 ** 31 - 1) throw new RangeError("makechan: size out of range");
+  return new Chan<T>(cap, name);
+}
+
+// ───────────────────────────── select ─────────────────────────────
+
+/** A receive case of select(). A null channel is never ready. */
+export interface RecvCase {
+  dir: "recv";
+  ch: Chan<unknown> | QueueSelectable | null;
+}
+
+/** A send case of select(). */
+export interface SendCase {
+  dir: "send";
+  ch: Chan<unknown> | QueueSelectable | null;
+  value: unknown;
+}
+
+export type SelectCase = RecvCase | SendCase;
+
+/**
+ * A channel-like view of something else (a kernel queue) that select() can use: it polls it,
+ * and when no case is ready it registers to be woken when the view may have become ready,
+ * then polls again (as a woken FreeRTOS task re-checks its queue).
+ */
+export interface QueueSelectable {
+  readonly selectable: true;
+  canRecv(): boolean;
+  canSend(): boolean;
+  selectRecv(k: Kernel, result: SelectResult): boolean;
+  selectSend(k: Kernel, value: unknown): boolean;
+  /** Wakes `task` (unpark with `token`) the next time the view may be ready; returns an undo function. */
+  watch(k: Kernel, task: KernelTask, isSend: boolean, token: object): () => void;
+}
+
+/** A receive case for select(). */
+export function recv<T>(ch: Chan<T> | QueueSelectable | null): RecvCase {
+  return { dir: "recv", ch: ch as Chan<unknown> | QueueSelectable | null };
+}
+
+/** A send case for select(). */
+export function send<T>(ch: Chan<T> | QueueSelectable | null, value: T): SendCase {
+  return { dir: "send", ch: ch as Chan<unknown> | QueueSelectable | null, value };
+}
+
+/** Options of select(). */
+export interface SelectOptions {
+  /** With `default: true`, select does not block: index -1 when no case is ready. */
+  default?: boolean;
+}
+
+const REPOLL = Object.freeze({ repoll: true });
+
+function ready(c: SelectCase): boolean {
+  const ch = c.ch;
+  if (ch === null) return false;
+  return c.dir === "recv" ? ch.canRecv() : ch.canSend();
+}
+
+/**
+ * Go's select: runs one ready case, chosen uniformly at random among the ready ones with the
+ * kernel's seeded PRNG; with none ready, runs the default case if asked, else blocks until one
+ * case can proceed (exactly one commits; the others leave their wait queues at once).
+ */
+export function select(cases: readonly SelectCase[], options?: SelectOptions): Promise<SelectResult> {
+  const k = currentKernel("select");
+  if (k.inIsr()) k.fail("select", "a select that can block inside an interrupt handler");
+  if (!Array.isArray(cases)) throw new TypeError(`select: cases must be an array, got ${typeof cases}`);
+  const n = cases.length;
+  let readyCount = 0;
+  for (let i = 0; i < n; i++) if (ready(cases[i]!)) readyCount++;
+  if (readyCount > 0) {
+    let pick = readyCount === 1 ? 0 : k.prng.nextInt(readyCount);
+    for (let i = 0; i < n; i++) {
+      const c = cases[i]!;
+      if (!ready(c)) continue;
+      if (pick-- > 0) continue;
+      const result: SelectResult = { index: i };
+      const higher = c.dir === "recv" ? c.ch!.selectRecv(k, result) : c.ch!.selectSend(k, c.value);
+      return higher ? k.result(0, true).then(() => result) : Promise.resolve(result);
+    }
+  }
+  if (options?.default === true) return Promise.resolve(DEFAULT_RESULT);
+  return parkSelect(k, cases, options);
+}
+
+/** Parks the running goroutine on every case of a select with none ready. */
+function parkSelect(k: Kernel, cases: readonly SelectCase[], options: SelectOptions | undefined): Promise<SelectResult> {
+  const t = k.current!;
+  const own = sudogOf(t);
+  const pool = (own.pool ??= []);
+  const n = cases.length;
+  while (pool.length < n) pool.push(new Sudog(own.goroutineId));
+  const sel = new SelectWait(pool, n);
+  let undos: (() => void)[] | null = null;
+  let active = 0;
+  for (let i = 0; i < n; i++) {
+    const c = cases[i]!;
+    const sg = pool[i]!;
+    sg.task = t;
+    sg.priority = t.priority;
+    sg.caseIndex = i;
+    if (c.ch === null) continue;
+    active++;
+    if (c.ch instanceof Chan) {
+      sg.sel = sel;
+      sg.kind = c.dir === "send" ? SEND : RECV;
+      sg.elem = c.dir === "send" ? c.value : undefined;
+      c.ch.enqueueSelect(sg, c.dir === "send");
+    } else {
+      (undos ??= []).push(c.ch.watch(k, t, c.dir === "send", REPOLL));
+    }
+  }
+  const reason = active === 0 ? "select (no cases)" : `select on ${active} channel${active === 1 ? "" : "s"}`;
+  const parked = k.park(reason) as Promise<SelectResult | typeof REPOLL | typeof PARK_TIMED_OUT>;
+  if (undos === null) return parked as Promise<SelectResult>;
+  const registered = undos;
+  return parked.then((r) => {
+    for (const undo of registered) undo();
+    if (r === REPOLL) {
+      sel.dequeueAll();
+      return select(cases, options);
+    }
+    return r as SelectResult;
+  });
+}

@@ -1,0 +1,172 @@
+/**
+ * Goroutines bound one-to-one to kernel tasks, and `run`, which drives a kernel until the main
+ * goroutine returns. The Go layer uses only the kernel's public API (src/kernel/index.ts): task
+ * creation, park/unpark (the runtime shim), delays, mutexes and software timers.
+ * @module
+ */
+import {
+  Kernel,
+  KernelError,
+  runningKernel,
+  startTimerService,
+  type KernelConfig,
+  type KernelTask,
+} from "../kernel/index.js";
+import { DeadlockError, GoPanic, type BlockedGoroutine } from "./errors.js";
+
+/** Stack words charged to the kernel heap per goroutine (TinyGo's small goroutine stacks). */
+export const GOROUTINE_STACK_WORDS = 128;
+
+/** Per-goroutine Go-layer state, kept in the task's `tag`: the waiter it blocks with (see chan.ts). */
+export interface GoroutineState {
+  goroutineId: number;
+}
+
+/** Per-kernel Go runtime state. */
+export class GoRuntime {
+  nextGoroutineId = 1;
+  /** Virtual time (ticks) when run() started: now() counts from here. */
+  startTicks = 0;
+  constructor(readonly kernel: Kernel) {}
+}
+
+const runtimes = new WeakMap<Kernel, GoRuntime>();
+
+export function runtimeOf(k: Kernel): GoRuntime {
+  let rt = runtimes.get(k);
+  if (rt === undefined) {
+    rt = new GoRuntime(k);
+    runtimes.set(k, rt);
+  }
+  return rt;
+}
+
+/** The kernel of the goroutine calling; throws when called outside run(). */
+export function currentKernel(what: string): Kernel {
+  const k = runningKernel();
+  if (k === null) throw new KernelError(`${what}: no Go program is running; call it inside run(main) (from a goroutine)`);
+  return k;
+}
+
+/** Options of `go()`. */
+export interface GoOptions {
+  name?: string;
+  /** Kernel priority; default: the parent goroutine's. */
+  priority?: number;
+}
+
+/**
+ * Starts `fn` as a new goroutine: a new kernel task. Like Go's `go` statement it returns at once;
+ * a goroutine of higher priority than its parent starts running at the parent's next kernel call.
+ */
+export function go(fn: () => unknown, options: GoOptions = {}): void {
+  const k = currentKernel("go");
+  if (typeof fn !== "function") throw new TypeError(`go: expected a function, got ${typeof fn}`);
+  if (options === null || typeof options !== "object") throw new TypeError("go: options must be an object");
+  const parent = k.current;
+  const priority = options.priority ?? (parent !== null ? parent.basePriority : 1);
+  spawn(k, fn, options.name, priority);
+}
+
+function spawn(k: Kernel, fn: () => unknown, name: string | undefined, priority: number): KernelTask {
+  const rt = runtimeOf(k);
+  const id = rt.nextGoroutineId++;
+  const ref: { value: KernelTask | null } = { value: null };
+  void k.createTask(fn, name ?? `goroutine ${id}`, GOROUTINE_STACK_WORDS, undefined, priority, ref, false);
+  const t = ref.value;
+  if (t === null) throw new GoPanic(`runtime: cannot allocate goroutine ${id}: kernel heap exhausted (${k.heap.getFreeHeapSize()} bytes free)`);
+  t.tag = id;
+  return t;
+}
+
+/** The goroutine id of a task (0 for a task that is not a goroutine). */
+export function goroutineId(t: KernelTask): number {
+  const tag = t.tag;
+  if (typeof tag === "number") return tag;
+  if (tag !== null && typeof tag === "object" && "goroutineId" in tag) return (tag as GoroutineState).goroutineId;
+  return 0;
+}
+
+/** Yields the processor to other ready goroutines of the same priority (runtime.Gosched → taskYIELD). */
+export function gosched(): Promise<void> {
+  return currentKernel("gosched").yieldTask() as unknown as Promise<void>;
+}
+
+/** Options of `run()`. */
+export interface RunOptions {
+  /** Seed of the kernel's PRNG (select's random choice). Default 1. */
+  seed?: number;
+  tickRateHz?: number;
+  maxPriorities?: number;
+  /** Priority of the main goroutine (default 1). */
+  priority?: number;
+  clock?: "virtual" | "realtime";
+  /** Bytes of kernel heap (task control blocks, stacks, queues). Default 1 GiB. */
+  heapBytes?: number;
+  /** Run on an existing createFreeRTOS instance (anything with a `kernel`) instead of a fresh kernel. */
+  rtos?: { kernel: Kernel };
+}
+
+/**
+ * Runs `main` as the main goroutine and drives virtual time until it returns; resolves with its
+ * return value (other goroutines are abandoned, as in Go). Rejects with the panic of any
+ * goroutine, or with DeadlockError when every goroutine is blocked and nothing can wake one.
+ */
+export async function run<T>(main: () => T | Promise<T>, options: RunOptions = {}): Promise<T> {
+  if (typeof main !== "function") throw new TypeError(`run: main must be a function, got ${typeof main}`);
+  let k: Kernel;
+  if (options.rtos !== undefined) {
+    if (options.rtos === null || !(options.rtos.kernel instanceof Kernel)) throw new TypeError("run: options.rtos must be a createFreeRTOS instance");
+    k = options.rtos.kernel;
+  } else {
+    const config: Partial<KernelConfig> = {
+      configTICK_RATE_HZ: options.tickRateHz ?? 1000,
+      configMAX_PRIORITIES: options.maxPriorities ?? 32,
+      configTOTAL_HEAP_SIZE: options.heapBytes ?? 2 ** 30,
+      configTIMER_QUEUE_LENGTH: 64,
+      seed: options.seed ?? 1,
+      clock: options.clock ?? "virtual",
+    };
+    k = new Kernel(config);
+  }
+  const rt = runtimeOf(k);
+  rt.startTicks = k.now();
+  let finished = false;
+  let value: T | undefined;
+  let failed = false;
+  let error: unknown;
+  const mainTask = spawn(
+    k,
+    async () => {
+      try {
+        value = await main();
+      } catch (e) {
+        failed = true;
+        error = e;
+      }
+      finished = true;
+      k.stop();
+    },
+    "main",
+    options.priority ?? 1,
+  );
+  if (!k.isSchedulerRunning()) k.startScheduler(startTimerService);
+  for (;;) {
+    const outcome = await k.advance(Infinity);
+    if (finished) {
+      if (failed) throw error;
+      return value as T;
+    }
+    if (outcome === "stalled") throw new DeadlockError(blockedGoroutines(k, mainTask));
+  }
+}
+
+/** Every blocked task and what it waits on, goroutines first, for the deadlock report. */
+function blockedGoroutines(k: Kernel, main: KernelTask): BlockedGoroutine[] {
+  return k
+    .tasks()
+    .filter((t) => t !== k.idleTask && t !== k.timerTask)
+    .map((t) => ({ id: goroutineId(t), name: t.name, priority: t.priority, waitingOn: k.describeWait(t), main: t === main }))
+    .sort((a, b) => (a.id === 0 ? 1 : 0) - (b.id === 0 ? 1 : 0) || a.id - b.id)
+    .map(({ id, name, priority, waitingOn }) => ({ id, name, priority, waitingOn }));
+}

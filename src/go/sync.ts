@@ -1,0 +1,176 @@
+/**
+ * Go's sync package: Mutex on a kernel mutex (priority inheritance), WaitGroup, RWMutex and Once
+ * on the kernel's park/unpark.
+ * @module
+ */
+import { createSemaphore, mutexHolder, QueueKind, semaphoreGive, semaphoreTake, type Kernel, type KernelTask, type Queue } from "../kernel/index.js";
+import { GoPanic } from "./errors.js";
+import { currentKernel } from "./runtime.js";
+
+const RESOLVED: Promise<void> = Promise.resolve();
+
+/** Parked goroutines in FIFO order. */
+class Waiters {
+  private readonly tasks: KernelTask[] = [];
+  get length(): number {
+    return this.tasks.length;
+  }
+  park(k: Kernel, reason: string): Promise<void> {
+    this.tasks.push(k.current!);
+    return k.park(reason) as Promise<void>;
+  }
+  /** Readies the first waiter; true when it outranks the caller. */
+  wakeOne(k: Kernel): boolean {
+    const t = this.tasks.shift();
+    return t !== undefined && k.unpark(t, undefined);
+  }
+  wakeAll(k: Kernel): boolean {
+    let higher = false;
+    while (this.tasks.length > 0) higher = k.unpark(this.tasks.shift()!, undefined) || higher;
+    return higher;
+  }
+}
+
+/**
+ * A mutual exclusion lock: a kernel mutex, so a higher-priority goroutine waiting on it raises the
+ * holder's priority (priority inheritance). As in FreeRTOS the lock has an owner: unlocking it
+ * from another goroutine hands it over first (Go allows that; the inheritance follows the owner).
+ */
+export class Mutex {
+  private mutex: Queue | null = null;
+
+  private kernelMutex(k: Kernel): Queue {
+    if (this.mutex === null) {
+      const m = createSemaphore(k, QueueKind.Mutex, 1, 1);
+      if (m === null) throw new GoPanic("sync: cannot allocate a kernel mutex (kernel heap exhausted)");
+      m.name = "sync.Mutex";
+      this.mutex = m;
+    }
+    return this.mutex;
+  }
+
+  /** Locks; blocks while another goroutine holds it. */
+  lock(): Promise<void> {
+    const k = currentKernel("Mutex.lock");
+    return semaphoreTake(k, this.kernelMutex(k), k.maxDelay, "sync.Mutex.Lock") as unknown as Promise<void>;
+  }
+
+  /** Locks if free; never blocks. */
+  tryLock(): boolean {
+    const k = currentKernel("Mutex.tryLock");
+    const m = this.kernelMutex(k);
+    if (m.count === 0) return false;
+    void semaphoreTake(k, m, 0, "sync.Mutex.TryLock");
+    return true;
+  }
+
+  /** Unlocks; a goroutine of higher priority waiting for it runs at once. */
+  unlock(): Promise<void> {
+    const k = currentKernel("Mutex.unlock");
+    const m = this.kernelMutex(k);
+    if (m.count > 0) throw new GoPanic("sync: unlock of unlocked mutex");
+    const holder = mutexHolder(k, m);
+    if (holder !== null && holder !== k.current) k.transferMutex(m, k.current!);
+    return semaphoreGive(k, m, "sync.Mutex.Unlock") as unknown as Promise<void>;
+  }
+}
+
+/** Waits for a collection of goroutines to finish. */
+export class WaitGroup {
+  private counter = 0;
+  private readonly waiters = new Waiters();
+
+  /** Adds `delta` (may be negative) to the counter; at zero every waiter is released. */
+  add(delta: number): void {
+    if (typeof delta !== "number" || !Number.isInteger(delta)) throw new TypeError(`WaitGroup.add: delta must be an integer, got ${String(delta)}`);
+    this.counter += delta;
+    if (this.counter < 0) throw new GoPanic("sync: negative WaitGroup counter");
+    if (this.counter === 0 && this.waiters.length > 0) {
+      const k = currentKernel("WaitGroup.add");
+      if (this.waiters.wakeAll(k)) k.requestSwitch();
+    }
+  }
+
+  done(): void {
+    this.add(-1);
+  }
+
+  /** Blocks until the counter is zero. */
+  wait(): Promise<void> {
+    if (this.counter === 0) return RESOLVED;
+    return this.waiters.park(currentKernel("WaitGroup.wait"), "sync.WaitGroup.Wait");
+  }
+}
+
+/** A reader/writer lock (writer-preferring, like Go's: a waiting writer holds back new readers). */
+export class RWMutex {
+  private readers = 0;
+  private writer = false;
+  private readonly waitingReaders = new Waiters();
+  private readonly waitingWriters = new Waiters();
+
+  rLock(): Promise<void> {
+    const k = currentKernel("RWMutex.rLock");
+    if (!this.writer && this.waitingWriters.length === 0) {
+      this.readers++;
+      return RESOLVED;
+    }
+    return this.waitingReaders.park(k, "sync.RWMutex.RLock");
+  }
+
+  rUnlock(): void {
+    const k = currentKernel("RWMutex.rUnlock");
+    if (this.readers === 0) throw new GoPanic("sync: RUnlock of unlocked RWMutex");
+    this.readers--;
+    if (this.readers === 0 && this.waitingWriters.length > 0) {
+      this.writer = true;
+      if (this.waitingWriters.wakeOne(k)) k.requestSwitch();
+    }
+  }
+
+  lock(): Promise<void> {
+    const k = currentKernel("RWMutex.lock");
+    if (!this.writer && this.readers === 0) {
+      this.writer = true;
+      return RESOLVED;
+    }
+    return this.waitingWriters.park(k, "sync.RWMutex.Lock");
+  }
+
+  unlock(): void {
+    const k = currentKernel("RWMutex.unlock");
+    if (!this.writer) throw new GoPanic("sync: Unlock of unlocked RWMutex");
+    this.writer = false;
+    let higher = false;
+    if (this.waitingReaders.length > 0) {
+      this.readers += this.waitingReaders.length;
+      higher = this.waitingReaders.wakeAll(k);
+    } else if (this.waitingWriters.length > 0) {
+      this.writer = true;
+      higher = this.waitingWriters.wakeOne(k);
+    }
+    if (higher) k.requestSwitch();
+  }
+}
+
+/** Runs a function once; concurrent callers wait until that first call returns. */
+export class Once {
+  private done = false;
+  private readonly m = new Mutex();
+
+  async do(fn: () => unknown): Promise<void> {
+    if (this.done) return;
+    await this.m.lock();
+    try {
+      if (!this.done) {
+        try {
+          await fn();
+        } finally {
+          this.done = true;
+        }
+      }
+    } finally {
+      await this.m.unlock();
+    }
+  }
+}

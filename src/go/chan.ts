@@ -283,6 +283,11 @@ export class Chan<T = unknown> implements SelectableChannel, AsyncIterable<T> {
     return false;
   }
 
+  /** Fills the buffer with `value` (semChan's initial permits); only on a fresh channel. */
+  fill(value: T): void {
+    while (this.count < this.cap) this.push(value);
+  }
+
   /** Drops a buffered value without waking anyone (Go 1.23 timers: no stale value after stop/reset). */
   drain(): void {
     while (this.count > 0) {
@@ -403,8 +408,10 @@ export interface QueueSelectable {
   readonly selectable: true;
   canRecv(): boolean;
   canSend(): boolean;
-  selectRecv(k: Kernel, result: SelectResult): boolean;
-  selectSend(k: Kernel, value: unknown): boolean;
+  /** Completes a ready receive case (the promise may yield to a task it readied). */
+  recvNow(k: Kernel, result: SelectResult): Promise<SelectResult>;
+  /** Completes a ready send case. */
+  sendNow(k: Kernel, value: unknown, result: SelectResult): Promise<SelectResult>;
   /** Wakes `task` (unpark with `token`) the next time the view may be ready; returns an undo function. */
   watch(k: Kernel, task: KernelTask, isSend: boolean, token: object): () => void;
 }
@@ -452,7 +459,9 @@ export function select(cases: readonly SelectCase[], options?: SelectOptions): P
       if (!ready(c)) continue;
       if (pick-- > 0) continue;
       const result: SelectResult = { index: i };
-      const higher = c.dir === "recv" ? c.ch!.selectRecv(k, result) : c.ch!.selectSend(k, c.value);
+      const ch = c.ch!;
+      if (!(ch instanceof Chan)) return c.dir === "recv" ? ch.recvNow(k, result) : ch.sendNow(k, c.value, result);
+      const higher = c.dir === "recv" ? ch.selectRecv(k, result) : ch.selectSend(k, c.value);
       return higher ? k.result(0, true).then(() => result) : Promise.resolve(result);
     }
   }

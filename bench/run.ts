@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 
 const modules: Record<string, string[]> = {
   "./kernel.js": ["pingpong", "delayWakes", "parkedBytes", "simSpeed", "isrWake", "timerExpiries"],
+  "./go.js": ["pingpong", "prodcons", "spawn", "select2", "parked", "isrWake"],
 };
 
 const here = fileURLToPath(new URL("./one.js", import.meta.url));

@@ -479,7 +479,11 @@ function parkSelect(k: Kernel, cases: readonly SelectCase[], options: SelectOpti
   const sel = new SelectWait(pool, n);
   let undos: (() => void)[] | null = null;
   let active = 0;
-  for (let i = 0; i < n; i++) {
+  // Enqueue from a random case on (Go enqueues in a shuffled order), so that two cases on the
+  // same channel are equally likely to be taken first.
+  const start = n > 1 ? k.prng.nextInt(n) : 0;
+  for (let j = 0; j < n; j++) {
+    const i = j + start < n ? j + start : j + start - n;
     const c = cases[i]!;
     const sg = pool[i]!;
     sg.task = t;

@@ -3,7 +3,7 @@
  * on the kernel's park/unpark.
  * @module
  */
-import { createSemaphore, mutexHolder, QueueKind, semaphoreGive, semaphoreTake, type Kernel, type KernelTask, type Queue } from "../kernel/index.js";
+import { createSemaphore, mutexHandOff, mutexHolder, QueueKind, semaphoreTake, type Kernel, type KernelTask, type Queue } from "../kernel/index.js";
 import { GoPanic } from "./errors.js";
 import { currentKernel } from "./runtime.js";
 
@@ -33,8 +33,10 @@ class Waiters {
 
 /**
  * A mutual exclusion lock: a kernel mutex, so a higher-priority goroutine waiting on it raises the
- * holder's priority (priority inheritance). As in FreeRTOS the lock has an owner: unlocking it
- * from another goroutine hands it over first (Go allows that; the inheritance follows the owner).
+ * holder's priority (priority inheritance). Unlock hands the lock to the first waiter (highest
+ * priority, then FIFO), so a goroutine that unlocks and re-locks cannot starve it (Go's
+ * starvation-mode guarantee). As in FreeRTOS the lock has an owner: unlocking it from another
+ * goroutine hands it over first (Go allows that; the inheritance follows the owner).
  */
 export class Mutex {
   private mutex: Queue | null = null;
@@ -60,18 +62,21 @@ export class Mutex {
     const k = currentKernel("Mutex.tryLock");
     const m = this.kernelMutex(k);
     if (m.count === 0) return false;
-    void semaphoreTake(k, m, 0, "sync.Mutex.TryLock");
+    k.runDeferred(() => semaphoreTake(k, m, 0, "sync.Mutex.TryLock"));
     return true;
   }
 
-  /** Unlocks; a goroutine of higher priority waiting for it runs at once. */
-  unlock(): Promise<void> {
+  /**
+   * Unlocks. Does not block or switch by itself (it need not be awaited): a goroutine of higher
+   * priority that now holds the lock runs at the caller's next kernel call.
+   */
+  unlock(): void {
     const k = currentKernel("Mutex.unlock");
     const m = this.kernelMutex(k);
     if (m.count > 0) throw new GoPanic("sync: unlock of unlocked mutex");
     const holder = mutexHolder(k, m);
     if (holder !== null && holder !== k.current) k.transferMutex(m, k.current!);
-    return semaphoreGive(k, m, "sync.Mutex.Unlock") as unknown as Promise<void>;
+    if (mutexHandOff(k, m, "sync.Mutex.Unlock")) k.requestSwitch();
   }
 }
 
@@ -170,7 +175,7 @@ export class Once {
         }
       }
     } finally {
-      await this.m.unlock();
+      this.m.unlock();
     }
   }
 }

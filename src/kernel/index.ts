@@ -33,6 +33,7 @@ export {
   isQueueEmpty,
   mutexHolder,
   queueHeapBytes,
+  mutexHandOff,
   createQueueSet,
   addToSet,
   removeFromSet,

@@ -454,10 +454,25 @@ export class Kernel {
    */
   result(value: number, switchNow: boolean): Promise<number> {
     if ((switchNow && this.config.configUSE_PREEMPTION === 1) || this.pendSV) {
-      if (this.exec === EXEC_TASK && this.schedulerSuspended === 0 && this.criticalNesting === 0) return this.yieldWith(value);
+      if (this.exec === EXEC_TASK && this.schedulerSuspended === 0 && this.criticalNesting === 0 && this.deferDepth === 0) return this.yieldWith(value);
       this.requestSwitch();
     }
     return settled(value);
+  }
+
+  private deferDepth = 0;
+
+  /**
+   * Runs `fn` (task-level kernel calls whose promise the caller will not await) so that a switch
+   * they would make at once is only requested: taken at the caller's next kernel call.
+   */
+  runDeferred<T>(fn: () => T): T {
+    this.deferDepth++;
+    try {
+      return fn();
+    } finally {
+      this.deferDepth--;
+    }
   }
 
   /** A switch that cannot happen now: pended until the scheduler resumes or the critical section ends. */
@@ -981,7 +996,7 @@ export class Kernel {
   /** prvTaskIsTaskSuspended */
   private isSuspended(t: KernelTask): boolean {
     if (t.stateItem.container !== this.suspendedList) return false;
-    if (t.eventItem.container !== null || t.blockedOn === "external") return false;
+    if (t.eventItem.container !== null || t.blockedOn !== null) return false;
     return !t.waitingForNotification();
   }
 
@@ -1059,7 +1074,8 @@ export class Kernel {
       case ListKind.Delayed:
         return eBlocked;
       case ListKind.Suspended:
-        if (t.eventItem.container !== null || t.blockedOn === "external" || t.waitingForNotification()) return eBlocked;
+        // On the suspended list but waiting (forever) for an object, a notification, park or an external: Blocked.
+        if (t.eventItem.container !== null || t.blockedOn !== null || t.waitingForNotification()) return eBlocked;
         return eSuspended;
       case ListKind.Termination:
         return eDeleted;

@@ -429,6 +429,41 @@ export function semaphoreGive(k: Kernel, q: Queue, call = "xSemaphoreGive"): Pro
   return queueSend(k, q, undefined, 0, 0, call);
 }
 
+/**
+ * Gives a mutex held by the running task straight to the first waiting task, which returns from
+ * its take already holding it (not a FreeRTOS call: the Go bridge's Mutex uses it so a goroutine
+ * that unlocks and re-locks cannot starve a waiter, as Go's starvation mode guarantees). With no
+ * waiter it is a plain give. Never switches: returns true when the new holder outranks the caller.
+ */
+export function mutexHandOff(k: Kernel, q: Queue, call = "mutexHandOff"): boolean {
+  q = checkQueue(k, call, q);
+  if (!q.isMutex) k.fail(call, `${q} is not a mutex`);
+  if (q.count > 0 || q.holder !== k.current) k.fail(call, `${q} is not held by the caller`);
+  const disinherited = k.priorityDisinherit(q.holder!, call);
+  q.holder = null;
+  const next = q.rxWait.head();
+  if (next === null) {
+    q.count = 1;
+    if (k.traceEnabled()) k.emit("mutex.give", k.current?.name, q.name, q.count);
+    return disinherited;
+  }
+  const higher = k.removeFromEventList(q.rxWait);
+  next.cont = null;
+  next.resumeValue = pdPASS;
+  q.holder = next;
+  next.mutexesHeld++;
+  if (k.traceEnabled()) k.emit("mutex.take", next.name, q.name);
+  // The new holder inherits from whoever still waits (rule 25).
+  const waiter = q.rxWait.head();
+  if (waiter !== null && waiter.priority > next.priority) {
+    const saved = k.current;
+    k.current = waiter;
+    k.priorityInherit(next);
+    k.current = saved;
+  }
+  return higher || disinherited;
+}
+
 /** xSemaphoreTakeRecursive (rule 28). */
 export function semaphoreTakeRecursive(k: Kernel, q: Queue, ticks: number): Promise<number> {
   const call = "xSemaphoreTakeRecursive";

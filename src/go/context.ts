@@ -5,8 +5,8 @@
  * @module
  */
 import { createTimer, timerStartNow, timerStopNow, type Kernel, type SoftwareTimer } from "../kernel/index.js";
-import { Chan } from "./chan.js";
-import { currentKernel } from "./runtime.js";
+import { Chan, recv, select } from "./chan.js";
+import { currentKernel, go } from "./runtime.js";
 import { msToTicks, now } from "./time.js";
 
 /** The error of a context cancelled by its cancel function ("context canceled"). */
@@ -135,6 +135,18 @@ function newCancelContext(parent: Context, deadlineMs: number | undefined): [Can
   const parentError = parent.err();
   if (parentError !== null) ctx.cancel(parentError, false);
   else if (ancestor !== null) ancestor.children.add(ctx);
+  else {
+    // A parent of a type this package does not know (Go's propagateCancel): watch its done channel.
+    const parentDone = parent.done();
+    if (parentDone !== null)
+      go(
+        async () => {
+          const r = await select([recv(parentDone), recv(ctx.done())]);
+          if (r.index === 0) ctx.cancel(parent.err() ?? Canceled, false);
+        },
+        { name: "context.propagateCancel" },
+      );
+  }
   return [ctx, () => ctx.cancel(Canceled, true)];
 }
 

@@ -72,7 +72,7 @@ function spawn(k: Kernel, fn: () => unknown, name: string | undefined, priority:
   const rt = runtimeOf(k);
   const id = rt.nextGoroutineId++;
   const ref: { value: KernelTask | null } = { value: null };
-  void k.createTask(fn, name ?? `goroutine ${id}`, GOROUTINE_STACK_WORDS, undefined, priority, ref, false);
+  void k.createTask(fn, name ?? `goroutine ${id}`, GOROUTINE_STACK_WORDS, undefined, priority, ref, false, true);
   const t = ref.value;
   if (t === null) throw new GoPanic(`runtime: cannot allocate goroutine ${id}: kernel heap exhausted (${k.heap.getFreeHeapSize()} bytes free)`);
   t.tag = id;

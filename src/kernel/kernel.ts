@@ -695,7 +695,16 @@ export class Kernel {
    * Returns pdPASS, or errCOULD_NOT_ALLOCATE_REQUIRED_MEMORY when the heap cannot hold its TCB
    * and stack. Yields when the new task has a strictly higher priority than the caller (rule 5).
    */
-  createTask<P>(fn: TaskFunction<P>, name: string, stackDepth: number, params: P, priority: number, handleRef?: Ref<KernelTask | null> | null, switchNow = true): Promise<number> {
+  createTask<P>(
+    fn: TaskFunction<P>,
+    name: string,
+    stackDepth: number,
+    params: P,
+    priority: number,
+    handleRef?: Ref<KernelTask | null> | null,
+    switchNow = true,
+    reclaimOnReturn = false,
+  ): Promise<number> {
     const call = "xTaskCreate";
     this.assertNotIsr(call);
     if (typeof fn !== "function") throw new TypeError(`${call}: the task function must be a function, got ${fn === null ? "null" : typeof fn}`);
@@ -711,6 +720,7 @@ export class Kernel {
       return settled(errCOULD_NOT_ALLOCATE_REQUIRED_MEMORY);
     }
     if (handleRef) handleRef.value = t;
+    if (reclaimOnReturn) t.reclaimOnReturn = true;
     // The start promise: the first switch-in resolves it (with the task) and the body begins.
     t.opObject = fn;
     t.opItem = params;
@@ -861,6 +871,17 @@ export class Kernel {
     if (t.deleted || t.stateItem.container === this.terminationList) return;
     if (t !== this.current || this.exec !== EXEC_TASK) {
       this.foreignAwait(t, "returned");
+      return;
+    }
+    if (t.reclaimOnReturn) {
+      // Like a goroutine's exit: freed at once instead of waiting for the idle task.
+      if (this.traceSink !== null) this.emit("task.deleted", t.name);
+      this.removeState(t);
+      if (t.eventItem.container !== null) t.eventItem.container.remove(t.eventItem);
+      this.numberOfTasks--;
+      this.freeTask(t);
+      this.switchContext();
+      this.dispatch();
       return;
     }
     void this.deleteTask(t);

@@ -26,6 +26,7 @@ const FLAG_DELETED = 2;
 const FLAG_DELAY_ABORTED = 4;
 const FLAG_INHERITANCE_OCCURRED = 8;
 const FLAG_EVENT_VALUE_IN_USE = 16;
+const FLAG_RECLAIM_ON_RETURN = 32;
 
 /** An opaque task handle (TaskHandle_t). */
 export class Task<K = unknown> extends ListItem<Task<K>> {
@@ -112,6 +113,14 @@ export class Task<K = unknown> extends ListItem<Task<K>> {
   }
   set eventValueInUse(on: boolean) {
     this.flags = on ? this.flags | FLAG_EVENT_VALUE_IN_USE : this.flags & ~FLAG_EVENT_VALUE_IN_USE;
+  }
+
+  /** When its function returns the task is freed at once (a goroutine's exit), not by the idle task. */
+  get reclaimOnReturn(): boolean {
+    return (this.flags & FLAG_RECLAIM_ON_RETURN) !== 0;
+  }
+  set reclaimOnReturn(on: boolean) {
+    this.flags = on ? this.flags | FLAG_RECLAIM_ON_RETURN : this.flags & ~FLAG_RECLAIM_ON_RETURN;
   }
 
   /** CPU time still owed to a preempted busy() call, in ticks (busy() is not a blocking call: it shares ticksToWait). */

@@ -6,7 +6,7 @@ import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
 const modules: Record<string, string[]> = {
-  "./kernel.js": ["pingpong", "delayWakes", "parkedBytes", "simSpeed", "isrWake", "timerExpiries"],
+  "./kernel.js": ["pingpong", "delayWakes", "parkedBytes", "simSpeed", "isrWake", "isrRealtime", "timerExpiries"],
   "./go.js": ["pingpong", "prodcons", "spawn", "select2", "parked", "isrWake"],
 };
 

@@ -117,6 +117,7 @@ import {
   streamBufferNextMessageLength,
   streamBufferDelete,
   type StreamBuffer,
+  type InterruptRing,
 } from "../kernel/index.js";
 
 export {
@@ -150,6 +151,8 @@ export {
   KernelError,
   Kernel,
   formatTraceEvent,
+  InterruptRing,
+  sharedClockMs,
 } from "../kernel/index.js";
 export type { Ref, TaskState, TaskStatus, TraceEvent, TraceSink, KernelConfig, NotifyAction, RunOutcome } from "../kernel/index.js";
 
@@ -215,6 +218,12 @@ export function createFreeRTOS(config: FreeRTOSConfig = {}) {
     taskEXIT_CRITICAL_FROM_ISR: (savedMask: number): void => k.exitCriticalFromIsr(savedMask),
     /** Per-interrupt counters: handler runs, overruns (triggers merged while pending), pending. */
     interruptStats: () => k.interruptStats(),
+    /** Real-time mode: deliver interrupts written by another thread into `ring` (see InterruptRing). */
+    attachInterruptRing: (ring: InterruptRing): void => k.attachInterruptRing(ring),
+    /** In a handler run for a ring event: its payload. */
+    interruptPayload: (): number => k.interruptPayload(),
+    /** In a handler run for a ring event: when it was posted (sharedClockMs()). */
+    interruptTimestampMs: (): number => k.interruptTimestampMs(),
     /** Virtual time in ticks (fractional between ticks). */
     now: (): number => k.now(),
 

@@ -83,3 +83,4 @@ export {
 export { InterruptController, InterruptLine } from "./interrupts.js";
 export type { InterruptHandler, InterruptStats } from "./interrupts.js";
 export * from "./stream-buffer.js";
+export { InterruptRing, sharedClockMs, RING_IDLE, RING_PENDING, RING_PROCESSING } from "./interrupt-ring.js";

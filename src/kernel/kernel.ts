@@ -32,6 +32,7 @@ import { TimeQueue } from "./time-queue.js";
 import { KernelAssertError, KernelError } from "./errors.js";
 import { HeapAccount, sizeOf } from "./heap.js";
 import { InterruptController, type InterruptHandler, type InterruptLine, type InterruptStats } from "./interrupts.js";
+import type { InterruptRing } from "./interrupt-ring.js";
 import { List, ListKind, type ListItem } from "./list.js";
 import { Prng } from "./prng.js";
 import { NOTIFY_WAITING, Task, type Continuation } from "./task.js";
@@ -73,6 +74,7 @@ const EXEC_PAUSED = 4; // waiting for run()
 const EXEC_HOST_YIELD = 5; // yielded to the host event loop, resumes by macrotask
 const EXEC_EXTERNAL_WAIT = 6; // idle, waiting for external promises to settle
 const EXEC_FAULTED = 7; // a foreign await corrupted the schedule; the kernel can no longer run
+const EXEC_REALTIME_WAIT = 8; // real-time mode: waiting for the host clock or an interrupt ring
 
 /** opArg marker of a task blocked in park(). */
 const PARKED = -7;
@@ -198,6 +200,16 @@ export class Kernel {
     this.pendingResolve = resolve;
   };
 
+  // Real-time mode: virtual time follows the host clock (re-anchored at each run() start).
+  private readonly realtime: boolean;
+  private realtimeOriginMs = 0;
+  private realtimeTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly rings: InterruptRing[] = [];
+  private eventPayload = 0;
+  private eventTimestampMs = 0;
+  /** Events from rings whose interrupt is not registered (dropped, counted). */
+  unroutableEvents = 0;
+
   private traceSink: TraceSink | null = null;
   /** Bumped on every context-switch decision; lets tests and tools count switches cheaply. */
   switchCount = 0;
@@ -218,6 +230,7 @@ export class Kernel {
       this.readyLists.push(list);
     }
     this.readyBits = new Uint32Array(Math.ceil(this.maxPriorities / 32));
+    this.realtime = this.config.clock === "realtime";
   }
 
   // ───────────────────────────── tracing and errors ─────────────────────────────
@@ -1346,6 +1359,7 @@ export class Kernel {
         this.pause(this.hasFault ? "target" : "stopped");
         return CONSUME_PAUSED;
       }
+      if (this.rings.length > 0 && this.pollRings()) continue;
       if (!isIdle && t.busyRemaining <= 0) {
         t.busyRemaining = 0;
         return CONSUME_DONE;
@@ -1374,6 +1388,7 @@ export class Kernel {
       if (this.irqs.nextTick() === this.timeTick) {
         // An interrupt falls inside this tick: run up to it (or finish the busy work first).
         const delta = this.irqs.nextFrac() - this.timeFrac;
+        if (this.realtime && this.realtimeWaitUntil(this.timeTick + this.timeFrac + (!isIdle && t.busyRemaining < delta ? t.busyRemaining : delta))) return CONSUME_PAUSED;
         if (!isIdle && t.busyRemaining < delta) {
           this.timeFrac += t.busyRemaining;
           t.runTimeTicks += t.busyRemaining;
@@ -1386,6 +1401,7 @@ export class Kernel {
         continue;
       }
       if (!isIdle && t.busyRemaining < toBoundary) {
+        if (this.realtime && this.realtimeWaitUntil(this.timeTick + this.timeFrac + t.busyRemaining)) return CONSUME_PAUSED;
         this.timeFrac += t.busyRemaining;
         t.runTimeTicks += t.busyRemaining;
         t.busyRemaining = 0;
@@ -1404,7 +1420,13 @@ export class Kernel {
             if (wake !== Infinity) limit = Math.min(limit, this.timeTick + (wake - this.tickAbs));
           }
           if (!isIdle) limit = Math.min(limit, this.timeTick + Math.floor(t.busyRemaining));
+          if (this.realtime) limit = Math.min(limit, Math.floor(this.wallTicks()) + 1);
           if (limit === Infinity) {
+            if (this.realtime && this.rings.length > 0) {
+              // Only an interrupt from another thread can wake anything: wait for one.
+              this.realtimeWaitUntil(Infinity);
+              return CONSUME_PAUSED;
+            }
             // Nothing will ever happen: the system is stalled (every task blocked for good).
             this.pause("stalled");
             return CONSUME_PAUSED;
@@ -1424,6 +1446,7 @@ export class Kernel {
         }
       }
       // Cross the next tick boundary and run the tick interrupt.
+      if (this.realtime && this.realtimeWaitUntil(this.timeTick + 1)) return CONSUME_PAUSED;
       this.timeTick++;
       this.timeFrac = 0;
       t.runTimeTicks += toBoundary;
@@ -1444,6 +1467,10 @@ export class Kernel {
   private pause(outcome: RunOutcome): void {
     this.exec = EXEC_PAUSED;
     this.stopRequested = false;
+    if (this.realtimeTimer !== null) {
+      clearTimeout(this.realtimeTimer);
+      this.realtimeTimer = null;
+    }
     if (!this.runActive) return;
     this.runActive = false;
     if (activeKernel === this) activeKernel = null;
@@ -1544,6 +1571,8 @@ export class Kernel {
     });
     this.hostDeadline = wallNow() + this.config.hostYieldIntervalMs;
     this.armWatchdog();
+    // Real time flows only while a run is in progress: virtual time now = host time now.
+    if (this.realtime) this.realtimeOriginMs = wallNow() - (this.now() * 1000) / this.config.configTICK_RATE_HZ;
     if (this.exec === EXEC_PAUSED) {
       this.exec = EXEC_KERNEL;
       if (this.pendSV && this.schedulerSuspended === 0 && this.criticalNesting === 0) this.switchContext();
@@ -1595,6 +1624,96 @@ export class Kernel {
     t.opArg = 0;
     t.resumeValue = value;
     return this.readyUnblocked(t);
+  }
+
+  // ───────────────────────────── real-time mode ─────────────────────────────
+
+  /** Host time since the run's anchor, in ticks (real-time mode). */
+  private wallTicks(): number {
+    return ((wallNow() - this.realtimeOriginMs) * this.config.configTICK_RATE_HZ) / 1000;
+  }
+
+  /**
+   * Real-time mode: true (and the kernel waits) when virtual time `targetTick` is still in the
+   * host's future. The wait ends at that host time or when an interrupt ring signals.
+   */
+  private realtimeWaitUntil(targetTick: number): boolean {
+    const aheadTicks = targetTick - this.wallTicks();
+    if (aheadTicks <= 0) return false;
+    if (targetTick > this.runTarget) targetTick = this.runTarget;
+    this.exec = EXEC_REALTIME_WAIT;
+    const ms = targetTick === Infinity ? Infinity : ((targetTick - this.wallTicks()) * 1000) / this.config.configTICK_RATE_HZ;
+    // Host timers have millisecond granularity (and may fire a little early): wait whole
+    // milliseconds; ticks that fall due meanwhile are caught up from the host clock on wake.
+    if (ms !== Infinity) this.realtimeTimer = setTimeout(this.resumeRealtime, Math.max(1, Math.ceil(ms)));
+    for (const ring of this.rings) {
+      if (ring.waiting !== null) continue;
+      const signalled = ring.whenSignalled();
+      if (signalled === null) {
+        scheduleMacrotask(this.resumeRealtime);
+        continue;
+      }
+      ring.waiting = signalled.then(() => {
+        ring.waiting = null;
+        this.resumeRealtime();
+      });
+    }
+    return true;
+  }
+
+  private readonly resumeRealtime = (): void => {
+    if (this.exec !== EXEC_REALTIME_WAIT) return;
+    if (this.realtimeTimer !== null) {
+      clearTimeout(this.realtimeTimer);
+      this.realtimeTimer = null;
+    }
+    this.exec = EXEC_KERNEL;
+    this.hostDeadline = wallNow() + this.config.hostYieldIntervalMs;
+    this.armWatchdog();
+    this.dispatch();
+  };
+
+  /**
+   * Connects a ring of interrupt events written by another thread (real-time mode only). Each
+   * event runs its registered interrupt's handler in ISR context, in order, once; while that
+   * interrupt is masked or outranked the events wait in the ring.
+   */
+  attachInterruptRing(ring: InterruptRing): void {
+    if (!this.realtime) throw new KernelError('attachInterruptRing: interrupts from other threads need clock: "realtime" (in virtual time they would make runs irreproducible)');
+    if (ring === null || typeof ring !== "object" || typeof (ring as InterruptRing).drain !== "function") throw new TypeError("attachInterruptRing: expected an InterruptRing");
+    if (!this.rings.includes(ring)) this.rings.push(ring);
+  }
+
+  /** Delivers what the rings hold; true when any handler ran. */
+  private pollRings(): boolean {
+    let delivered = 0;
+    for (const ring of this.rings) if (ring.backlog !== 0 || ring.state !== 0) delivered += ring.drain(this.deliverRingEvent);
+    return delivered > 0;
+  }
+
+  private readonly deliverRingEvent = (irq: number, payload: number, timestampMs: number): boolean => {
+    const line = this.irqs.line(irq);
+    if (line === undefined) {
+      this.unroutableEvents++;
+      return true;
+    }
+    const mask = this.criticalNesting > 0 ? this.config.configMAX_SYSCALL_INTERRUPT_PRIORITY : 0;
+    if (line.pending || line.priority <= Math.max(this.isrPriority, this.isrMask, mask)) return false;
+    this.eventPayload = payload;
+    this.eventTimestampMs = timestampMs;
+    this.irqs.pend(line);
+    this.serviceInterrupts();
+    return true;
+  };
+
+  /** In a handler run for a ring event: the event's payload. */
+  interruptPayload(): number {
+    return this.eventPayload;
+  }
+
+  /** In a handler run for a ring event: when the producer posted it (sharedClockMs()). */
+  interruptTimestampMs(): number {
+    return this.eventTimestampMs;
   }
 
   // ───────────────────────────── external promises ─────────────────────────────

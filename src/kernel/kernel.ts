@@ -1316,7 +1316,7 @@ export class Kernel {
       this.exec = EXEC_KERNEL;
       cont(this, t);
       const exec = this.exec as number;
-      if (exec === EXEC_PAUSED || exec === EXEC_HOST_YIELD || exec === EXEC_EXTERNAL_WAIT) return;
+      if (exec === EXEC_PAUSED || exec === EXEC_HOST_YIELD || exec === EXEC_EXTERNAL_WAIT || exec === EXEC_REALTIME_WAIT) return;
     }
   }
 
@@ -1645,7 +1645,8 @@ export class Kernel {
     const ms = targetTick === Infinity ? Infinity : ((targetTick - this.wallTicks()) * 1000) / this.config.configTICK_RATE_HZ;
     // Host timers have millisecond granularity (and may fire a little early): wait whole
     // milliseconds; ticks that fall due meanwhile are caught up from the host clock on wake.
-    if (ms !== Infinity) this.realtimeTimer = setTimeout(this.resumeRealtime, Math.max(1, Math.ceil(ms)));
+    if (this.realtimeTimer !== null) clearTimeout(this.realtimeTimer);
+    this.realtimeTimer = ms !== Infinity ? setTimeout(this.resumeRealtime, Math.max(1, Math.ceil(ms))) : null;
     for (const ring of this.rings) {
       if (ring.waiting !== null) continue;
       const signalled = ring.whenSignalled();

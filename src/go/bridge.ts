@@ -5,7 +5,7 @@
  * without allocating (IsrSignal, Chan.trySendFromISR).
  * @module
  */
-import { queueReceive, queueSend, type Kernel, type KernelTask, type Queue, type Ref } from "../kernel/index.js";
+import { queueReceive, queueSend, type Kernel, type KernelTask, type ParkWaiter, type Queue, type Ref } from "../kernel/index.js";
 import { Chan, type QueueSelectable, type SelectResult } from "./chan.js";
 import { GoPanic } from "./errors.js";
 import { currentKernel } from "./runtime.js";
@@ -140,7 +140,7 @@ const RESOLVED: Promise<void> = Promise.resolve();
  * pending). A raise while the goroutine processes is never lost; raises before it waits collapse
  * into one; every raise is counted in `raises`.
  */
-export class IsrSignal {
+export class IsrSignal implements ParkWaiter {
   private readonly state: Int32Array = new Int32Array(typeof SharedArrayBuffer === "function" ? new SharedArrayBuffer(4) : new ArrayBuffer(4));
   /** Number of raiseFromISR() calls. */
   raises = 0;
@@ -183,7 +183,23 @@ export class IsrSignal {
     }
     if (this.waiter !== null && this.waiter !== k.current) k.fail("IsrSignal.wait", `task "${this.waiter.name}" is already waiting on this signal`);
     this.waiter = k.current;
-    return k.park("IsrSignal.wait") as Promise<void>;
+    return k.park("IsrSignal.wait", k.maxDelay, this) as Promise<void>;
+  }
+
+  /** The waiting goroutine was suspended, aborted or deleted. */
+  withdraw(): void {
+    this.waiter = null;
+  }
+
+  /** It runs again: take a raise that came meanwhile, or wait again. */
+  retry(k: Kernel, t: KernelTask): void {
+    const st = this.state;
+    if (Atomics.compareExchange(st, 0, PENDING, PROCESSING) === PENDING) {
+      t.resumeValue = undefined;
+      return;
+    }
+    this.waiter = t;
+    k.reparkCurrent("IsrSignal.wait", this);
   }
 }
 

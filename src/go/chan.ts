@@ -10,7 +10,7 @@
  * yields to it at once.
  * @module
  */
-import { PARK_TIMED_OUT, ResumeWithError, type Kernel, type KernelTask } from "../kernel/index.js";
+import { PARK_TIMED_OUT, ResumeWithError, type Kernel, type KernelTask, type ParkWaiter } from "../kernel/index.js";
 import { GoPanic } from "./errors.js";
 import { currentKernel, goroutineId, type GoroutineState } from "./runtime.js";
 
@@ -30,8 +30,10 @@ export interface SelectResult<T = unknown> {
  * A goroutine waiting on a channel (Go's sudog). A goroutine blocked in a plain send or receive
  * uses its own (the goroutine state is a Sudog); a select uses one per case.
  */
-export class Sudog implements GoroutineState {
+export class Sudog implements GoroutineState, ParkWaiter {
   task: KernelTask | null = null;
+  /** The channel of a plain send or receive (for retry after a suspension). */
+  chan: Chan<unknown> | null = null;
   elem: unknown = undefined;
   kind = RECV;
   /** The select this waiter belongs to, or null. */
@@ -44,14 +46,66 @@ export class Sudog implements GoroutineState {
   /** Spare waiters for select cases. */
   pool: Sudog[] | null = null;
   constructor(public goroutineId: number) {}
+
+  /** The goroutine was suspended, aborted or deleted while blocked: leave the channel's queue. */
+  withdraw(): void {
+    if (this.queue !== null) this.queue.remove(this);
+  }
+
+  /** It runs again: redo the send or receive (it may complete now, or block again). */
+  retry(k: Kernel, t: KernelTask): void {
+    this.chan!.retry(k, t, this);
+  }
 }
 
 /** A select parked on several channels: the first case to fire claims it and unlinks the others. */
-class SelectWait {
+class SelectWait implements ParkWaiter {
+  /** Undo functions of queue-view watches (null when every case is a Go channel). */
+  undos: (() => void)[] | null = null;
   constructor(
     readonly waiters: Sudog[],
     readonly count: number,
+    readonly cases: readonly SelectCase[],
   ) {}
+
+  withdraw(): void {
+    this.dequeueAll();
+    if (this.undos !== null) for (const undo of this.undos) undo();
+  }
+
+  /** Runs again after a suspension: poll every case again, as a woken select does. */
+  retry(k: Kernel, t: KernelTask): void {
+    if (this.undos !== null) {
+      // The promise chain of a select with queue views polls again itself.
+      t.resumeValue = REPOLL;
+      return;
+    }
+    const n = this.cases.length;
+    let readyCount = 0;
+    for (let i = 0; i < n; i++) if (ready(this.cases[i]!)) readyCount++;
+    if (readyCount === 0) {
+      enqueueSelect(k, t, this);
+      k.reparkCurrent(selectReason(this.cases), this);
+      return;
+    }
+    let pick = readyCount === 1 ? 0 : k.prng.nextInt(readyCount);
+    for (let i = 0; i < n; i++) {
+      const c = this.cases[i]!;
+      if (!ready(c) || pick-- > 0) continue;
+      const ch = c.ch as Chan<unknown>;
+      const result: SelectResult = { index: i };
+      let higher: boolean;
+      try {
+        higher = c.dir === "recv" ? ch.selectRecv(k, result) : ch.selectSend(k, c.value);
+      } catch (panic) {
+        t.resumeValue = new ResumeWithError(panic);
+        return;
+      }
+      t.resumeValue = result;
+      if (higher && k.config.configUSE_PREEMPTION === 1) k.switchContext();
+      return;
+    }
+  }
   /** Removes every waiter of this select from its queue (a losing select leaves no trace). */
   dequeueAll(): void {
     for (let i = 0; i < this.count; i++) {
@@ -180,8 +234,9 @@ export class Chan<T = unknown> implements SelectableChannel, AsyncIterable<T> {
     sg.kind = SEND;
     sg.elem = value;
     sg.priority = t.priority;
+    sg.chan = this as Chan<unknown>;
     this.sendq.enqueue(sg);
-    return k.park(this.sendReason) as Promise<void>;
+    return k.park(this.sendReason, k.maxDelay, sg) as Promise<void>;
   }
 
   /** Receives a value; blocks until one is sent. Resolves undefined once the channel is closed and drained. */
@@ -207,8 +262,54 @@ export class Chan<T = unknown> implements SelectableChannel, AsyncIterable<T> {
     sg.kind = kind;
     sg.elem = undefined;
     sg.priority = t.priority;
+    sg.chan = this as Chan<unknown>;
     this.recvq.enqueue(sg);
-    return k.park(this.recvReason);
+    return k.park(this.recvReason, k.maxDelay, sg);
+  }
+
+  /**
+   * A blocked send or receive whose goroutine was suspended (and withdrawn from the queue)
+   * runs again: complete it now if the channel allows, else queue and park again.
+   */
+  retry(k: Kernel, t: KernelTask, sg: Sudog): void {
+    const preempt = k.config.configUSE_PREEMPTION === 1;
+    if (sg.kind === SEND) {
+      if (this.closed) {
+        t.resumeValue = new ResumeWithError(new GoPanic("send on closed channel"));
+        return;
+      }
+      const receiver = this.recvq.dequeue();
+      if (receiver !== null) {
+        const higher = deliver(k, receiver, sg.elem, true);
+        sg.elem = undefined;
+        t.resumeValue = undefined;
+        if (higher && preempt) k.switchContext();
+        return;
+      }
+      if (this.count < this.cap) {
+        this.push(sg.elem as T);
+        sg.elem = undefined;
+        t.resumeValue = undefined;
+        return;
+      }
+      sg.priority = t.priority;
+      this.sendq.enqueue(sg);
+      k.reparkCurrent(this.sendReason, sg);
+      return;
+    }
+    if (this.sendq.length > 0 || this.count > 0) {
+      const v = this.take(k);
+      t.resumeValue = sg.kind === RECV2 ? [v, true] : v;
+      if (takeWokeHigher && preempt) k.switchContext();
+      return;
+    }
+    if (this.closed) {
+      t.resumeValue = sg.kind === RECV2 ? [undefined, false] : undefined;
+      return;
+    }
+    sg.priority = t.priority;
+    this.recvq.enqueue(sg);
+    k.reparkCurrent(this.recvReason, sg);
   }
 
   private push(value: T): void {
@@ -476,40 +577,45 @@ function parkSelect(k: Kernel, cases: readonly SelectCase[], options: SelectOpti
   const pool = (own.pool ??= []);
   const n = cases.length;
   while (pool.length < n) pool.push(new Sudog(own.goroutineId));
-  const sel = new SelectWait(pool, n);
-  let undos: (() => void)[] | null = null;
+  const sel = new SelectWait(pool, n, cases);
+  enqueueSelect(k, t, sel);
+  const parked = k.park(selectReason(cases), k.maxDelay, sel) as Promise<SelectResult | typeof REPOLL | typeof PARK_TIMED_OUT>;
+  if (sel.undos === null) return parked as Promise<SelectResult>;
+  return parked.then((r) => {
+    sel.withdraw();
+    if (r === REPOLL) return select(cases, options);
+    return r as SelectResult;
+  });
+}
+
+function selectReason(cases: readonly SelectCase[]): string {
   let active = 0;
+  for (const c of cases) if (c.ch !== null) active++;
+  return active === 0 ? "select (no cases)" : `select on ${active} channel${active === 1 ? "" : "s"}`;
+}
+
+/** Puts a waiter for each case of `sel` in its channel's queue (or watches a queue view). */
+function enqueueSelect(k: Kernel, t: KernelTask, sel: SelectWait): void {
+  const cases = sel.cases;
+  const n = cases.length;
   // Enqueue from a random case on (Go enqueues in a shuffled order), so that two cases on the
   // same channel are equally likely to be taken first.
   const start = n > 1 ? k.prng.nextInt(n) : 0;
   for (let j = 0; j < n; j++) {
     const i = j + start < n ? j + start : j + start - n;
     const c = cases[i]!;
-    const sg = pool[i]!;
+    const sg = sel.waiters[i]!;
     sg.task = t;
     sg.priority = t.priority;
     sg.caseIndex = i;
     if (c.ch === null) continue;
-    active++;
     if (c.ch instanceof Chan) {
       sg.sel = sel;
       sg.kind = c.dir === "send" ? SEND : RECV;
       sg.elem = c.dir === "send" ? c.value : undefined;
       c.ch.enqueueSelect(sg, c.dir === "send");
     } else {
-      (undos ??= []).push(c.ch.watch(k, t, c.dir === "send", REPOLL));
+      (sel.undos ??= []).push(c.ch.watch(k, t, c.dir === "send", REPOLL));
     }
   }
-  const reason = active === 0 ? "select (no cases)" : `select on ${active} channel${active === 1 ? "" : "s"}`;
-  const parked = k.park(reason) as Promise<SelectResult | typeof REPOLL | typeof PARK_TIMED_OUT>;
-  if (undos === null) return parked as Promise<SelectResult>;
-  const registered = undos;
-  return parked.then((r) => {
-    for (const undo of registered) undo();
-    if (r === REPOLL) {
-      sel.dequeueAll();
-      return select(cases, options);
-    }
-    return r as SelectResult;
-  });
 }

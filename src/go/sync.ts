@@ -3,21 +3,41 @@
  * on the kernel's park/unpark.
  * @module
  */
-import { createSemaphore, mutexHandOff, mutexHolder, QueueKind, semaphoreTake, type Kernel, type KernelTask, type Queue } from "../kernel/index.js";
+import { createSemaphore, mutexHandOff, mutexHolder, QueueKind, semaphoreTake, type Kernel, type KernelTask, type ParkWaiter, type Queue } from "../kernel/index.js";
 import { GoPanic } from "./errors.js";
 import { currentKernel } from "./runtime.js";
 
 const RESOLVED: Promise<void> = Promise.resolve();
 
-/** Parked goroutines in FIFO order. */
+/**
+ * Parked goroutines in FIFO order. `tryAcquire` is what a waiter re-checks when it runs again
+ * after a suspension (it takes what it waited for, or the waiter parks again).
+ */
 class Waiters {
   private readonly tasks: KernelTask[] = [];
+  constructor(
+    private readonly reason: string,
+    private readonly tryAcquire: () => boolean,
+  ) {}
   get length(): number {
     return this.tasks.length;
   }
-  park(k: Kernel, reason: string): Promise<void> {
-    this.tasks.push(k.current!);
-    return k.park(reason) as Promise<void>;
+  park(k: Kernel): Promise<void> {
+    const t = k.current!;
+    this.tasks.push(t);
+    return k.park(this.reason, k.maxDelay, new SyncWaiter(this, t)) as Promise<void>;
+  }
+  withdraw(t: KernelTask): void {
+    const i = this.tasks.indexOf(t);
+    if (i >= 0) this.tasks.splice(i, 1);
+  }
+  retry(k: Kernel, t: KernelTask, waiter: SyncWaiter): void {
+    if (this.tryAcquire()) {
+      t.resumeValue = undefined;
+      return;
+    }
+    this.tasks.push(t);
+    k.reparkCurrent(this.reason, waiter);
   }
   /** Readies the first waiter; true when it outranks the caller. */
   wakeOne(k: Kernel): boolean {
@@ -28,6 +48,19 @@ class Waiters {
     let higher = false;
     while (this.tasks.length > 0) higher = k.unpark(this.tasks.shift()!, undefined) || higher;
     return higher;
+  }
+}
+
+class SyncWaiter implements ParkWaiter {
+  constructor(
+    private readonly waiters: Waiters,
+    private readonly task: KernelTask,
+  ) {}
+  withdraw(): void {
+    this.waiters.withdraw(this.task);
+  }
+  retry(k: Kernel, t: KernelTask): void {
+    this.waiters.retry(k, t, this);
   }
 }
 
@@ -46,6 +79,7 @@ export class Mutex {
       const m = createSemaphore(k, QueueKind.Mutex, 1, 1);
       if (m === null) throw new GoPanic("sync: cannot allocate a kernel mutex (kernel heap exhausted)");
       m.name = "sync.Mutex";
+      m.takeReason = "sync.Mutex.Lock";
       this.mutex = m;
     }
     return this.mutex;
@@ -83,7 +117,7 @@ export class Mutex {
 /** Waits for a collection of goroutines to finish. */
 export class WaitGroup {
   private counter = 0;
-  private readonly waiters = new Waiters();
+  private readonly waiters = new Waiters("sync.WaitGroup.Wait", () => this.counter === 0);
 
   /** Adds `delta` (may be negative) to the counter; at zero every waiter is released. */
   add(delta: number): void {
@@ -103,7 +137,7 @@ export class WaitGroup {
   /** Blocks until the counter is zero. */
   wait(): Promise<void> {
     if (this.counter === 0) return RESOLVED;
-    return this.waiters.park(currentKernel("WaitGroup.wait"), "sync.WaitGroup.Wait");
+    return this.waiters.park(currentKernel("WaitGroup.wait"));
   }
 }
 
@@ -111,8 +145,16 @@ export class WaitGroup {
 export class RWMutex {
   private readers = 0;
   private writer = false;
-  private readonly waitingReaders = new Waiters();
-  private readonly waitingWriters = new Waiters();
+  private readonly waitingReaders: Waiters = new Waiters("sync.RWMutex.RLock", () => {
+    if (this.writer || this.waitingWriters.length > 0) return false;
+    this.readers++;
+    return true;
+  });
+  private readonly waitingWriters: Waiters = new Waiters("sync.RWMutex.Lock", () => {
+    if (this.writer || this.readers > 0) return false;
+    this.writer = true;
+    return true;
+  });
 
   rLock(): Promise<void> {
     const k = currentKernel("RWMutex.rLock");
@@ -120,7 +162,7 @@ export class RWMutex {
       this.readers++;
       return RESOLVED;
     }
-    return this.waitingReaders.park(k, "sync.RWMutex.RLock");
+    return this.waitingReaders.park(k);
   }
 
   rUnlock(): void {
@@ -139,7 +181,7 @@ export class RWMutex {
       this.writer = true;
       return RESOLVED;
     }
-    return this.waitingWriters.park(k, "sync.RWMutex.Lock");
+    return this.waitingWriters.park(k);
   }
 
   unlock(): void {

@@ -121,6 +121,18 @@ export class ResumeWithError {
   constructor(readonly error: unknown) {}
 }
 
+/**
+ * The waiter a layer above the kernel parks a task with. When the task stops waiting without an
+ * unpark (vTaskSuspend, xTaskAbortDelay, vTaskDelete) the kernel asks it to withdraw from every
+ * wait queue of its own, as FreeRTOS takes a suspended task off its event list; when such a task
+ * runs again the kernel calls retry() in its place, which re-checks the operation and either
+ * completes it (leaving the result in task.resumeValue) or parks again with reparkCurrent().
+ */
+export interface ParkWaiter {
+  withdraw(): void;
+  retry(kernel: Kernel, task: KernelTask): void;
+}
+
 /** What park() resolves with when its timeout passed before an unpark. */
 export const PARK_TIMED_OUT: unique symbol = Symbol("park timed out");
 
@@ -822,6 +834,7 @@ export class Kernel {
   }
 
   private freeTask(t: KernelTask): void {
+    this.interruptPark(t);
     t.deleted = true;
     t.resolve = null;
     t.cont = null;
@@ -987,6 +1000,7 @@ export class Kernel {
     this.assertNotIsr(call);
     const t = this.checkTask(call, handle, false);
     if (this.getState(t) !== eBlocked) return settled(pdFAIL);
+    this.interruptPark(t);
     this.removeState(t);
     if (t.eventItem.container !== null) {
       t.eventItem.container.remove(t.eventItem);
@@ -1005,6 +1019,7 @@ export class Kernel {
     const t = this.checkTask(call, handle, true);
     const self = t === this.current;
     if (self && this.schedulerRunning && this.schedulerSuspended > 0) this.fail(call, `task "${t.name}" suspends itself while the scheduler is suspended`);
+    this.interruptPark(t);
     this.removeState(t);
     if (t.eventItem.container !== null) t.eventItem.container.remove(t.eventItem);
     t.cancelNotificationWaits();
@@ -1598,16 +1613,39 @@ export class Kernel {
    * primitive layers above the kernel build on (the Go bridge's channels, WaitGroup, select),
    * as gopark is Go's: the same block a notification wait uses.
    */
-  park(reason: string, ticks: number = this.maxDelay): Promise<unknown> {
+  park(reason: string, ticks: number = this.maxDelay, waiter: ParkWaiter | null = null): Promise<unknown> {
     const call = "park";
     this.assertNotIsr(call);
     if (this.exec !== EXEC_TASK) throw new KernelError(`${reason}: a blocking operation needs a running task or goroutine; called from ${this.callerDescription()}`);
     this.assertCanBlock(reason);
+    this.parkCurrent(reason, ticks, waiter);
+    return this.switchAway<unknown>();
+  }
+
+  private parkCurrent(reason: string, ticks: number, waiter: ParkWaiter | null): void {
     const t = this.current!;
     t.opArg = PARKED;
+    t.opObject = waiter;
     this.blockWithoutEventList(ticks >= this.maxDelay ? this.maxDelay : ticks, null, reason);
     t.resumeValue = PARK_TIMED_OUT;
-    return this.switchAway<unknown>();
+  }
+
+  /** From ParkWaiter.retry(): parks the running task again (forever) and switches away. */
+  reparkCurrent(reason: string, waiter: ParkWaiter): void {
+    this.parkCurrent(reason, this.maxDelay, waiter);
+    this.switchContext();
+  }
+
+  /** A parked task stops waiting without an unpark: its waiter withdraws and will retry. */
+  private interruptPark(t: KernelTask): void {
+    if (t.opArg !== PARKED) return;
+    const waiter = t.opObject as ParkWaiter | null;
+    t.opArg = 0;
+    t.opObject = null;
+    if (waiter === null) return;
+    waiter.withdraw();
+    t.opObject = waiter;
+    t.cont = retryParked;
   }
 
   /** Whether `t` waits in park(). */
@@ -1622,6 +1660,7 @@ export class Kernel {
    */
   unpark(t: KernelTask, value: unknown): boolean {
     t.opArg = 0;
+    t.opObject = null;
     t.resumeValue = value;
     return this.readyUnblocked(t);
   }
@@ -1939,6 +1978,13 @@ function idleContinuation(k: Kernel, t: KernelTask): void {
   const hook = k.config.vApplicationIdleHook;
   if (hook !== null) hook();
   k.consume(t, true);
+}
+
+/** A parked task that was suspended or aborted runs again: its waiter re-checks the operation. */
+function retryParked(k: Kernel, t: KernelTask): void {
+  const waiter = t.opObject as ParkWaiter;
+  t.opObject = null;
+  waiter.retry(k, t);
 }
 
 /** A task in busy(): consume its remaining CPU time, then return to its code. */

@@ -49,6 +49,8 @@ export class Queue {
   heapBlockBytes = 0;
   /** The queue set this queue belongs to (xQueueAddToSet), if any. */
   set: Queue | null = null;
+  /** What a task blocked taking this semaphore waits on, when not the name (the Go bridge: "sync.Mutex.Lock"). */
+  takeReason: string | null = null;
   /** Layers above the kernel may hang a wake-up hook here (the Go bridge's select). */
   onSendHook: ((q: Queue) => void) | null = null;
   onReceiveHook: ((q: Queue) => void) | null = null;
@@ -380,7 +382,7 @@ export function semaphoreTake(k: Kernel, q: Queue, ticks: number, call = "xSemap
   t.opObject = q;
   t.opArg = recursive ? 1 : 0;
   t.inheritanceOccurred = q.isMutex ? k.priorityInherit(q.holder) : false;
-  k.placeOnEventList(q.rxWait, ticks, takeRetry, q.name);
+  k.placeOnEventList(q.rxWait, ticks, takeRetry, q.takeReason ?? q.name);
   return k.switchAway();
 }
 
@@ -416,7 +418,7 @@ function takeRetry(k: Kernel, t: KernelTask): void {
     return;
   }
   if (q.isMutex) t.inheritanceOccurred = k.priorityInherit(q.holder);
-  k.placeOnEventList(q.rxWait, t.ticksToWait, takeRetry, q.name);
+  k.placeOnEventList(q.rxWait, t.ticksToWait, takeRetry, q.takeReason ?? q.name);
   k.switchContext();
 }
 

@@ -63,21 +63,35 @@ function applyAction(k: Kernel, call: string, t: KernelTask, index: number, valu
   return { ok, wasWaiting: original === NOTIFY_WAITING };
 }
 
-/** xTaskGenericNotify: xTaskNotify, xTaskNotifyGive, xTaskNotifyAndQuery and their Indexed forms. */
-export function notify(k: Kernel, handle: KernelTask, index: number, value: number, action: NotifyAction, prev?: Ref<number> | null, call = "xTaskNotify"): Promise<number> {
-  k.assertNotIsr(call);
-  const t = k.checkTask(call, handle, false);
-  index = checkIndex(k, call, index);
+/** notifyWithoutYield result bits. */
+export const NOTIFIED = 1;
+export const NOTIFY_PREEMPTS = 2;
+
+/**
+ * The body of xTaskGenericNotify without the yield: returns NOTIFIED when the action applied
+ * and NOTIFY_PREEMPTS when it readied a task that outranks the caller. (Stream buffers notify
+ * their waiting reader or writer through it.)
+ */
+export function notifyWithoutYield(k: Kernel, t: KernelTask, index: number, value: number, action: NotifyAction, prev: Ref<number> | null | undefined, call: string): number {
   const { ok, wasWaiting } = applyAction(k, call, t, index, value, action, prev);
-  let switchNow = false;
+  let bits = ok ? NOTIFIED : 0;
   if (wasWaiting) {
     // Readied directly, even with the scheduler suspended (rule 30).
     k.removeState(t);
     t.blockedOn = null;
     k.addToReadyList(t);
-    if (k.current !== null && t.priority > k.current.priority) switchNow = true;
+    if (k.current !== null && t.priority > k.current.priority) bits |= NOTIFY_PREEMPTS;
   }
-  return k.result(ok ? pdPASS : pdFAIL, switchNow);
+  return bits;
+}
+
+/** xTaskGenericNotify: xTaskNotify, xTaskNotifyGive, xTaskNotifyAndQuery and their Indexed forms. */
+export function notify(k: Kernel, handle: KernelTask, index: number, value: number, action: NotifyAction, prev?: Ref<number> | null, call = "xTaskNotify"): Promise<number> {
+  k.assertNotIsr(call);
+  const t = k.checkTask(call, handle, false);
+  index = checkIndex(k, call, index);
+  const bits = notifyWithoutYield(k, t, index, value, action, prev, call);
+  return k.result((bits & NOTIFIED) !== 0 ? pdPASS : pdFAIL, (bits & NOTIFY_PREEMPTS) !== 0);
 }
 
 /** xTaskGenericNotifyFromISR / vTaskGenericNotifyGiveFromISR: uses the pending-ready list while suspended. */

@@ -29,9 +29,10 @@
  * copies) or Uint8Array.set/subarray, and completed calls return a cached settled promise.
  * @module
  */
-import { pdFAIL, pdFALSE, pdPASS, pdTRUE } from "./constants.js";
+import { eNoAction, pdFAIL, pdFALSE, pdPASS, pdTRUE } from "./constants.js";
 import { HeapAccount, sizeOf } from "./heap.js";
 import { settled, type Kernel, type KernelTask, type Ref } from "./kernel.js";
+import { notifyFromIsr, notifyWithoutYield, NOTIFY_PREEMPTS } from "./notify.js";
 import { NOTIFY_NOT_WAITING, NOTIFY_RECEIVED, NOTIFY_WAITING } from "./task.js";
 
 /** sbBYTES_TO_STORE_MESSAGE_LENGTH: sizeof(configMESSAGE_BUFFER_LENGTH_TYPE), a 32-bit length. */
@@ -321,38 +322,14 @@ function readMessage(sb: StreamBuffer, into: Uint8Array, available: number): num
 
 // ───────────────────────────── notifications ─────────────────────────────
 
-/**
- * xTaskNotifyIndexed(w, index, 0, eNoAction) at task level: the waiter is readied directly, even
- * with the scheduler suspended (rule 30). True when it preempts the caller.
- */
+/** xTaskNotifyIndexed(w, index, 0, eNoAction) at task level; true when the woken task preempts the caller. */
 function notifyTask(k: Kernel, w: KernelTask, index: number): boolean {
-  const original = w.notifyState(index);
-  w.setNotifyState(index, NOTIFY_RECEIVED);
-  if (k.traceEnabled()) k.emit("task.notify", w.name, undefined, w.notifyValue(index));
-  if (original !== NOTIFY_WAITING) return false;
-  k.removeState(w);
-  w.blockedOn = null;
-  k.addToReadyList(w);
-  return k.current !== null && w.priority > k.current.priority;
+  return (notifyWithoutYield(k, w, index, 0, eNoAction, null, "stream buffer notify") & NOTIFY_PREEMPTS) !== 0;
 }
 
 /** xTaskNotifyIndexedFromISR(w, index, 0, eNoAction, woken): the pending-ready list while suspended. */
 function notifyTaskFromIsr(k: Kernel, w: KernelTask, index: number, woken: Ref<number> | null | undefined): void {
-  const original = w.notifyState(index);
-  w.setNotifyState(index, NOTIFY_RECEIVED);
-  if (k.traceEnabled()) k.emit("task.notify", w.name, undefined, w.notifyValue(index));
-  if (original !== NOTIFY_WAITING) return;
-  w.blockedOn = null;
-  if (k.schedulerSuspended === 0) {
-    k.removeState(w);
-    k.addToReadyList(w);
-  } else {
-    k.pendingReadyList.insertEnd(w.eventItem);
-  }
-  if (k.current !== null && w.priority > k.current.priority) {
-    if (woken) woken.value = pdTRUE;
-    k.yieldPending = true;
-  }
+  notifyFromIsr(k, w, index, 0, eNoAction, null, woken, "stream buffer notify from ISR");
 }
 
 /** sbSEND_COMPLETED: wakes the recorded reader. True when it preempts the caller. */

@@ -55,7 +55,6 @@ import {
   startTimerService,
   taskListText,
   eIncrement,
-  eNoAction,
   queueOVERWRITE,
   queueSEND_TO_BACK,
   queueSEND_TO_FRONT,

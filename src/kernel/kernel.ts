@@ -33,9 +33,9 @@ import { KernelAssertError, KernelError } from "./errors.js";
 import { HeapAccount, sizeOf } from "./heap.js";
 import { InterruptController, type InterruptHandler, type InterruptLine, type InterruptStats } from "./interrupts.js";
 import type { InterruptRing } from "./interrupt-ring.js";
-import { List, ListKind, type ListItem } from "./list.js";
+import { List, ListKind } from "./list.js";
 import { Prng } from "./prng.js";
-import { NOTIFY_WAITING, Task, type Continuation } from "./task.js";
+import { Task, type Continuation } from "./task.js";
 import type { TraceEvent, TraceKind, TraceSink } from "./trace.js";
 
 /** An out-parameter, as C's pointer arguments (`pxHigherPriorityTaskWoken`, `pxPreviousWakeTime`). */

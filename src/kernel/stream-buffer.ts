@@ -33,7 +33,7 @@ import { eNoAction, pdFAIL, pdFALSE, pdPASS, pdTRUE } from "./constants.js";
 import { HeapAccount, sizeOf } from "./heap.js";
 import { settled, type Kernel, type KernelTask, type Ref } from "./kernel.js";
 import { notifyFromIsr, notifyWithoutYield, NOTIFY_PREEMPTS } from "./notify.js";
-import { NOTIFY_NOT_WAITING, NOTIFY_RECEIVED, NOTIFY_WAITING } from "./task.js";
+import { NOTIFY_NOT_WAITING, NOTIFY_WAITING } from "./task.js";
 
 /** sbBYTES_TO_STORE_MESSAGE_LENGTH: sizeof(configMESSAGE_BUFFER_LENGTH_TYPE), a 32-bit length. */
 export const MESSAGE_LENGTH_BYTES = 4;

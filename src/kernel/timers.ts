@@ -33,7 +33,6 @@ const CMD_RESET = 2;
 const CMD_STOP = 3;
 const CMD_CHANGE_PERIOD = 4;
 const CMD_DELETE = 5;
-const FIRST_FROM_ISR_COMMAND = 6;
 const CMD_START_FROM_ISR = 6;
 const CMD_RESET_FROM_ISR = 7;
 const CMD_STOP_FROM_ISR = 8;

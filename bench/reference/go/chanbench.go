@@ -8,9 +8,12 @@
 //
 // It prints one JSON line per figure, {"name":"ref.go.<figure>","value":...,"unit":...},
 // where <figure> is the name of the matching figure of bench/go.ts (go.<figure>).
-// Each timed figure is the median of 5 runs after 2 warm-up runs, with the same
-// iteration counts as bench/go.ts. bench/go.ts's go.isr.wake has no equivalent here:
-// a Go program has no interrupt handlers.
+// Each figure is the median of 5 runs after 2 warm-up runs, with the same
+// iteration counts as bench/go.ts; parked.bytes runs each time in a fresh child
+// process (see parkedRuns), after 1 warm-up run. The whole program takes about
+// half a minute and needs about 3 GB of memory for the parked goroutines.
+// bench/go.ts's go.isr.wake has no equivalent here: a Go program has no
+// interrupt handlers.
 package main
 
 import (
@@ -18,15 +21,18 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"os/exec"
 	"runtime"
 	"sort"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
 
 const (
-	runs   = 5
-	warmup = 2
+	runs   = 5 // measured runs per figure (the median is reported)
+	warmup = 2 // discarded runs before them
 )
 
 type figure struct {
@@ -35,9 +41,9 @@ type figure struct {
 	Unit  string  `json:"unit"`
 }
 
-// median returns the median of runs calls of measure, after warmup discarded calls.
-func median(measure func() float64) float64 {
-	for i := 0; i < warmup; i++ {
+// median returns the median of runs calls of measure, after warmups discarded calls.
+func median(warmups int, measure func() float64) float64 {
+	for i := 0; i < warmups; i++ {
 		measure()
 	}
 	values := make([]float64, runs)
@@ -64,27 +70,20 @@ func round(v float64) float64 {
 func emit(name string, value float64, unit string) {
 	line, err := json.Marshal(figure{Name: "ref.go." + name, Value: round(value), Unit: unit})
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
+		fail(err)
 	}
 	fmt.Println(string(line))
 }
 
 // pingpong: ns per one-way message, two goroutines bouncing a value through two
-// unbuffered channels.
+// unbuffered channels (the echo goroutine exits when ping is closed).
 func pingpong() float64 {
 	const roundTrips = 500_000
 	ping := make(chan int)
 	pong := make(chan int)
-	quit := make(chan struct{})
 	go func() {
-		for {
-			select {
-			case v := <-ping:
-				pong <- v
-			case <-quit:
-				return
-			}
+		for v := range ping {
+			pong <- v
 		}
 	}()
 	t0 := time.Now()
@@ -93,28 +92,8 @@ func pingpong() float64 {
 		<-pong
 	}
 	ns := float64(time.Since(t0).Nanoseconds()) / (2 * roundTrips)
-	close(quit)
+	close(ping)
 	return ns
-}
-
-// pingpongPlain is pingpong with the echo goroutine doing a plain receive (no
-// select), exactly like bench/go.ts; its goroutine is left blocked forever, which
-// Go allows (it is not a deadlock while main runs).
-func pingpongPlain() float64 {
-	const roundTrips = 500_000
-	ping := make(chan int)
-	pong := make(chan int)
-	go func() {
-		for {
-			pong <- <-ping
-		}
-	}()
-	t0 := time.Now()
-	for i := 0; i < roundTrips; i++ {
-		ping <- i
-		<-pong
-	}
-	return float64(time.Since(t0).Nanoseconds()) / (2 * roundTrips)
 }
 
 // prodcons: ns per message, a producer and a consumer through a buffered channel of 128.
@@ -167,7 +146,7 @@ func select2() float64 {
 }
 
 // parked: bytes (stack in use + heap in use) per goroutine blocked on a channel
-// receive, with 1,000,000 goroutines.
+// receive, with 1,000,000 goroutines. Measured in a fresh process (see parkedRuns).
 func parked() float64 {
 	const count = 1_000_000
 	var before, after runtime.MemStats
@@ -186,21 +165,52 @@ func parked() float64 {
 	time.Sleep(10 * time.Millisecond) // let the last ones reach the receive
 	runtime.GC()
 	runtime.ReadMemStats(&after)
-	bytes := float64((after.StackInuse+after.HeapInuse)-(before.StackInuse+before.HeapInuse)) / count
-	close(c) // release them all
-	for runtime.NumGoroutine() > 1 {
-		runtime.Gosched()
+	return float64((after.StackInuse+after.HeapInuse)-(before.StackInuse+before.HeapInuse)) / count
+}
+
+// parkedRuns runs parked() in a child process per run and returns the median.
+// A fresh process per run because since Go 1.19 the runtime sizes new goroutine
+// stacks from the average stack use it has seen (GODEBUG adaptivestackstart=1):
+// after one million parked goroutines, or after the other benchmarks, new
+// goroutines start with 4 KiB stacks instead of 2 KiB, so a second run in the
+// same process would measure that history rather than a goroutine.
+func parkedRuns() float64 {
+	self, err := os.Executable()
+	if err != nil {
+		fail(err)
 	}
-	runtime.GC()
-	return bytes
+	return median(1, func() float64 {
+		cmd := exec.Command(self)
+		cmd.Env = append(os.Environ(), parkedChildEnv+"=1")
+		cmd.Stderr = os.Stderr
+		out, err := cmd.Output()
+		if err != nil {
+			fail(fmt.Errorf("parked child: %w", err))
+		}
+		v, err := strconv.ParseFloat(strings.TrimSpace(string(out)), 64)
+		if err != nil {
+			fail(fmt.Errorf("parked child printed %q: %w", out, err))
+		}
+		return v
+	})
+}
+
+const parkedChildEnv = "CHANBENCH_PARKED_CHILD"
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "chanbench:", err)
+	os.Exit(1)
 }
 
 func main() {
 	runtime.GOMAXPROCS(1)
-	emit("pingpong.unbuffered", median(pingpongPlain), "ns/msg")
-	emit("pingpong.unbuffered.select", median(pingpong), "ns/msg")
-	emit("prodcons.buf128", median(prodcons), "ns/msg")
-	emit("spawn", median(spawn), "ns/spawn")
-	emit("select2.ready", median(select2), "ns/select")
-	emit("parked.bytes", median(parked), "bytes/goroutine")
+	if os.Getenv(parkedChildEnv) == "1" {
+		fmt.Println(parked())
+		return
+	}
+	emit("pingpong.unbuffered", median(warmup, pingpong), "ns/msg")
+	emit("prodcons.buf128", median(warmup, prodcons), "ns/msg")
+	emit("spawn", median(warmup, spawn), "ns/spawn")
+	emit("select2.ready", median(warmup, select2), "ns/select")
+	emit("parked.bytes", parkedRuns(), "bytes/goroutine")
 }

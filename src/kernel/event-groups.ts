@@ -10,13 +10,13 @@
 import { pdPASS } from "./constants.js";
 import { sizeOf } from "./heap.js";
 import { settled, type Kernel, type KernelTask, type Ref } from "./kernel.js";
-import { List, ListKind } from "./list.js";
+import { EventList, ListKind } from "./list.js";
 import { pendFunctionCallFromIsr } from "./timers.js";
 
 /** An opaque event group handle (EventGroupHandle_t). */
 export class EventGroup {
   bits = 0;
-  readonly waiting = new List<KernelTask>(ListKind.Event);
+  readonly waiting = new EventList<KernelTask>(ListKind.Event);
   deleted = false;
   heapBlockBytes = 0;
   constructor(
@@ -86,16 +86,16 @@ function releaseSatisfiedWaiters(k: Kernel, eg: EventGroup): boolean {
   let clear = 0;
   let higher = false;
   const end = eg.waiting.end;
-  for (let item = end.next; item !== end; ) {
-    const next = item.next;
-    const flags = item.value & c.reserved;
-    const waitFor = item.value & ~c.reserved;
+  for (let node = end.eNext; node !== end; ) {
+    const next = node.eNext;
+    const t = node as KernelTask;
+    const flags = t.eValue & c.reserved;
+    const waitFor = t.eValue & ~c.reserved;
     if (conditionMet(eg.bits, waitFor, (flags & c.waitForAll) !== 0)) {
       if ((flags & c.clearOnExit) !== 0) clear |= waitFor;
       // vTaskRemoveFromUnorderedEventList: the item now carries the bits that released it.
-      const t = item.owner;
-      item.value = (eg.bits | c.unblocked) >>> 0;
-      eg.waiting.remove(item);
+      t.eValue = (eg.bits | c.unblocked) >>> 0;
+      eg.waiting.remove(t);
       t.blockedOn = null;
       k.removeState(t);
       k.addToReadyList(t);
@@ -104,7 +104,7 @@ function releaseSatisfiedWaiters(k: Kernel, eg: EventGroup): boolean {
         higher = true;
       }
     }
-    item = next;
+    node = next;
   }
   eg.bits = (eg.bits & ~clear) >>> 0;
   return higher;
@@ -162,7 +162,7 @@ function waitFinish(k: Kernel, t: KernelTask): void {
   const eg = t.opObject as EventGroup;
   t.opObject = null;
   const c = control(k);
-  const waited = t.eventItem.value;
+  const waited = t.eValue;
   let value = k.resetEventItemValue(t);
   if ((value & c.unblocked) === 0) {
     // Timed out (or aborted, or suspended): report the bits as they are now.
@@ -240,8 +240,8 @@ export function deleteEventGroup(k: Kernel, eg: EventGroup): Promise<number> {
   for (;;) {
     const t = eg.waiting.head();
     if (t === null) break;
-    t.eventItem.value = c.unblocked;
-    eg.waiting.remove(t.eventItem);
+    t.eValue = c.unblocked;
+    eg.waiting.remove(t);
     t.blockedOn = null;
     k.removeState(t);
     k.addToReadyList(t);

@@ -33,7 +33,7 @@ import { KernelAssertError, KernelError } from "./errors.js";
 import { HeapAccount, sizeOf } from "./heap.js";
 import { InterruptController, type InterruptHandler, type InterruptLine, type InterruptStats } from "./interrupts.js";
 import type { InterruptRing } from "./interrupt-ring.js";
-import { List, ListKind } from "./list.js";
+import { EventList, List, ListKind } from "./list.js";
 import { Prng } from "./prng.js";
 import { Task, type Continuation } from "./task.js";
 import type { TraceEvent, TraceKind, TraceSink } from "./trace.js";
@@ -159,7 +159,7 @@ export class Kernel {
   private readonly readyBits: Uint32Array;
   readonly delayed = new TimeQueue<KernelTask>();
   readonly suspendedList = new List<KernelTask>(ListKind.Suspended);
-  readonly pendingReadyList = new List<KernelTask>(ListKind.PendingReady);
+  readonly pendingReadyList = new EventList<KernelTask>(ListKind.PendingReady);
   private readonly terminationList = new List<KernelTask>(ListKind.Termination);
   private nextUnblockTick = Infinity;
   private schedulerRunning = false;
@@ -539,10 +539,10 @@ export class Kernel {
    * FIFO among equals, rule 15) for up to `ticksToWait`, and runs `cont` when switched back in.
    * The caller then calls switchContext() (from a continuation) or switchAway() (from a task).
    */
-  placeOnEventList(eventList: List<KernelTask>, ticksToWait: number, cont: Continuation<Kernel> | null, blockedOn: string): void {
+  placeOnEventList(eventList: EventList<KernelTask>, ticksToWait: number, cont: Continuation<Kernel> | null, blockedOn: string): void {
     const t = this.current!;
     // The item value is kept up to date by vTaskPrioritySet and inheritance, not recomputed here.
-    eventList.insertSorted(t.eventItem);
+    eventList.insertSorted(t);
     this.addCurrentToDelayedList(ticksToWait, true);
     t.cont = cont;
     if (cont === null) t.resumeValue = 0;
@@ -550,20 +550,26 @@ export class Kernel {
     if (this.traceSink !== null) this.emit("task.blocked", t.name, blockedOn, ticksToWait >= this.maxDelay ? -1 : ticksToWait);
   }
 
+  /** Changes a task's event-list value; a list it is in may now be out of order (rule 15). */
+  private setEventValue(t: KernelTask, value: number): void {
+    t.eValue = value;
+    if (t.eList !== null) t.eList.unsorted = true;
+  }
+
   /** uxTaskResetEventItemValue: after an event-group wait the item sorts by priority again; returns the bits it held. */
   resetEventItemValue(t: KernelTask): number {
-    const bits = t.eventItem.value;
-    t.eventItem.value = this.maxPriorities - t.priority;
+    const bits = t.eValue;
+    t.eValue = this.maxPriorities - t.priority;
     t.eventValueInUse = false;
     return bits;
   }
 
   /** vTaskPlaceOnUnorderedEventList: FIFO, with the item value carrying `itemValue` (event bits). */
-  placeOnUnorderedEventList(eventList: List<KernelTask>, itemValue: number, ticksToWait: number, cont: Continuation<Kernel>, blockedOn: string): void {
+  placeOnUnorderedEventList(eventList: EventList<KernelTask>, itemValue: number, ticksToWait: number, cont: Continuation<Kernel>, blockedOn: string): void {
     const t = this.current!;
-    t.eventItem.value = itemValue;
+    t.eValue = itemValue;
     t.eventValueInUse = true;
-    eventList.insertEnd(t.eventItem);
+    eventList.insertEnd(t);
     this.addCurrentToDelayedList(ticksToWait, true);
     t.cont = cont;
     t.blockedOn = blockedOn;
@@ -583,9 +589,9 @@ export class Kernel {
    * xTaskRemoveFromEventList: readies the head of `eventList`. Returns true when it has a higher
    * priority than the running task (and then marks a yield pending, as FreeRTOS does).
    */
-  removeFromEventList(eventList: List<KernelTask>): boolean {
+  removeFromEventList(eventList: EventList<KernelTask>): boolean {
     const t = eventList.head()!;
-    eventList.remove(t.eventItem);
+    eventList.remove(t);
     return this.readyUnblocked(t);
   }
 
@@ -596,7 +602,7 @@ export class Kernel {
       this.removeState(t);
       this.addToReadyList(t);
     } else {
-      this.pendingReadyList.insertEnd(t.eventItem);
+      this.pendingReadyList.insertEnd(t);
     }
     if (this.current !== null && t.priority > this.current.priority) {
       this.yieldPending = true;
@@ -642,7 +648,7 @@ export class Kernel {
     const cur = this.current!;
     if (holder === null) return false;
     if (holder.priority < cur.priority) {
-      if (!holder.eventValueInUse) holder.eventItem.value = this.maxPriorities - cur.priority;
+      if (!holder.eventValueInUse) this.setEventValue(holder, this.maxPriorities - cur.priority);
       const list = holder.stateItem.container;
       if (list !== null && list === this.readyLists[holder.priority]) {
         this.removeFromReadyList(holder, list);
@@ -667,7 +673,7 @@ export class Kernel {
       if (list !== null && list.kind === ListKind.Ready) this.removeFromReadyList(holder, list);
       if (this.traceSink !== null) this.emit("task.priorityDisinherit", holder.name, undefined, holder.basePriority);
       holder.priority = holder.basePriority;
-      if (!holder.eventValueInUse) holder.eventItem.value = this.maxPriorities - holder.priority;
+      if (!holder.eventValueInUse) this.setEventValue(holder, this.maxPriorities - holder.priority);
       this.addToReadyList(holder);
       return true;
     }
@@ -689,7 +695,7 @@ export class Kernel {
       if (wasReady) this.removeFromReadyList(from, list);
       if (this.traceSink !== null) this.emit("task.priorityDisinherit", from.name, undefined, from.basePriority);
       from.priority = from.basePriority;
-      if (!from.eventValueInUse) from.eventItem.value = this.maxPriorities - from.priority;
+      if (!from.eventValueInUse) this.setEventValue(from, this.maxPriorities - from.priority);
       if (wasReady) this.addToReadyList(from);
     }
     mutex.holder = to;
@@ -704,7 +710,7 @@ export class Kernel {
       const before = holder.priority;
       if (this.traceSink !== null) this.emit("task.priorityDisinherit", holder.name, undefined, target);
       holder.priority = target;
-      if (!holder.eventValueInUse) holder.eventItem.value = this.maxPriorities - target;
+      if (!holder.eventValueInUse) this.setEventValue(holder, this.maxPriorities - target);
       const list = holder.stateItem.container;
       if (list !== null && list === this.readyLists[before]) {
         this.removeFromReadyList(holder, list);
@@ -772,7 +778,7 @@ export class Kernel {
     }
     const maxLen = this.config.configMAX_TASK_NAME_LEN - 1;
     const t = new Task<Kernel>(this, ++this.taskNumber, name.length > maxLen ? name.slice(0, maxLen) : name, priority, stackDepth, isIdle);
-    t.eventItem.value = this.maxPriorities - priority;
+    t.eValue = this.maxPriorities - priority;
     return t;
   }
 
@@ -812,7 +818,7 @@ export class Kernel {
     const self = t === this.current && this.schedulerRunning;
     if (self && this.schedulerSuspended > 0) this.fail(call, `task "${t.name}" deletes itself while the scheduler is suspended`);
     this.removeState(t);
-    if (t.eventItem.container !== null) t.eventItem.container.remove(t.eventItem);
+    if (t.eList !== null) t.eList.remove(t);
     if (this.traceSink !== null) this.emit("task.deleted", t.name);
     if (self) {
       this.terminationList.insertEnd(t.stateItem);
@@ -903,7 +909,7 @@ export class Kernel {
       // Like a goroutine's exit: freed at once instead of waiting for the idle task.
       if (this.traceSink !== null) this.emit("task.deleted", t.name);
       this.removeState(t);
-      if (t.eventItem.container !== null) t.eventItem.container.remove(t.eventItem);
+      if (t.eList !== null) t.eList.remove(t);
       this.numberOfTasks--;
       this.freeTask(t);
       this.switchContext();
@@ -926,7 +932,7 @@ export class Kernel {
         return;
       }
       this.removeState(t);
-      if (t.eventItem.container !== null) t.eventItem.container.remove(t.eventItem);
+      if (t.eList !== null) t.eList.remove(t);
       this.numberOfTasks--;
       this.freeTask(t);
     }
@@ -1002,8 +1008,8 @@ export class Kernel {
     if (this.getState(t) !== eBlocked) return settled(pdFAIL);
     this.interruptPark(t);
     this.removeState(t);
-    if (t.eventItem.container !== null) {
-      t.eventItem.container.remove(t.eventItem);
+    if (t.eList !== null) {
+      t.eList.remove(t);
       t.delayAborted = true;
     }
     t.blockedOn = null;
@@ -1021,7 +1027,7 @@ export class Kernel {
     if (self && this.schedulerRunning && this.schedulerSuspended > 0) this.fail(call, `task "${t.name}" suspends itself while the scheduler is suspended`);
     this.interruptPark(t);
     this.removeState(t);
-    if (t.eventItem.container !== null) t.eventItem.container.remove(t.eventItem);
+    if (t.eList !== null) t.eList.remove(t);
     t.cancelNotificationWaits();
     this.suspendedList.insertEnd(t.stateItem);
     t.blockedOn = null;
@@ -1045,7 +1051,7 @@ export class Kernel {
   /** prvTaskIsTaskSuspended */
   private isSuspended(t: KernelTask): boolean {
     if (t.stateItem.container !== this.suspendedList) return false;
-    if (t.eventItem.container !== null || t.blockedOn !== null) return false;
+    if (t.eList !== null || t.blockedOn !== null) return false;
     return !t.waitingForNotification();
   }
 
@@ -1076,7 +1082,7 @@ export class Kernel {
       this.suspendedList.remove(t.stateItem);
       this.addToReadyList(t);
     } else {
-      this.pendingReadyList.insertEnd(t.eventItem);
+      this.pendingReadyList.insertEnd(t);
     }
     return yieldRequired;
   }
@@ -1098,7 +1104,7 @@ export class Kernel {
     const priorityUsedOnEntry = t.priority;
     if (t.basePriority === t.priority || newPriority > t.priority) t.priority = newPriority;
     t.basePriority = newPriority;
-    if (!t.eventValueInUse) t.eventItem.value = this.maxPriorities - newPriority;
+    if (!t.eventValueInUse) this.setEventValue(t, this.maxPriorities - newPriority);
     if (this.traceSink !== null) this.emit("task.prioritySet", t.name, undefined, newPriority);
     const list = t.stateItem.container;
     if (list !== null && list === this.readyLists[priorityUsedOnEntry]) {
@@ -1116,7 +1122,7 @@ export class Kernel {
   getState(t: KernelTask): TaskState {
     if (t.deleted) return eDeleted;
     if (t === this.current && this.schedulerRunning) return eRunning;
-    if (t.eventItem.container === this.pendingReadyList) return eReady;
+    if (t.eList === this.pendingReadyList) return eReady;
     const list = t.stateItem.container;
     if (list === null) return eDeleted;
     switch (list.kind) {
@@ -1124,7 +1130,7 @@ export class Kernel {
         return eBlocked;
       case ListKind.Suspended:
         // On the suspended list but waiting (forever) for an object, a notification, park or an external: Blocked.
-        if (t.eventItem.container !== null || t.blockedOn !== null || t.waitingForNotification()) return eBlocked;
+        if (t.eList !== null || t.blockedOn !== null || t.waitingForNotification()) return eBlocked;
         return eSuspended;
       case ListKind.Termination:
         return eDeleted;
@@ -1206,7 +1212,7 @@ export class Kernel {
     for (;;) {
       const t = this.pendingReadyList.head();
       if (t === null) break;
-      this.pendingReadyList.remove(t.eventItem);
+      this.pendingReadyList.remove(t);
       this.removeState(t);
       this.addToReadyList(t);
       if (t.priority > cur.priority) this.yieldPending = true;
@@ -1261,7 +1267,7 @@ export class Kernel {
         }
         const t = this.delayed.headOfNext();
         this.delayed.remove(t.stateItem);
-        if (t.eventItem.container !== null) t.eventItem.container.remove(t.eventItem);
+        if (t.eList !== null) t.eList.remove(t);
         t.blockedOn = null;
         this.addToReadyList(t);
         if (preemption && t.priority > cur.priority) switchRequired = true;
@@ -1806,7 +1812,7 @@ export class Kernel {
 
   /** Readies a task from host code (an external settled) and resumes the kernel if it waits. */
   private wakeFromOutside(t: KernelTask): void {
-    if (this.schedulerSuspended > 0) this.pendingReadyList.insertEnd(t.eventItem);
+    if (this.schedulerSuspended > 0) this.pendingReadyList.insertEnd(t);
     else this.addToReadyList(t);
     if (this.current !== null && t.priority > this.current.priority) this.requestSwitch();
     if (this.exec === EXEC_EXTERNAL_WAIT) {

@@ -105,3 +105,89 @@ export class List<T> {
     return out;
   }
 }
+
+/**
+ * A node that can be linked into an EventList: the links of FreeRTOS's xEventListItem, carried
+ * by the task itself (no separate item object per task).
+ */
+export interface EventNode {
+  eNext: EventNode;
+  ePrev: EventNode;
+  /** The event list the node is in, or null. */
+  eList: EventList<EventNode> | null;
+  /** Sort key: `maxPriorities - priority`, or event-group bits (see Task.eventValueInUse). */
+  eValue: number;
+}
+
+/**
+ * A list of tasks waiting on an object (or the pending-ready list), linked through the tasks'
+ * own event links. Sorted inserts follow vListInsert (after equal values, searching from the
+ * head); insertEnd appends (event lists never walk an index).
+ */
+export class EventList<T extends EventNode> {
+  readonly end: EventNode;
+  length = 0;
+  /**
+   * Set when a member's value changed while it was in the list (priority changes do not
+   * re-sort, rule 15). While the list is sorted, searching from the tail finds the same place
+   * as vListInsert's search from the head, in O(1) for the common equal-priority case.
+   */
+  unsorted = false;
+
+  constructor(readonly kind: ListKind) {
+    const end = { eNext: null as unknown as EventNode, ePrev: null as unknown as EventNode, eList: null, eValue: Infinity };
+    end.eNext = end;
+    end.ePrev = end;
+    this.end = end;
+  }
+
+  insertEnd(node: T): void {
+    const end = this.end;
+    node.eNext = end;
+    node.ePrev = end.ePrev;
+    end.ePrev.eNext = node;
+    end.ePrev = node;
+    node.eList = this as unknown as EventList<EventNode>;
+    this.length++;
+  }
+
+  /** vListInsert: after every node, from the head, whose value is <= node.eValue (rule 15). */
+  insertSorted(node: T): void {
+    const value = node.eValue;
+    const end = this.end;
+    let at = end;
+    if (this.unsorted) {
+      while (at.eNext !== end && at.eNext.eValue <= value) at = at.eNext;
+    } else {
+      at = end.ePrev;
+      while (at !== end && at.eValue > value) at = at.ePrev;
+    }
+    node.ePrev = at;
+    node.eNext = at.eNext;
+    at.eNext.ePrev = node;
+    at.eNext = node;
+    node.eList = this as unknown as EventList<EventNode>;
+    this.length++;
+  }
+
+  /** Unlinks `node`; returns the number of nodes left. */
+  remove(node: T): number {
+    node.eNext.ePrev = node.ePrev;
+    node.ePrev.eNext = node.eNext;
+    node.eList = null;
+    node.eNext = node;
+    node.ePrev = node;
+    if (--this.length === 0) this.unsorted = false;
+    return this.length;
+  }
+
+  head(): T | null {
+    return this.length === 0 ? null : (this.end.eNext as T);
+  }
+
+  toArray(): T[] {
+    const out: T[] = [];
+    for (let at = this.end.eNext; at !== this.end; at = at.eNext) out.push(at as T);
+    return out;
+  }
+}

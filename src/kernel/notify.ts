@@ -106,7 +106,7 @@ export function notifyFromIsr(k: Kernel, handle: KernelTask, index: number, valu
       k.removeState(t);
       k.addToReadyList(t);
     } else {
-      k.pendingReadyList.insertEnd(t.eventItem);
+      k.pendingReadyList.insertEnd(t);
     }
     if (k.current !== null && t.priority > k.current.priority) {
       if (woken) woken.value = pdTRUE;

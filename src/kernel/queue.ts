@@ -21,7 +21,7 @@ import {
 } from "./constants.js";
 import { HeapAccount, sizeOf } from "./heap.js";
 import { settled, type Kernel, type KernelTask, type Ref } from "./kernel.js";
-import { List, ListKind } from "./list.js";
+import { EventList, ListKind } from "./list.js";
 
 export const enum QueueKind {
   Queue = 0,
@@ -41,8 +41,8 @@ export class Queue {
   head = 0;
   readonly values: unknown[] | null;
   readonly bytes: Uint8Array | null;
-  readonly txWait = new List<KernelTask>(ListKind.Event);
-  readonly rxWait = new List<KernelTask>(ListKind.Event);
+  readonly txWait = new EventList<KernelTask>(ListKind.Event);
+  readonly rxWait = new EventList<KernelTask>(ListKind.Event);
   holder: KernelTask | null = null;
   recursiveCount = 0;
   deleted = false;
@@ -409,7 +409,7 @@ function takeRetry(k: Kernel, t: KernelTask): void {
     if (t.inheritanceOccurred) {
       // rule 27: the holder drops to the highest priority still waiting (or its base).
       const head = q.rxWait.head();
-      const highestWaiting = head === null ? 0 : k.maxPriorities - head.eventItem.value;
+      const highestWaiting = head === null ? 0 : k.maxPriorities - head.eValue;
       k.priorityDisinheritAfterTimeout(q.holder, highestWaiting);
       t.inheritanceOccurred = false;
     }

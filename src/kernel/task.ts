@@ -1,11 +1,12 @@
 /**
  * The task control block (TCB_t). A task is its own state list item (xStateListItem: ready,
- * delayed, suspended, termination lists) and carries a separate event list item. Fields are
+ * delayed, suspended, termination lists) and carries its event list links (xEventListItem:
+ * the lists of tasks waiting on an object, and the pending-ready list) inline. Fields are
  * initialised in one fixed order so that every task shares one hidden class, and kept few:
  * a million parked tasks must fit in well under a kilobyte each.
  * @module
  */
-import { ListItem } from "./list.js";
+import { ListItem, type EventList, type EventNode } from "./list.js";
 
 /** Notification states per index (taskNOT_WAITING_NOTIFICATION ...). */
 export const NOTIFY_NOT_WAITING = 0;
@@ -29,8 +30,12 @@ const FLAG_EVENT_VALUE_IN_USE = 16;
 const FLAG_RECLAIM_ON_RETURN = 32;
 
 /** An opaque task handle (TaskHandle_t). */
-export class Task<K = unknown> extends ListItem<Task<K>> {
-  readonly eventItem: ListItem<Task<K>>;
+export class Task<K = unknown> extends ListItem<Task<K>> implements EventNode {
+  // xEventListItem, inline (see EventList).
+  eNext: EventNode;
+  ePrev: EventNode;
+  eList: EventList<EventNode> | null = null;
+  eValue = 0;
   priority: number;
   basePriority: number;
   mutexesHeld = 0;
@@ -68,7 +73,8 @@ export class Task<K = unknown> extends ListItem<Task<K>> {
   ) {
     super(null as unknown as Task<K>);
     this.owner = this;
-    this.eventItem = new ListItem<Task<K>>(this);
+    this.eNext = this;
+    this.ePrev = this;
     this.priority = priority;
     this.basePriority = priority;
     this.flags = isIdle ? FLAG_IDLE : 0;

@@ -1441,7 +1441,7 @@ export class Kernel {
             if (wake !== Infinity) limit = Math.min(limit, this.timeTick + (wake - this.tickAbs));
           }
           if (!isIdle) limit = Math.min(limit, this.timeTick + Math.floor(t.busyRemaining));
-          if (this.realtime) limit = Math.min(limit, Math.floor(this.wallTicks()) + 1);
+          if (limit !== Infinity && this.realtime) limit = Math.min(limit, Math.floor(this.wallTicks()) + 1);
           if (limit === Infinity) {
             if (this.realtime && this.rings.length > 0) {
               // Only an interrupt from another thread can wake anything: wait for one.

@@ -100,3 +100,21 @@ test("real time: interrupt rings need clock realtime; a full ring refuses and co
   assert.throws(() => InterruptRing.create(0), RangeError);
   assert.throws(() => new InterruptRing(new SharedArrayBuffer(8)), RangeError);
 });
+
+test("real time: a Go program that deadlocks is reported, not left ticking forever; sleeps follow the host clock", async () => {
+  const { run, chan, sleep, now, DeadlockError } = await import("../../src/go/index.js");
+  const t0 = performance.now();
+  const slept = await run(async () => {
+    const start = now();
+    await sleep(30);
+    return now() - start;
+  }, { clock: "realtime" });
+  assert.equal(slept, 30);
+  assert.ok(performance.now() - t0 >= 29, "30 ms of virtual time took about 30 ms of host time");
+  await assert.rejects(
+    run(async () => {
+      await chan<number>().recv();
+    }, { clock: "realtime" }),
+    DeadlockError,
+  );
+});

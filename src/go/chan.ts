@@ -552,10 +552,16 @@ export function select(cases: readonly SelectCase[], options?: SelectOptions): P
   if (!Array.isArray(cases)) throw new TypeError(`select: cases must be an array, got ${typeof cases}`);
   const n = cases.length;
   let readyCount = 0;
-  for (let i = 0; i < n; i++) if (ready(cases[i]!)) readyCount++;
+  let lastReady = -1;
+  for (let i = 0; i < n; i++) {
+    if (ready(cases[i]!)) {
+      readyCount++;
+      lastReady = i;
+    }
+  }
   if (readyCount > 0) {
     let pick = readyCount === 1 ? 0 : k.prng.nextInt(readyCount);
-    for (let i = 0; i < n; i++) {
+    for (let i = readyCount === 1 ? lastReady : 0; i < n; i++) {
       const c = cases[i]!;
       if (!ready(c)) continue;
       if (pick-- > 0) continue;

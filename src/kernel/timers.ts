@@ -50,9 +50,8 @@ const commandNames: Record<number, string> = {
   [CMD_CHANGE_PERIOD_FROM_ISR]: "xTimerChangePeriodFromISR",
 };
 
-/** An opaque timer handle (TimerHandle_t). */
-export class SoftwareTimer {
-  readonly item: ListItem<SoftwareTimer>;
+/** An opaque timer handle (TimerHandle_t). The timer is its own list item (xTimerListItem). */
+export class SoftwareTimer extends ListItem<SoftwareTimer> {
   active = false;
   deleted = false;
   heapBlockBytes = 0;
@@ -66,13 +65,19 @@ export class SoftwareTimer {
     public id: unknown,
     readonly callback: TimerCallback,
   ) {
-    this.item = new ListItem<SoftwareTimer>(this);
+    super(null as unknown as SoftwareTimer);
+    this.owner = this;
+  }
+
+  /** xTimerListItem: the timer itself. */
+  get item(): ListItem<SoftwareTimer> {
+    return this;
   }
   /** The wrapped tick count of the next expiry (xTimerGetExpiryTime). */
   get expiryTick(): number {
     return this.item.value;
   }
-  toString(): string {
+  override toString(): string {
     return `Timer(${this.name})`;
   }
 }

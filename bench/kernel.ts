@@ -60,13 +60,48 @@ async function delayWake(taskCount: number): Promise<number> {
   });
 }
 
+/**
+ * ns per wake-up of 1,000 tasks looping over vTaskDelay of 50-149 ticks while `parked` more tasks
+ * sit in timed delays far in the future: the cost of the delay structure as it fills.
+ */
+async function delayWakeAmongParked(parked: number): Promise<number> {
+  return median(3, 1, async () => {
+    const rtos = createFreeRTOS({ configTOTAL_HEAP_SIZE: 2 ** 40, configMAX_PRIORITIES: 8 });
+    let wakes = 0;
+    for (let i = 0; i < parked; i++) {
+      const delay = 10_000_000 + ((i * 7919) % 1_000_000);
+      await rtos.xTaskCreate(async () => {
+        for (;;) await rtos.vTaskDelay(delay);
+      }, "p", 64, null, 1);
+    }
+    for (let i = 0; i < 1_000; i++) {
+      const period = 50 + ((i * 7919) % 100);
+      await rtos.xTaskCreate(async () => {
+        for (;;) {
+          await rtos.vTaskDelay(period);
+          wakes++;
+        }
+      }, "d", 64, null, 1 + (i % 4));
+    }
+    rtos.vTaskStartScheduler();
+    await rtos.run(200);
+    wakes = 0;
+    const t0 = nowNs();
+    await rtos.run(40_000);
+    return (nowNs() - t0) / wakes;
+  });
+}
+
 async function delayWakes(): Promise<Figure[]> {
   const small = await delayWake(1_000);
   const large = await delayWake(100_000);
+  const amongParked = await delayWakeAmongParked(99_000);
   return [
     { name: "kernel.delay.wake.1k", value: round(small), unit: "ns/wake" },
     { name: "kernel.delay.wake.100k", value: round(large), unit: "ns/wake" },
     { name: "kernel.delay.wake.ratio_100k_1k", value: round(large / small), unit: "ratio" },
+    { name: "kernel.delay.wake.1k_among_99k_delayed", value: round(amongParked), unit: "ns/wake" },
+    { name: "kernel.delay.wake.ratio_among_99k_1k", value: round(amongParked / small), unit: "ratio" },
   ];
 }
 

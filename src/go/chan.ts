@@ -10,7 +10,7 @@
  * yields to it at once.
  * @module
  */
-import { PARK_TIMED_OUT, ResumeWithError, type Kernel, type KernelTask, type ParkWaiter } from "../kernel/index.js";
+import { EventList, ListKind, PARK_TIMED_OUT, ResumeWithError, type EventNode, type Kernel, type KernelTask, type ParkWaiter } from "../kernel/index.js";
 import { GoPanic } from "./errors.js";
 import { currentKernel, goroutineId, type GoroutineState } from "./runtime.js";
 
@@ -27,34 +27,55 @@ export interface SelectResult<T = unknown> {
 }
 
 /**
- * A goroutine waiting on a channel (Go's sudog). A goroutine blocked in a plain send or receive
- * uses its own (the goroutine state is a Sudog); a select uses one per case.
+ * A select case waiting on a channel (Go's sudog). A goroutine blocked in a plain send or
+ * receive needs none: its task waits in the channel's queue through its own event links, as a
+ * FreeRTOS task waits on a queue's event list. A select puts one Sudog per case in the queues.
  */
-export class Sudog implements GoroutineState, ParkWaiter {
+export class Sudog implements EventNode {
+  eNext: EventNode;
+  ePrev: EventNode;
+  eList: EventList<EventNode> | null = null;
+  eValue = 0;
   task: KernelTask | null = null;
-  /** The channel of a plain send or receive (for retry after a suspension). */
-  chan: Chan<unknown> | null = null;
   elem: unknown = undefined;
   kind = RECV;
   /** The select this waiter belongs to, or null. */
   sel: SelectWait | null = null;
   caseIndex = 0;
-  priority = 0;
-  next: Sudog | null = null;
-  prev: Sudog | null = null;
-  queue: WaitQ | null = null;
-  /** Spare waiters for select cases. */
-  pool: Sudog[] | null = null;
-  constructor(public goroutineId: number) {}
-
-  /** The goroutine was suspended, aborted or deleted while blocked: leave the channel's queue. */
-  withdraw(): void {
-    if (this.queue !== null) this.queue.remove(this);
+  constructor() {
+    this.eNext = this;
+    this.ePrev = this;
   }
+}
 
+/** Go-layer state of a goroutine that has used select: its id and spare case waiters. */
+class SelectingGoroutine implements GoroutineState {
+  readonly pool: Sudog[] = [];
+  constructor(readonly goroutineId: number) {}
+}
+
+/** The spare select-case waiters of the running goroutine. */
+function selectPool(t: KernelTask): Sudog[] {
+  const tag = t.tag;
+  if (tag instanceof SelectingGoroutine) return tag.pool;
+  const state = new SelectingGoroutine(goroutineId(t));
+  t.tag = state;
+  return state.pool;
+}
+
+/** How a task blocked in a plain send or receive withdraws from the channel and retries (one per channel and kind). */
+class ChanWaiter implements ParkWaiter {
+  constructor(
+    readonly chan: Chan<unknown>,
+    readonly kind: number,
+  ) {}
+  /** The goroutine was suspended, aborted or deleted while blocked: leave the channel's queue. */
+  withdraw(t: KernelTask): void {
+    if (t.eList !== null) t.eList.remove(t);
+  }
   /** It runs again: redo the send or receive (it may complete now, or block again). */
   retry(k: Kernel, t: KernelTask): void {
-    this.chan!.retry(k, t, this);
+    this.chan.retry(k, t, this.kind);
   }
 }
 
@@ -106,68 +127,31 @@ class SelectWait implements ParkWaiter {
       return;
     }
   }
+
   /** Removes every waiter of this select from its queue (a losing select leaves no trace). */
   dequeueAll(): void {
     for (let i = 0; i < this.count; i++) {
       const sg = this.waiters[i]!;
-      if (sg.queue !== null) sg.queue.remove(sg);
+      if (sg.eList !== null) sg.eList.remove(sg);
       sg.sel = null;
       sg.elem = undefined;
     }
   }
 }
 
-/** A queue of waiters, highest priority first, FIFO among equal priorities. */
-export class WaitQ {
-  head: Sudog | null = null;
-  tail: Sudog | null = null;
-  length = 0;
+/** A channel's queue of waiting tasks and select cases: highest priority first, FIFO among equals. */
+export type WaitQ = EventList<EventNode>;
 
-  enqueue(sg: Sudog): void {
-    let after = this.tail;
-    while (after !== null && after.priority < sg.priority) after = after.prev;
-    sg.prev = after;
-    sg.next = after === null ? this.head : after.next;
-    if (sg.next !== null) sg.next.prev = sg;
-    else this.tail = sg;
-    if (after !== null) after.next = sg;
-    else this.head = sg;
-    sg.queue = this;
-    this.length++;
-  }
-
-  remove(sg: Sudog): void {
-    if (sg.prev !== null) sg.prev.next = sg.next;
-    else this.head = sg.next;
-    if (sg.next !== null) sg.next.prev = sg.prev;
-    else this.tail = sg.prev;
-    sg.next = sg.prev = null;
-    sg.queue = null;
-    this.length--;
-  }
-
-  dequeue(): Sudog | null {
-    const sg = this.head;
-    if (sg !== null) this.remove(sg);
-    return sg;
-  }
-
-  /** Waiters in order, for introspection. */
-  toArray(): Sudog[] {
-    const out: Sudog[] = [];
-    for (let sg = this.head; sg !== null; sg = sg.next) out.push(sg);
-    return out;
-  }
+/** Takes the first waiter off a queue. */
+function dequeue(q: WaitQ): EventNode | null {
+  const node = q.head();
+  if (node !== null) q.remove(node);
+  return node;
 }
 
-/** The waiter of the running goroutine (created on its first block). */
-export function sudogOf(t: KernelTask): Sudog {
-  const tag = t.tag;
-  if (tag instanceof Sudog) return tag;
-  const sg = new Sudog(goroutineId(t));
-  sg.task = t;
-  t.tag = sg;
-  return sg;
+/** The value a waiting sender (a task or a select case) offers. */
+function senderValue(node: EventNode): unknown {
+  return node instanceof Sudog ? node.elem : (node as KernelTask).opItem;
 }
 
 const RESOLVED_VOID: Promise<void> = Promise.resolve();
@@ -193,8 +177,11 @@ export class Chan<T = unknown> implements SelectableChannel, AsyncIterable<T> {
   private head = 0;
   private count = 0;
   closed = false;
-  readonly recvq = new WaitQ();
-  readonly sendq = new WaitQ();
+  readonly recvq: WaitQ = new EventList<EventNode>(ListKind.Event);
+  readonly sendq: WaitQ = new EventList<EventNode>(ListKind.Event);
+  private readonly recvWaiter: ChanWaiter;
+  private readonly recv2Waiter: ChanWaiter;
+  private readonly sendWaiter: ChanWaiter;
   /** Values trySendFromISR could not deliver (buffer full, no receiver). */
   dropped = 0;
   readonly name: string;
@@ -206,6 +193,9 @@ export class Chan<T = unknown> implements SelectableChannel, AsyncIterable<T> {
     this.name = name ?? `chan#${++channelNumber}`;
     this.recvReason = `chan receive on ${this.name}`;
     this.sendReason = `chan send on ${this.name}`;
+    this.recvWaiter = new ChanWaiter(this as Chan<unknown>, RECV);
+    this.recv2Waiter = new ChanWaiter(this as Chan<unknown>, RECV2);
+    this.sendWaiter = new ChanWaiter(this as Chan<unknown>, SEND);
   }
 
   /** Number of values buffered. */
@@ -223,20 +213,16 @@ export class Chan<T = unknown> implements SelectableChannel, AsyncIterable<T> {
   send(value: T): Promise<void> {
     const k = this.kernel("chan send");
     if (this.closed) throw new GoPanic("send on closed channel");
-    const receiver = this.recvq.dequeue();
+    const receiver = dequeue(this.recvq);
     if (receiver !== null) return k.result(0, deliver(k, receiver, value, true)) as unknown as Promise<void>;
     if (this.count < this.cap) {
       this.push(value);
       return RESOLVED_VOID;
     }
     const t = k.current!;
-    const sg = sudogOf(t);
-    sg.kind = SEND;
-    sg.elem = value;
-    sg.priority = t.priority;
-    sg.chan = this as Chan<unknown>;
-    this.sendq.enqueue(sg);
-    return k.park(this.sendReason, k.maxDelay, sg) as Promise<void>;
+    t.opItem = value;
+    this.sendq.insertSorted(t);
+    return k.park(this.sendReason, k.maxDelay, this.sendWaiter) as Promise<void>;
   }
 
   /** Receives a value; blocks until one is sent. Resolves undefined once the channel is closed and drained. */
@@ -258,58 +244,52 @@ export class Chan<T = unknown> implements SelectableChannel, AsyncIterable<T> {
     }
     if (this.closed) return kind === RECV2 ? Promise.resolve([undefined, false]) : RESOLVED_UNDEFINED;
     const t = k.current!;
-    const sg = sudogOf(t);
-    sg.kind = kind;
-    sg.elem = undefined;
-    sg.priority = t.priority;
-    sg.chan = this as Chan<unknown>;
-    this.recvq.enqueue(sg);
-    return k.park(this.recvReason, k.maxDelay, sg);
+    this.recvq.insertSorted(t);
+    return k.park(this.recvReason, k.maxDelay, kind === RECV2 ? this.recv2Waiter : this.recvWaiter);
   }
 
   /**
    * A blocked send or receive whose goroutine was suspended (and withdrawn from the queue)
    * runs again: complete it now if the channel allows, else queue and park again.
    */
-  retry(k: Kernel, t: KernelTask, sg: Sudog): void {
+  retry(k: Kernel, t: KernelTask, kind: number): void {
     const preempt = k.config.configUSE_PREEMPTION === 1;
-    if (sg.kind === SEND) {
+    if (kind === SEND) {
       if (this.closed) {
+        t.opItem = undefined;
         t.resumeValue = new ResumeWithError(new GoPanic("send on closed channel"));
         return;
       }
-      const receiver = this.recvq.dequeue();
+      const value = t.opItem;
+      const receiver = dequeue(this.recvq);
       if (receiver !== null) {
-        const higher = deliver(k, receiver, sg.elem, true);
-        sg.elem = undefined;
+        t.opItem = undefined;
         t.resumeValue = undefined;
-        if (higher && preempt) k.switchContext();
+        if (deliver(k, receiver, value, true) && preempt) k.switchContext();
         return;
       }
       if (this.count < this.cap) {
-        this.push(sg.elem as T);
-        sg.elem = undefined;
+        this.push(value as T);
+        t.opItem = undefined;
         t.resumeValue = undefined;
         return;
       }
-      sg.priority = t.priority;
-      this.sendq.enqueue(sg);
-      k.reparkCurrent(this.sendReason, sg);
+      this.sendq.insertSorted(t);
+      k.reparkCurrent(this.sendReason, this.sendWaiter);
       return;
     }
     if (this.sendq.length > 0 || this.count > 0) {
       const v = this.take(k);
-      t.resumeValue = sg.kind === RECV2 ? [v, true] : v;
+      t.resumeValue = kind === RECV2 ? [v, true] : v;
       if (takeWokeHigher && preempt) k.switchContext();
       return;
     }
     if (this.closed) {
-      t.resumeValue = sg.kind === RECV2 ? [undefined, false] : undefined;
+      t.resumeValue = kind === RECV2 ? [undefined, false] : undefined;
       return;
     }
-    sg.priority = t.priority;
-    this.recvq.enqueue(sg);
-    k.reparkCurrent(this.recvReason, sg);
+    this.recvq.insertSorted(t);
+    k.reparkCurrent(this.recvReason, kind === RECV2 ? this.recv2Waiter : this.recvWaiter);
   }
 
   private push(value: T): void {
@@ -326,19 +306,19 @@ export class Chan<T = unknown> implements SelectableChannel, AsyncIterable<T> {
    */
   private take(k: Kernel): T | undefined {
     takeWokeHigher = false;
-    const sender = this.sendq.dequeue();
+    const sender = dequeue(this.sendq);
     if (this.count > 0) {
       const v = this.buf[this.head];
       this.buf[this.head] = undefined;
       this.head = this.head + 1 === this.cap ? 0 : this.head + 1;
       this.count--;
       if (sender !== null) {
-        this.push(sender.elem as T);
+        this.push(senderValue(sender) as T);
         takeWokeHigher = wakeSender(k, sender);
       }
       return v;
     }
-    const v = sender!.elem as T;
+    const v = senderValue(sender!) as T;
     takeWokeHigher = wakeSender(k, sender!);
     return v;
   }
@@ -349,15 +329,16 @@ export class Chan<T = unknown> implements SelectableChannel, AsyncIterable<T> {
     if (this.closed) throw new GoPanic("close of closed channel");
     this.closed = true;
     let higher = false;
-    for (let sg = this.recvq.dequeue(); sg !== null; sg = this.recvq.dequeue()) higher = deliver(k, sg, undefined, false) || higher;
-    for (let sg = this.sendq.dequeue(); sg !== null; sg = this.sendq.dequeue()) {
-      const panic = new GoPanic("send on closed channel");
-      if (sg.sel !== null) {
-        sg.sel.dequeueAll();
-        higher = k.unpark(sg.task!, new ResumeWithError(panic)) || higher;
+    for (let node = dequeue(this.recvq); node !== null; node = dequeue(this.recvq)) higher = deliver(k, node, undefined, false) || higher;
+    for (let node = dequeue(this.sendq); node !== null; node = dequeue(this.sendq)) {
+      const panic = new ResumeWithError(new GoPanic("send on closed channel"));
+      if (node instanceof Sudog) {
+        const task = node.task!;
+        node.sel?.dequeueAll();
+        higher = k.unpark(task, panic) || higher;
       } else {
-        sg.elem = undefined;
-        higher = k.unpark(sg.task!, new ResumeWithError(panic)) || higher;
+        (node as KernelTask).opItem = undefined;
+        higher = k.unpark(node as KernelTask, panic) || higher;
       }
     }
     // close() does not block; a higher-priority goroutine it readied runs at the caller's next kernel call.
@@ -371,7 +352,7 @@ export class Chan<T = unknown> implements SelectableChannel, AsyncIterable<T> {
   trySendFromISR(value: T): boolean {
     const k = currentKernel("trySendFromISR");
     if (this.closed) throw new GoPanic("send on closed channel");
-    const receiver = this.recvq.dequeue();
+    const receiver = dequeue(this.recvq);
     if (receiver !== null) {
       if (deliver(k, receiver, value, true)) k.requestSwitch();
       return true;
@@ -433,7 +414,7 @@ export class Chan<T = unknown> implements SelectableChannel, AsyncIterable<T> {
   /** Completes a send case that canSend() said is ready; returns whether to yield. */
   selectSend(k: Kernel, value: unknown): boolean {
     if (this.closed) throw new GoPanic("send on closed channel");
-    const receiver = this.recvq.dequeue();
+    const receiver = dequeue(this.recvq);
     if (receiver !== null) return deliver(k, receiver, value, true);
     this.push(value as T);
     return false;
@@ -441,7 +422,7 @@ export class Chan<T = unknown> implements SelectableChannel, AsyncIterable<T> {
 
   /** Parks a select case on this channel. */
   enqueueSelect(sg: Sudog, isSend: boolean): void {
-    (isSend ? this.sendq : this.recvq).enqueue(sg);
+    (isSend ? this.sendq : this.recvq).insertSorted(sg);
   }
 
   toString(): string {
@@ -450,31 +431,28 @@ export class Chan<T = unknown> implements SelectableChannel, AsyncIterable<T> {
 }
 
 /** Hands a received value (or the closed state) to a waiting receiver and readies it. */
-function deliver(k: Kernel, sg: Sudog, value: unknown, ok: boolean): boolean {
-  let resume: unknown;
-  const sel = sg.sel;
-  if (sel !== null) {
-    const index = sg.caseIndex;
-    sel.dequeueAll();
-    resume = { index, value, ok };
-  } else if (sg.kind === RECV2) {
-    resume = [value, ok];
-  } else {
-    resume = value;
+function deliver(k: Kernel, node: EventNode, value: unknown, ok: boolean): boolean {
+  if (node instanceof Sudog) {
+    const task = node.task!;
+    const index = node.caseIndex;
+    node.sel!.dequeueAll();
+    return k.unpark(task, { index, value, ok });
   }
-  return k.unpark(sg.task!, resume);
+  const t = node as KernelTask;
+  return k.unpark(t, (t.opObject as ChanWaiter).kind === RECV2 ? [value, ok] : value);
 }
 
 /** Readies a sender whose value was taken. */
-function wakeSender(k: Kernel, sg: Sudog): boolean {
-  const sel = sg.sel;
-  let resume: unknown = undefined;
-  if (sel !== null) {
-    resume = { index: sg.caseIndex };
-    sel.dequeueAll();
+function wakeSender(k: Kernel, node: EventNode): boolean {
+  if (node instanceof Sudog) {
+    const task = node.task!;
+    const index = node.caseIndex;
+    node.sel!.dequeueAll();
+    return k.unpark(task, { index });
   }
-  sg.elem = undefined;
-  return k.unpark(sg.task!, resume);
+  const t = node as KernelTask;
+  t.opItem = undefined;
+  return k.unpark(t, undefined);
 }
 
 /** Makes a channel; `cap` 0 (the default) is unbuffered. */
@@ -579,10 +557,9 @@ export function select(cases: readonly SelectCase[], options?: SelectOptions): P
 /** Parks the running goroutine on every case of a select with none ready. */
 function parkSelect(k: Kernel, cases: readonly SelectCase[], options: SelectOptions | undefined): Promise<SelectResult> {
   const t = k.current!;
-  const own = sudogOf(t);
-  const pool = (own.pool ??= []);
+  const pool = selectPool(t);
   const n = cases.length;
-  while (pool.length < n) pool.push(new Sudog(own.goroutineId));
+  while (pool.length < n) pool.push(new Sudog());
   const sel = new SelectWait(pool, n, cases);
   enqueueSelect(k, t, sel);
   const parked = k.park(selectReason(cases), k.maxDelay, sel) as Promise<SelectResult | typeof REPOLL | typeof PARK_TIMED_OUT>;
@@ -612,7 +589,7 @@ function enqueueSelect(k: Kernel, t: KernelTask, sel: SelectWait): void {
     const c = cases[i]!;
     const sg = sel.waiters[i]!;
     sg.task = t;
-    sg.priority = t.priority;
+    sg.eValue = k.maxPriorities - t.priority;
     sg.caseIndex = i;
     if (c.ch === null) continue;
     if (c.ch instanceof Chan) {

@@ -9,6 +9,8 @@ export { defaultConfig, resolveConfig } from "./config.js";
 export { KernelAssertError, KernelError } from "./errors.js";
 export { Task } from "./task.js";
 export type { Continuation } from "./task.js";
+export { EventList, ListKind } from "./list.js";
+export type { EventNode } from "./list.js";
 export * from "./constants.js";
 export {
   Queue,

@@ -129,7 +129,7 @@ export class ResumeWithError {
  * completes it (leaving the result in task.resumeValue) or parks again with reparkCurrent().
  */
 export interface ParkWaiter {
-  withdraw(): void;
+  withdraw(task: KernelTask): void;
   retry(kernel: Kernel, task: KernelTask): void;
 }
 
@@ -1649,7 +1649,7 @@ export class Kernel {
     t.opArg = 0;
     t.opObject = null;
     if (waiter === null) return;
-    waiter.withdraw();
+    waiter.withdraw(t);
     t.opObject = waiter;
     t.cont = retryParked;
   }

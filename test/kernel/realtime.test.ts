@@ -79,9 +79,12 @@ test("real time: delays follow the host clock (ticks from the host clock with dr
   rtos.vTaskStartScheduler();
   await rtos.run(210);
   assert.equal(wakes.length, 20);
-  // Wake k happens no earlier than 10k ms after the start, and the error does not accumulate.
+  // Wake k happens no earlier than 10(k+1) ms after the start (never early, whatever the load).
   for (let k = 0; k < wakes.length; k++) assert.ok(wakes[k]! >= 10 * (k + 1) - 1, `wake ${k} at ${wakes[k]!.toFixed(2)} ms`);
-  assert.ok(wakes[19]! < 200 + 50, `the 20th wake came at ${wakes[19]!.toFixed(1)} ms (drift must not accumulate)`);
+  // Ticks come from the clock, not from counting intervals, so lateness does not accumulate: a
+  // loaded host may delay single wakes, but the best of the last five is close to its schedule.
+  const lateness = wakes.slice(15).map((t, i) => t - 10 * (16 + i));
+  assert.ok(Math.min(...lateness) < 30, `lateness of the last wakes: ${lateness.map((x) => x.toFixed(1)).join(", ")} ms`);
 });
 
 test("real time: interrupt rings need clock realtime; a full ring refuses and counts", () => {

@@ -1,11 +1,10 @@
 /*
- * Port of FreeRTOS/Demo/Common/Minimal/AbortDelay.c (FreeRTOS/FreeRTOS, main branch) to tinyrtos.
- *
- * LEFT OUT (not available in tinyrtos yet; to be ported when they land):
- *  - abtEVENT_GROUP_ABORTS (test 5, prvTestAbortingEventGroupWait): needs event groups.
- *  - abtSTREAM_BUFFER_RECEIVE (test 7, prvTestAbortingStreamBufferReceive): needs stream buffers.
- *  The controlling task skips those two test numbers (PORTED_TESTS below); everything else runs
- *  as in the original, in the original order 0,1,2,3,4,6,0,...
+ * Port of FreeRTOS/Demo/Common/Minimal/AbortDelay.c (FreeRTOS/FreeRTOS, main @ 592732b) to tinyrtos.
+ * Nothing of the original is left out: the controlling task runs all eight tests
+ * (abtNOTIFY_WAIT_ABORTS .. abtSTREAM_BUFFER_RECEIVE) in the original order 0,1,...,7,0,...
+ * configSUPPORT_STATIC_ALLOCATION is taken as 0 (tinyrtos has no static creation): the event group
+ * comes from xEventGroupCreate() and the stream buffer from xStreamBufferCreate(sizeof(uint8_t), 1),
+ * each checked with configASSERT( handle ).
  *
  * Structure kept: "AbtCtrl" (controlling, configMAX_PRIORITIES - 3) tells "AbtBlk" (blocking,
  * configMAX_PRIORITIES - 2) by a notification (eSetValueWithOverwrite) which test to run; the
@@ -23,9 +22,11 @@
  *    T = 100 for the timed-out calls and 50 for the aborted one.
  *  - return values: xTaskNotifyWait -> pdFALSE (x3), ulTaskNotifyTake -> 0 (x3), first
  *    xQueueSend to the empty 1-item queue -> pdPASS then pdFALSE (x3), xSemaphoreTake ->
- *    pdFALSE (x3). The configASSERT( xReturned == pdTRUE ) of the first and third
- *    xTaskDelayUntil are asserts inside the task (a throw rejects rtos.run()).
- * Added (not in the original): at the end every ported test number ran at least twice.
+ *    pdFALSE (x3), xEventGroupWaitBits(bit 0, clear on exit, wait for all) -> 0x00 (x3),
+ *    xStreamBufferReceive of 1 byte -> 0 bytes (x3). The configASSERT( xReturned == pdTRUE ) of
+ *    the first and third xTaskDelayUntil, and the configASSERT( xQueue / xEventGroup /
+ *    xStreamBuffer ) of the creations, are asserts inside the task (a throw rejects rtos.run()).
+ * Added (not in the original): at the end every one of the eight tests ran at least twice.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -47,12 +48,10 @@ const abtNOTIFY_TAKE_ABORTS = 1;
 const abtDELAY_ABORTS = 2;
 const abtDELAY_UNTIL_ABORTS = 3;
 const abtSEMAPHORE_TAKE_ABORTS = 4;
-const abtEVENT_GROUP_ABORTS = 5; // left out (event groups)
+const abtEVENT_GROUP_ABORTS = 5;
 const abtQUEUE_SEND_ABORTS = 6;
-const abtSTREAM_BUFFER_RECEIVE = 7; // left out (stream buffers)
+const abtSTREAM_BUFFER_RECEIVE = 7;
 const abtMAX_TESTS = 8;
-const NOT_PORTED = new Set([abtEVENT_GROUP_ABORTS, abtSTREAM_BUFFER_RECEIVE]);
-const PORTED_TESTS = [0, 1, 2, 3, 4, 5, 6, 7].filter((t) => !NOT_PORTED.has(t));
 
 const tickDiff = (later: number, earlier: number): number => (later - earlier) >>> 0;
 
@@ -122,11 +121,9 @@ test("AbortDelay.c: xTaskAbortDelay tests (AbtCtrl/AbtBlk) keep running without 
         `controller, whole test ${ulTestToPerform}`,
       );
 
-      // Next test (skipping the ones not ported yet).
-      do {
-        ulTestToPerform++;
-        if (ulTestToPerform >= abtMAX_TESTS) ulTestToPerform = 0;
-      } while (NOT_PORTED.has(ulTestToPerform));
+      // Move onto the next test.
+      ulTestToPerform++;
+      if (ulTestToPerform >= abtMAX_TESTS) ulTestToPerform = 0;
 
       xControllingCycles++;
     }
@@ -241,6 +238,53 @@ test("AbortDelay.c: xTaskAbortDelay tests (AbtCtrl/AbtBlk) keep running without 
     rtos.vSemaphoreDelete(xSemaphore);
   }
 
+  async function prvTestAbortingEventGroupWait(): Promise<void> {
+    const xBitsToWaitFor = 0x01;
+    const xEventGroup = rtos.xEventGroupCreate();
+    assert.ok(xEventGroup); // configASSERT( xEventGroup )
+
+    let xTimeAtStart = rtos.xTaskGetTickCount();
+    let xReturn = await rtos.xEventGroupWaitBits(xEventGroup, xBitsToWaitFor, pdTRUE, pdTRUE, xMaxBlockTime);
+    if (xReturn !== 0x00) flag(`event group wait #1 returned 0x${xReturn.toString(16)}`);
+    prvCheckExpectedTimeIsWithinAnAcceptableMargin(xTimeAtStart, xMaxBlockTime, "event group wait #1");
+
+    xTimeAtStart = rtos.xTaskGetTickCount();
+    xReturn = await rtos.xEventGroupWaitBits(xEventGroup, xBitsToWaitFor, pdTRUE, pdTRUE, xMaxBlockTime); // aborted half way
+    if (xReturn !== 0x00) flag(`event group wait #2 returned 0x${xReturn.toString(16)}`);
+    prvCheckExpectedTimeIsWithinAnAcceptableMargin(xTimeAtStart, xHalfMaxBlockTime, "event group wait #2 (aborted)");
+
+    xTimeAtStart = rtos.xTaskGetTickCount();
+    xReturn = await rtos.xEventGroupWaitBits(xEventGroup, xBitsToWaitFor, pdTRUE, pdTRUE, xMaxBlockTime);
+    if (xReturn !== 0x00) flag(`event group wait #3 returned 0x${xReturn.toString(16)}`);
+    prvCheckExpectedTimeIsWithinAnAcceptableMargin(xTimeAtStart, xMaxBlockTime, "event group wait #3");
+
+    await rtos.vEventGroupDelete(xEventGroup);
+  }
+
+  async function prvTestAbortingStreamBufferReceive(): Promise<void> {
+    const xTriggerLevelBytes = 1;
+    const uxRxData = new Uint8Array(1);
+    const xStreamBuffer = rtos.xStreamBufferCreate(uxRxData.length /* sizeof( uint8_t ) */, xTriggerLevelBytes);
+    assert.ok(xStreamBuffer); // configASSERT( xStreamBuffer )
+
+    let xTimeAtStart = rtos.xTaskGetTickCount();
+    let xReturn = await rtos.xStreamBufferReceive(xStreamBuffer, uxRxData, xMaxBlockTime);
+    if (xReturn !== 0) flag(`stream buffer receive #1 returned ${xReturn}`);
+    prvCheckExpectedTimeIsWithinAnAcceptableMargin(xTimeAtStart, xMaxBlockTime, "stream buffer receive #1");
+
+    xTimeAtStart = rtos.xTaskGetTickCount();
+    xReturn = await rtos.xStreamBufferReceive(xStreamBuffer, uxRxData, xMaxBlockTime); // aborted half way
+    if (xReturn !== 0) flag(`stream buffer receive #2 returned ${xReturn}`);
+    prvCheckExpectedTimeIsWithinAnAcceptableMargin(xTimeAtStart, xHalfMaxBlockTime, "stream buffer receive #2 (aborted)");
+
+    xTimeAtStart = rtos.xTaskGetTickCount();
+    xReturn = await rtos.xStreamBufferReceive(xStreamBuffer, uxRxData, xMaxBlockTime);
+    if (xReturn !== 0) flag(`stream buffer receive #3 returned ${xReturn}`);
+    prvCheckExpectedTimeIsWithinAnAcceptableMargin(xTimeAtStart, xMaxBlockTime, "stream buffer receive #3");
+
+    rtos.vStreamBufferDelete(xStreamBuffer);
+  }
+
   async function prvTestAbortingTaskNotifyWait(): Promise<void> {
     let xTimeAtStart = rtos.xTaskGetTickCount();
     let xReturn = await rtos.xTaskNotifyWait(0, 0, null, xMaxBlockTime);
@@ -287,10 +331,15 @@ test("AbortDelay.c: xTaskAbortDelay tests (AbtCtrl/AbtBlk) keep running without 
         case abtSEMAPHORE_TAKE_ABORTS:
           await prvTestAbortingSemaphoreTake();
           break;
+        case abtEVENT_GROUP_ABORTS:
+          await prvTestAbortingEventGroupWait();
+          break;
         case abtQUEUE_SEND_ABORTS:
           await prvTestAbortingQueueSend();
           break;
-        // abtEVENT_GROUP_ABORTS, abtSTREAM_BUFFER_RECEIVE: not ported yet (never requested).
+        case abtSTREAM_BUFFER_RECEIVE:
+          await prvTestAbortingStreamBufferReceive();
+          break;
         default:
           break; // "Should not get here."
       }
@@ -315,7 +364,7 @@ test("AbortDelay.c: xTaskAbortDelay tests (AbtCtrl/AbtBlk) keep running without 
   // xAreAbortDelayTestTasksStillRunning(): one test takes ~252 ticks; check every 1000 ticks.
   let xLastControllingCycleCount = 0;
   let xLastBlockingCycleCount = 0;
-  const checks = 5;
+  const checks = 6;
   for (let i = 1; i <= checks; i++) {
     await rtos.run(1000);
     assert.deepEqual(errors, [], `check ${i}: xErrorOccurred was set`);
@@ -325,9 +374,8 @@ test("AbortDelay.c: xTaskAbortDelay tests (AbtCtrl/AbtBlk) keep running without 
     xLastControllingCycleCount = xControllingCycles;
   }
 
-  // Added: every ported test was performed (5000 ticks = ~19 tests of ~252 ticks, 6 kinds).
-  for (const t of PORTED_TESTS) {
+  // Added: every test was performed at least twice (6000 ticks = ~23 tests of ~252 ticks, 8 kinds).
+  for (let t = 0; t < abtMAX_TESTS; t++) {
     assert.ok(runsPerTest[t]! >= 2, `test ${t} ran ${runsPerTest[t]} times`);
   }
-  for (const t of NOT_PORTED) assert.equal(runsPerTest[t], 0, `test ${t} is not ported but ran`);
 });

@@ -1,34 +1,42 @@
 /*
- * Port of FreeRTOS/Demo/Common/Minimal/TaskNotify.c (FreeRTOS/FreeRTOS, main branch) to tinyrtos.
+ * Port of FreeRTOS/Demo/Common/Minimal/TaskNotify.c (FreeRTOS/FreeRTOS, main @ 592732b) to tinyrtos.
+ * Nothing of the original is left out.
  *
- * LEFT OUT of the faithful port (need software timers, not in tinyrtos yet):
- *  1. prvSingleTaskTests, last section "Create a timer that will try notifying this task while it
- *     is suspended": xTimerCreate("SingleNotify", 50 ms, one-shot, prvSuspendedTaskTimerTestCallback),
- *     the two xTimerStart + xTaskNotifyWait(portMAX_DELAY) rounds, xTimerDelete, and the
- *     ulNotifyCycleCount increments inside that section.
- *  2. prvNotifiedTask's main loop, driven by the one-shot software timer "Notifier"
- *     (xTimerCreate/xTimerChangePeriod, callback prvNotifyingTimer -> xTaskNotifyGive), and with
- *     it the ulTimerNotificationsSent/Received deviation check of
- *     xAreTaskNotificationTasksStillRunning.
- * Test 1 below is the faithful port of everything else of prvSingleTaskTests.
- * Test 2 runs 1 and 2 with a STAND-IN: each software timer is emulated by a task at
- * configTIMER_TASK_PRIORITY that runs the original callback (they only call task-level API, as in
- * the timer service task). Replace the stand-in by xTimerCreate & co. when timers land. Test 2's
- * ISR part is the original one: xNotifyTaskFromISR runs from vApplicationTickHook (ISR context)
- * with vTaskNotifyGiveFromISR / xTaskNotifyFromISR / xTaskNotifyAndQueryFromISR, NULL woken.
+ * Structure kept (vStartTaskNotifyTask): the task "Notified" at tskIDLE_PRIORITY runs
+ * prvSingleTaskTests (notifying itself, as the original does), whose last section uses the
+ * one-shot software timer "SingleNotify" (50 ms, prvSuspendedTaskTimerTestCallback: suspend /
+ * [notify] / resume the waiting task) with the task raised to configMAX_PRIORITIES - 1; then it
+ * creates the one-shot timer "Notifier" (90 ms, prvNotifyingTimer -> xTaskNotifyGive) and loops:
+ * xTimerChangePeriod to a pseudo-random period, ulTaskNotifyTake with another pseudo-random block
+ * time, non-clearing/non-blocking/clearing takes, then an indefinite take (every 50th cycle at
+ * configMAX_PRIORITIES - 1). xNotifyTaskFromISR runs from config vApplicationTickHook (ISR context,
+ * every tick) once xTimer != NULL: every 50 ticks vTaskNotifyGiveFromISR / xTaskNotifyFromISR /
+ * xTaskNotifyAndQueryFromISR in turn, NULL pxHigherPriorityTaskWoken.
  *
- * Structure kept: the task "Notified" at tskIDLE_PRIORITY runs prvSingleTaskTests (notifying
- * itself, as the original does).
+ * Test 1 runs prvSingleTaskTests alone (the task suspends itself afterwards); test 2 runs the
+ * whole demo with the check of xAreTaskNotificationTasksStillRunning called every 1000 ticks.
+ *
  * Check mapping:
- *  - Every configASSERT in prvSingleTaskTests is an assert inside the task (a throw rejects
- *    rtos.run()): return values of xTaskNotifyWait / xTaskNotify / xTaskNotifyAndQuery /
- *    xTaskNotifyStateClear / ulTaskNotifyValueClear, notified and previous values, and the
- *    32 iterations of the set-all-bits loop.
+ *  - Every configASSERT in prvSingleTaskTests and prvNotifiedTask is an assert inside the task
+ *    (a throw rejects rtos.run()): return values of xTaskNotifyWait / xTaskNotify /
+ *    xTaskNotifyAndQuery / xTaskNotifyStateClear / ulTaskNotifyValueClear, notified and previous
+ *    values, the 32 iterations of the set-all-bits loop, configASSERT( xSingleTaskTimer ), and the
+ *    timer section: pdFALSE & value 0 after the suspend/resume-only expiry, pdPASS & value != 0
+ *    after the notify-while-suspended expiry.
+ *  - configASSERT( eTaskGetState( xTaskToNotify ) == eSuspended ) in
+ *    prvSuspendedTaskTimerTestCallback (both branches) is an assert in the callback (it runs in
+ *    the timer service task; a throw rejects rtos.run()).
+ *  - configASSERT( ulPreviousValue != ulUnexpectedValue ) and configASSERT( xTaskToNotify ) in
+ *    xNotifyTaskFromISR are asserts in the tick hook, recorded and rethrown after rtos.run().
  *  - xErrorStatus = pdFAIL (blocked less than 100 ticks with nothing pending, or 100 ticks or
- *    more with a notification pending) is recorded and asserted after rtos.run().
- *  - xAreTaskNotificationTasksStillRunning: ulNotifyCycleCount advanced, xErrorStatus pdPASS
- *    (plus, in test 2, ulTimerNotificationsSent - ulTimerNotificationsReceived <= 5).
- *  - xNotifyTaskFromISR's configASSERT(ulPreviousValue != 0xff) is an assert in the tick hook.
+ *    more with a notification pending) is recorded with a reason and asserted after rtos.run().
+ *  - xAreTaskNotificationTasksStillRunning (ported as is, asserted pdPASS after each run):
+ *    ulNotifyCycleCount changed since the last call, and ulTimerNotificationsSent -
+ *    ulTimerNotificationsReceived <= ulMaxSendReceiveDeviation (5) when more were sent.
+ * Added (not in the original): xTimerStart/xTimerDelete/xTimerCreate("Notifier") succeed;
+ * prvSingleTaskTests ends with ulNotifyCycleCount == 4 and the SingleNotify callback called twice;
+ * in test 2 notifications were sent by both the timer and the tick hook, and at least one cycle
+ * ran at the raised priority.
  * Values are uint32_t: all bit arithmetic is normalised with `>>> 0`.
  */
 import { test } from "node:test";
@@ -48,7 +56,7 @@ import {
   eSetValueWithoutOverwrite,
   eSuspended,
 } from "../../src/freertos/index.js";
-import type { FreeRTOS, TaskHandle } from "../../src/freertos/index.js";
+import type { FreeRTOS, TaskHandle, TimerHandle } from "../../src/freertos/index.js";
 
 const configMAX_PRIORITIES = 8;
 const configTIMER_TASK_PRIORITY = configMAX_PRIORITIES - 1;
@@ -56,29 +64,85 @@ const notifyTASK_PRIORITY = tskIDLE_PRIORITY;
 const notifyUINT32_MAX = 0xffffffff;
 const notifyUINT32_HIGH_BYTE = 0xff000000;
 const notifyUINT32_LOW_BYTE = 0x000000ff;
+const notifySUSPENDED_TEST_TIMER_PERIOD = (rtos: FreeRTOS): number => rtos.pdMS_TO_TICKS(50);
 
 const u32 = (x: number): number => x >>> 0;
 const tickDiff = (later: number, earlier: number): number => (later - earlier) >>> 0;
 
-function newKernel(): FreeRTOS {
-  return createFreeRTOS({
+/** The file-scope statics of TaskNotify.c, one set per kernel. */
+interface Demo {
+  rtos: FreeRTOS;
+  xErrorStatus: number;
+  ulNotifyCycleCount: number;
+  xTaskToNotify: { value: TaskHandle | null };
+  ulTimerNotificationsReceived: number;
+  ulTimerNotificationsSent: number;
+  xTimer: TimerHandle | null;
+  uxNextRand: number;
+  // static locals
+  ulSuspendedCallbackCount: number; // prvSuspendedTaskTimerTestCallback's ulCallCount
+  xCallCount: number; // xNotifyTaskFromISR's statics
+  xAPIToUse: number;
+  ulLastNotifyCycleCount: number; // xAreTaskNotificationTasksStillRunning's static
+  // test bookkeeping
+  errors: string[]; // why xErrorStatus was set
+  isrError: unknown; // first assert failure in the tick hook
+  singleTaskTestsDone: boolean;
+  isrNotificationsSent: number;
+  raisedPriorityCycles: number;
+}
+
+/**
+ * vStartTaskNotifyTask plus the kernel: `mainLoop` false stops "Notified" (suspends it) after
+ * prvSingleTaskTests. The tick hook is xNotifyTaskFromISR, as in the demo applications.
+ */
+async function vStartTaskNotifyTask(mainLoop: boolean): Promise<Demo> {
+  const d: Demo = {
+    rtos: null as unknown as FreeRTOS,
+    xErrorStatus: pdPASS,
+    ulNotifyCycleCount: 0,
+    xTaskToNotify: { value: null },
+    ulTimerNotificationsReceived: 0,
+    ulTimerNotificationsSent: 0,
+    xTimer: null,
+    uxNextRand: 0,
+    ulSuspendedCallbackCount: 0,
+    xCallCount: 0,
+    xAPIToUse: 0,
+    ulLastNotifyCycleCount: 0,
+    errors: [],
+    isrError: null,
+    singleTaskTestsDone: false,
+    isrNotificationsSent: 0,
+    raisedPriorityCycles: 0,
+  };
+  d.rtos = createFreeRTOS({
     configMAX_PRIORITIES,
     configTIMER_TASK_PRIORITY,
     configUSE_PREEMPTION: 1,
     configTICK_RATE_HZ: 1000,
     configMINIMAL_STACK_SIZE: 128,
     configTASK_NOTIFICATION_ARRAY_ENTRIES: 1,
+    vApplicationTickHook: () => xNotifyTaskFromISR(d),
   });
+  const created = await d.rtos.xTaskCreate(
+    () => prvNotifiedTask(d, mainLoop),
+    "Notified",
+    128,
+    null,
+    notifyTASK_PRIORITY,
+    d.xTaskToNotify,
+  );
+  assert.equal(created, pdPASS);
+  d.uxNextRand = 0x2468ace1; // the original seeds with the address of prvRand
+  return d;
 }
 
-interface NotifyState {
-  xErrorStatus: number;
-  ulNotifyCycleCount: number;
-  errors: string[];
-}
-
-/** prvSingleTaskTests, except the timer section at its end (left out, see header). */
-async function prvSingleTaskTests(rtos: FreeRTOS, xTaskToNotify: TaskHandle, s: NotifyState): Promise<void> {
+/** prvSingleTaskTests (whole, including the "SingleNotify" software-timer section at its end). */
+async function prvSingleTaskTests(d: Demo): Promise<void> {
+  const { rtos } = d;
+  const xTaskToNotify = d.xTaskToNotify.value!;
+  const s = d;
   const xTicksToWait = rtos.pdMS_TO_TICKS(100);
   const ulFirstNotifiedConst = 100001;
   const ulSecondNotifiedValueConst = 5555;
@@ -225,232 +289,213 @@ async function prvSingleTaskTests(rtos: FreeRTOS, xTaskToNotify: TaskHandle, s: 
   assert.equal(await rtos.ulTaskNotifyValueClear(xTaskToNotify, notifyUINT32_MAX), 0, "clear all again");
   assert.equal(await rtos.xTaskNotifyStateClear(null), pdTRUE, "state still notified after value clears");
   assert.equal(await rtos.xTaskNotifyStateClear(null), pdFALSE, "state cleared");
+
+  // ---- A timer that tries notifying this task while it is suspended.
+  const xSingleTaskTimer = rtos.xTimerCreate(
+    "SingleNotify",
+    notifySUSPENDED_TEST_TIMER_PERIOD(rtos),
+    pdFALSE,
+    null,
+    () => prvSuspendedTaskTimerTestCallback(d),
+  );
+  assert.ok(xSingleTaskTimer, "configASSERT( xSingleTaskTimer )");
+  s.ulNotifyCycleCount++;
+  await rtos.xTaskNotifyWait(notifyUINT32_MAX, 0, null, 0); // ensure no notification is pending
+  // Raised so it can suspend itself (block) before the timer expires.
+  await rtos.vTaskPrioritySet(null, configMAX_PRIORITIES - 1);
+
+  // First expiry: the callback suspends then resumes this task without notifying it.
+  ulNotifiedValue.value = 0;
+  assert.equal(await rtos.xTimerStart(xSingleTaskTimer, portMAX_DELAY), pdPASS, "xTimerStart(SingleNotify) #1"); // added
+  xReturned = await rtos.xTaskNotifyWait(0, 0, ulNotifiedValue, portMAX_DELAY);
+  assert.equal(xReturned, pdFALSE, "suspended and resumed without a notification: return");
+  assert.equal(ulNotifiedValue.value, 0, "suspended and resumed without a notification: value");
+  s.ulNotifyCycleCount++;
+
+  // Second expiry: the callback suspends this task, notifies it, then resumes it.
+  assert.equal(await rtos.xTimerStart(xSingleTaskTimer, portMAX_DELAY), pdPASS, "xTimerStart(SingleNotify) #2"); // added
+  xReturned = await rtos.xTaskNotifyWait(0, 0, ulNotifiedValue, portMAX_DELAY);
+  assert.equal(xReturned, pdPASS, "notified while suspended: return");
+  assert.notEqual(ulNotifiedValue.value, 0, "notified while suspended: value");
+
+  // Back to the proper priority; the timer is not used again.
+  await rtos.vTaskPrioritySet(null, notifyTASK_PRIORITY);
+  assert.equal(await rtos.xTimerDelete(xSingleTaskTimer, portMAX_DELAY), pdPASS, "xTimerDelete(SingleNotify)"); // added
+  s.ulNotifyCycleCount++;
+
+  await rtos.xTaskNotifyWait(notifyUINT32_MAX, 0, null, 0); // leave all bits cleared
 }
 
-test("TaskNotify.c: prvSingleTaskTests (all but the software-timer section)", async () => {
-  const rtos = newKernel();
-  const s: NotifyState = { xErrorStatus: pdPASS, ulNotifyCycleCount: 0, errors: [] };
-  const xTaskToNotify: { value: TaskHandle | null } = { value: null };
-  let finished = false;
 
-  async function prvNotifiedTask(): Promise<void> {
-    await prvSingleTaskTests(rtos, xTaskToNotify.value!, s);
-    finished = true;
-    // The timer/ISR-driven main loop is left out here (see the stand-in test below).
-    await rtos.vTaskSuspend(null);
+/** prvSuspendedTaskTimerTestCallback (runs in the timer service task). */
+async function prvSuspendedTaskTimerTestCallback(d: Demo): Promise<void> {
+  const { rtos } = d;
+  const h = d.xTaskToNotify.value!;
+  if (d.ulSuspendedCallbackCount === 0) {
+    await rtos.vTaskSuspend(h);
+    assert.equal(rtos.eTaskGetState(h), eSuspended, "SingleNotify callback #1: configASSERT( eTaskGetState == eSuspended )");
+    await rtos.vTaskResume(h);
+  } else {
+    await rtos.vTaskSuspend(h);
+    // Notifying a suspended task passes but must not resume it (ulCallCount: a non-zero value).
+    await rtos.xTaskNotify(h, d.ulSuspendedCallbackCount, eSetValueWithOverwrite);
+    assert.equal(rtos.eTaskGetState(h), eSuspended, "SingleNotify callback #2: the notification resumed the suspended task");
+    await rtos.vTaskResume(h);
+  }
+  d.ulSuspendedCallbackCount++;
+}
+
+/** prvNotifyingTimer (runs in the timer service task). */
+async function prvNotifyingTimer(d: Demo): Promise<void> {
+  const { rtos } = d;
+  await rtos.xTaskNotifyGive(d.xTaskToNotify.value!);
+  // Also incremented from the tick interrupt.
+  rtos.taskENTER_CRITICAL();
+  d.ulTimerNotificationsSent++;
+  await rtos.taskEXIT_CRITICAL();
+}
+
+/** prvRand */
+function prvRand(d: Demo): number {
+  d.uxNextRand = u32(Math.imul(0x015a4e35, d.uxNextRand) + 1);
+  return (d.uxNextRand >>> 16) & 0x7fff;
+}
+
+/** prvNotifiedTask */
+async function prvNotifiedTask(d: Demo, mainLoop: boolean): Promise<void> {
+  const { rtos } = d;
+  const xMaxPeriod = rtos.pdMS_TO_TICKS(90);
+  const xMinPeriod = rtos.pdMS_TO_TICKS(10);
+  const xDontBlock = 0;
+  const ulCyclesToRaisePriority = 50;
+  const xTaskToNotify = d.xTaskToNotify.value!;
+
+  await prvSingleTaskTests(d);
+  d.singleTaskTestsDone = true;
+  if (!mainLoop) {
+    await rtos.vTaskSuspend(null); // test 1 stops here
+    return;
   }
 
-  assert.equal(await rtos.xTaskCreate(prvNotifiedTask, "Notified", 128, null, notifyTASK_PRIORITY, xTaskToNotify), pdPASS);
-  rtos.vTaskStartScheduler();
+  d.xTimer = rtos.xTimerCreate("Notifier", xMaxPeriod, pdFALSE, null, () => prvNotifyingTimer(d));
+  assert.ok(d.xTimer, "xTimerCreate(Notifier)"); // added
 
-  // The single-task tests block twice for 100 ticks.
-  await rtos.run(300);
-  assert.ok(finished, "prvSingleTaskTests did not complete");
-  // xAreTaskNotificationTasksStillRunning()
-  assert.deepEqual(s.errors, []);
-  assert.equal(s.xErrorStatus, pdPASS);
-  assert.notEqual(s.ulNotifyCycleCount, 0, "ulNotifyCycleCount did not advance");
+  for (;;) {
+    // Restart the timer with a different period, sometimes above, sometimes below the block time.
+    let xPeriod = prvRand(d) % xMaxPeriod;
+    if (xPeriod < xMinPeriod) xPeriod = xMinPeriod;
+    await rtos.xTimerChangePeriod(d.xTimer, xPeriod, portMAX_DELAY);
+
+    xPeriod = prvRand(d) % xMaxPeriod;
+    if (xPeriod < xMinPeriod) xPeriod = xMinPeriod;
+
+    // Not clearing: count one, the rest stay pending.
+    if ((await rtos.ulTaskNotifyTake(pdFALSE, xPeriod)) !== 0) d.ulTimerNotificationsReceived++;
+    if ((await rtos.ulTaskNotifyTake(pdFALSE, xDontBlock)) !== 0) d.ulTimerNotificationsReceived++;
+    // Clearing: count all that were pending.
+    d.ulTimerNotificationsReceived += await rtos.ulTaskNotifyTake(pdTRUE, xPeriod);
+
+    // Occasionally be the highest priority task when notified from the tick hook (NULL woken).
+    if (d.ulNotifyCycleCount % ulCyclesToRaisePriority === 0) {
+      await rtos.vTaskPrioritySet(xTaskToNotify, configMAX_PRIORITIES - 1);
+      d.ulTimerNotificationsReceived += await rtos.ulTaskNotifyTake(pdTRUE, portMAX_DELAY);
+      await rtos.vTaskPrioritySet(xTaskToNotify, notifyTASK_PRIORITY);
+      d.raisedPriorityCycles++;
+    } else {
+      d.ulTimerNotificationsReceived += await rtos.ulTaskNotifyTake(pdTRUE, portMAX_DELAY);
+    }
+    d.ulNotifyCycleCount++;
+  }
+}
+
+/** xNotifyTaskFromISR: the tick hook (ISR context, every tick). */
+function xNotifyTaskFromISR(d: Demo): void {
+  const { rtos } = d;
+  const xCallInterval = rtos.pdMS_TO_TICKS(50);
+  const ulUnexpectedValue = 0xff;
+  try {
+    assert.ok(d.xTaskToNotify.value, "configASSERT( xTaskToNotify )");
+    // Nothing is sent until the task created the timer (its initial tests are done).
+    if (d.xTimer === null) return;
+    d.xCallCount++;
+    if (d.xCallCount >= xCallInterval) {
+      d.xCallCount = 0;
+      switch (d.xAPIToUse) {
+        case 0:
+          rtos.vTaskNotifyGiveFromISR(d.xTaskToNotify.value, null);
+          d.xAPIToUse++;
+          break;
+        case 1:
+          rtos.xTaskNotifyFromISR(d.xTaskToNotify.value, 0, eIncrement, null);
+          d.xAPIToUse++;
+          break;
+        case 2: {
+          const ulPreviousValue = { value: ulUnexpectedValue };
+          rtos.xTaskNotifyAndQueryFromISR(d.xTaskToNotify.value, 0, eIncrement, ulPreviousValue, null);
+          assert.notEqual(ulPreviousValue.value, ulUnexpectedValue, "configASSERT( ulPreviousValue != ulUnexpectedValue )");
+          d.xAPIToUse = 0;
+          break;
+        }
+        default:
+          break;
+      }
+      d.ulTimerNotificationsSent++;
+      d.isrNotificationsSent++;
+    }
+  } catch (e) {
+    d.isrError ??= e; // rethrown after rtos.run()
+  }
+}
+
+/** xAreTaskNotificationTasksStillRunning */
+function xAreTaskNotificationTasksStillRunning(d: Demo): number {
+  const ulMaxSendReceiveDeviation = 5;
+  if (d.ulLastNotifyCycleCount === d.ulNotifyCycleCount) {
+    d.xErrorStatus = pdFAIL;
+    d.errors.push(`ulNotifyCycleCount stuck at ${d.ulNotifyCycleCount}`);
+  } else {
+    d.ulLastNotifyCycleCount = d.ulNotifyCycleCount;
+  }
+  if (d.ulTimerNotificationsSent > d.ulTimerNotificationsReceived) {
+    if (d.ulTimerNotificationsSent - d.ulTimerNotificationsReceived > ulMaxSendReceiveDeviation) {
+      d.xErrorStatus = pdFAIL;
+      d.errors.push(`sent ${d.ulTimerNotificationsSent} - received ${d.ulTimerNotificationsReceived} > ${ulMaxSendReceiveDeviation}`);
+    }
+  }
+  return d.xErrorStatus;
+}
+
+test("TaskNotify.c: prvSingleTaskTests, including the SingleNotify software-timer section", async () => {
+  const d = await vStartTaskNotifyTask(false);
+  d.rtos.vTaskStartScheduler();
+
+  // Blocks: 100 + 100 ticks of timed-out waits, then two 50-tick timer expiries.
+  await d.rtos.run(400);
+  if (d.isrError !== null) throw d.isrError;
+  assert.ok(d.singleTaskTestsDone, "prvSingleTaskTests did not complete");
+  assert.deepEqual(d.errors, [], "xErrorStatus");
+  assert.equal(d.xErrorStatus, pdPASS);
+  assert.equal(d.ulNotifyCycleCount, 4, "ulNotifyCycleCount after prvSingleTaskTests"); // added
+  assert.equal(d.ulSuspendedCallbackCount, 2, "SingleNotify callback calls"); // added
+  assert.equal(xAreTaskNotificationTasksStillRunning(d), pdPASS, "xAreTaskNotificationTasksStillRunning");
 });
 
-/**
- * A one-shot software timer emulated by a task at configTIMER_TASK_PRIORITY (STAND-IN).
- * start/changePeriod/delete post a command like the timer API posts to the timer queue; the
- * expiry counts from the time the command is processed, the callback runs in the emulating task.
- */
-async function oneShotTimerStandIn(
-  rtos: FreeRTOS,
-  name: string,
-  periodTicks: number,
-  callback: () => Promise<void>,
-): Promise<{ start(): Promise<number>; changePeriod(p: number): Promise<number>; delete(): Promise<number> }> {
-  const DELETE = -1;
-  const commands = rtos.xQueueCreate(10, 0);
-  assert.ok(commands);
-  let period = periodTicks;
-  async function timerTask(): Promise<void> {
-    let expiry: number | null = null;
-    const cmd = { value: 0 as unknown };
-    for (;;) {
-      const now = rtos.xTaskGetTickCount();
-      const wait = expiry === null ? portMAX_DELAY : Math.max(0, expiry - now);
-      if ((await rtos.xQueueReceive(commands!, cmd, wait)) === pdPASS) {
-        const c = cmd.value as number;
-        if (c === DELETE) return;
-        period = c;
-        expiry = rtos.xTaskGetTickCount() + period;
-      } else if (expiry !== null && rtos.xTaskGetTickCount() >= expiry) {
-        expiry = null;
-        await callback();
-      }
-    }
-  }
-  assert.equal(await rtos.xTaskCreate(timerTask, `${name}Emu`, 128, null, configTIMER_TASK_PRIORITY), pdPASS);
-  return {
-    start: () => rtos.xQueueSend(commands!, period, portMAX_DELAY),
-    changePeriod: (p: number) => rtos.xQueueSend(commands!, p, portMAX_DELAY),
-    delete: () => rtos.xQueueSend(commands!, DELETE, portMAX_DELAY),
-  };
-}
+test("TaskNotify.c: whole demo (Notifier timer + tick-hook ISR notifications, sent/received deviation)", async () => {
+  const d = await vStartTaskNotifyTask(true);
+  d.rtos.vTaskStartScheduler();
 
-test("TaskNotify.c: main loop and timer section (timers: STAND-IN tasks; ISR: tick hook as in the original)", async () => {
-  // xNotifyTaskFromISR, called from the tick hook like the demos do.
-  let xCallCount = 0;
-  let xAPIToUse = 0;
-  let isrError: unknown = null;
-  function xNotifyTaskFromISR(): void {
-    const xCallInterval = rtos.pdMS_TO_TICKS(50);
-    const ulUnexpectedValue = 0xff;
-    try {
-      assert.ok(xTaskToNotify.value, "configASSERT( xTaskToNotify )");
-      if (!timerCreated) return; // xTimer == NULL: the initial tests are still running
-      xCallCount++;
-      if (xCallCount >= xCallInterval) {
-        xCallCount = 0;
-        switch (xAPIToUse) {
-          case 0:
-            rtos.vTaskNotifyGiveFromISR(xTaskToNotify.value, null);
-            xAPIToUse++;
-            break;
-          case 1:
-            rtos.xTaskNotifyFromISR(xTaskToNotify.value, 0, eIncrement, null);
-            xAPIToUse++;
-            break;
-          case 2: {
-            const ulPreviousValue = { value: ulUnexpectedValue };
-            rtos.xTaskNotifyAndQueryFromISR(xTaskToNotify.value, 0, eIncrement, ulPreviousValue, null);
-            assert.notEqual(ulPreviousValue.value, ulUnexpectedValue, "configASSERT( ulPreviousValue != ulUnexpectedValue )");
-            xAPIToUse = 0;
-            break;
-          }
-        }
-        ulTimerNotificationsSent++;
-      }
-    } catch (e) {
-      isrError ??= e; // reported after rtos.run()
-    }
-  }
-  const rtos = createFreeRTOS({
-    configMAX_PRIORITIES,
-    configTIMER_TASK_PRIORITY,
-    configUSE_PREEMPTION: 1,
-    configTICK_RATE_HZ: 1000,
-    configMINIMAL_STACK_SIZE: 128,
-    configTASK_NOTIFICATION_ARRAY_ENTRIES: 1,
-    vApplicationTickHook: xNotifyTaskFromISR,
-  });
-  const s: NotifyState = { xErrorStatus: pdPASS, ulNotifyCycleCount: 0, errors: [] };
-  const xTaskToNotify: { value: TaskHandle | null } = { value: null };
-  let ulTimerNotificationsReceived = 0;
-  let ulTimerNotificationsSent = 0;
-  let timerCreated = false; // xTimer != NULL
-  let uxNextRand = 0x2468ace1; // the original seeds with the address of prvRand
-  const prvRand = (): number => {
-    uxNextRand = u32(Math.imul(0x015a4e35, uxNextRand) + 1);
-    return (uxNextRand >>> 16) & 0x7fff;
-  };
-
-  // prvSuspendedTaskTimerTestCallback
-  let ulCallCount = 0;
-  async function prvSuspendedTaskTimerTestCallback(): Promise<void> {
-    const h = xTaskToNotify.value!;
-    if (ulCallCount === 0) {
-      await rtos.vTaskSuspend(h);
-      assert.equal(rtos.eTaskGetState(h), eSuspended, "callback 1: task not suspended");
-      await rtos.vTaskResume(h);
-    } else {
-      await rtos.vTaskSuspend(h);
-      // Notifying a suspended task passes but does not resume it.
-      await rtos.xTaskNotify(h, ulCallCount, eSetValueWithOverwrite);
-      assert.equal(rtos.eTaskGetState(h), eSuspended, "callback 2: notification resumed a suspended task");
-      await rtos.vTaskResume(h);
-    }
-    ulCallCount++;
-  }
-
-  // prvNotifyingTimer
-  async function prvNotifyingTimer(): Promise<void> {
-    await rtos.xTaskNotifyGive(xTaskToNotify.value!);
-    rtos.taskENTER_CRITICAL();
-    ulTimerNotificationsSent++;
-    await rtos.taskEXIT_CRITICAL();
-  }
-
-  async function prvNotifiedTask(): Promise<void> {
-    const h = xTaskToNotify.value!;
-    await prvSingleTaskTests(rtos, h, s);
-
-    // ---- Left-out timer section of prvSingleTaskTests.
-    const xSingleTaskTimer = await oneShotTimerStandIn(rtos, "SingleNotify", rtos.pdMS_TO_TICKS(50), prvSuspendedTaskTimerTestCallback);
-    s.ulNotifyCycleCount++;
-    const ulNotifiedValue = { value: 0 };
-    await rtos.xTaskNotifyWait(notifyUINT32_MAX, 0, ulNotifiedValue, 0); // ensure none pending
-    await rtos.vTaskPrioritySet(null, configMAX_PRIORITIES - 1);
-    ulNotifiedValue.value = 0;
-    await xSingleTaskTimer.start();
-    let xReturned = await rtos.xTaskNotifyWait(0, 0, ulNotifiedValue, portMAX_DELAY);
-    assert.equal(xReturned, pdFALSE, "suspended/resumed without notification: return");
-    assert.equal(ulNotifiedValue.value, 0, "suspended/resumed without notification: value");
-    s.ulNotifyCycleCount++;
-    await xSingleTaskTimer.start();
-    xReturned = await rtos.xTaskNotifyWait(0, 0, ulNotifiedValue, portMAX_DELAY);
-    assert.equal(xReturned, pdPASS, "notified while suspended: return");
-    assert.notEqual(ulNotifiedValue.value, 0, "notified while suspended: value");
-    await rtos.vTaskPrioritySet(null, notifyTASK_PRIORITY);
-    await xSingleTaskTimer.delete();
-    s.ulNotifyCycleCount++;
-    await rtos.xTaskNotifyWait(notifyUINT32_MAX, 0, ulNotifiedValue, 0);
-
-    // ---- Main loop of prvNotifiedTask.
-    const xMaxPeriod = rtos.pdMS_TO_TICKS(90);
-    const xMinPeriod = rtos.pdMS_TO_TICKS(10);
-    const xDontBlock = 0;
-    const ulCyclesToRaisePriority = 50;
-    const xTimer = await oneShotTimerStandIn(rtos, "Notifier", xMaxPeriod, prvNotifyingTimer);
-    timerCreated = true;
-    for (;;) {
-      let xPeriod = prvRand() % xMaxPeriod;
-      if (xPeriod < xMinPeriod) xPeriod = xMinPeriod;
-      await xTimer.changePeriod(xPeriod);
-
-      xPeriod = prvRand() % xMaxPeriod;
-      if (xPeriod < xMinPeriod) xPeriod = xMinPeriod;
-
-      if ((await rtos.ulTaskNotifyTake(pdFALSE, xPeriod)) !== 0) ulTimerNotificationsReceived++;
-      if ((await rtos.ulTaskNotifyTake(pdFALSE, xDontBlock)) !== 0) ulTimerNotificationsReceived++;
-      ulTimerNotificationsReceived += await rtos.ulTaskNotifyTake(pdTRUE, xPeriod);
-
-      if (s.ulNotifyCycleCount % ulCyclesToRaisePriority === 0) {
-        await rtos.vTaskPrioritySet(h, configMAX_PRIORITIES - 1);
-        ulTimerNotificationsReceived += await rtos.ulTaskNotifyTake(pdTRUE, portMAX_DELAY);
-        await rtos.vTaskPrioritySet(h, notifyTASK_PRIORITY);
-      } else {
-        ulTimerNotificationsReceived += await rtos.ulTaskNotifyTake(pdTRUE, portMAX_DELAY);
-      }
-      s.ulNotifyCycleCount++;
-    }
-  }
-
-  assert.equal(await rtos.xTaskCreate(prvNotifiedTask, "Notified", 128, null, notifyTASK_PRIORITY, xTaskToNotify), pdPASS);
-  rtos.vTaskStartScheduler();
-
-  // xAreTaskNotificationTasksStillRunning()
-  const ulMaxSendReceiveDeviation = 5;
-  let ulLastNotifyCycleCount = 0;
-  const checks = 6;
+  const checks = 8;
   for (let i = 1; i <= checks; i++) {
-    await rtos.run(1000);
-    if (isrError !== null) throw isrError;
-    assert.notEqual(s.ulNotifyCycleCount, ulLastNotifyCycleCount, `check ${i}: ulNotifyCycleCount did not advance`);
-    ulLastNotifyCycleCount = s.ulNotifyCycleCount;
-    if (ulTimerNotificationsSent > ulTimerNotificationsReceived) {
-      assert.ok(
-        ulTimerNotificationsSent - ulTimerNotificationsReceived <= ulMaxSendReceiveDeviation,
-        `check ${i}: sent ${ulTimerNotificationsSent}, received ${ulTimerNotificationsReceived}`,
-      );
-    }
-    assert.deepEqual(s.errors, [], `check ${i}: xErrorStatus`);
-    assert.equal(s.xErrorStatus, pdPASS, `check ${i}: xErrorStatus`);
+    await d.rtos.run(1000);
+    if (d.isrError !== null) throw d.isrError;
+    const status = xAreTaskNotificationTasksStillRunning(d);
+    assert.deepEqual(d.errors, [], `check ${i}: xErrorStatus`);
+    assert.equal(status, pdPASS, `check ${i}: xAreTaskNotificationTasksStillRunning`);
   }
-  assert.equal(ulCallCount, 2, "SingleNotify stand-in callback calls");
-  assert.ok(ulTimerNotificationsSent > 0, "no notification was sent");
+  // Added: both sources notified, the raised-priority path ran, the single-task part completed.
+  assert.ok(d.singleTaskTestsDone);
+  assert.equal(d.ulSuspendedCallbackCount, 2, "SingleNotify callback calls");
+  assert.ok(d.isrNotificationsSent >= 3, `tick hook sent ${d.isrNotificationsSent} notifications`);
+  assert.ok(d.ulTimerNotificationsSent - d.isrNotificationsSent > 0, "the Notifier timer sent no notification");
+  assert.ok(d.raisedPriorityCycles > 0, "no cycle ran at the raised priority");
 });

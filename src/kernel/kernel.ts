@@ -217,6 +217,7 @@ export class Kernel {
   private realtimeOriginMs = 0;
   private realtimeTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly rings: InterruptRing[] = [];
+  private readonly ringHandlers = new Map<InterruptRing, () => void>();
   private eventPayload = 0;
   private eventTimestampMs = 0;
   /** Events from rings whose interrupt is not registered (dropped, counted). */
@@ -1699,10 +1700,7 @@ export class Kernel {
         scheduleMacrotask(this.resumeRealtime);
         continue;
       }
-      ring.waiting = signalled.then(() => {
-        ring.waiting = null;
-        this.resumeRealtime();
-      });
+      ring.waiting = signalled.then(this.ringHandlers.get(ring));
     }
     return true;
   }
@@ -1727,7 +1725,13 @@ export class Kernel {
   attachInterruptRing(ring: InterruptRing): void {
     if (!this.realtime) throw new KernelError('attachInterruptRing: interrupts from other threads need clock: "realtime" (in virtual time they would make runs irreproducible)');
     if (ring === null || typeof ring !== "object" || typeof (ring as InterruptRing).drain !== "function") throw new TypeError("attachInterruptRing: expected an InterruptRing");
-    if (!this.rings.includes(ring)) this.rings.push(ring);
+    if (this.rings.includes(ring)) return;
+    this.rings.push(ring);
+    // One handler per ring for its Atomics.waitAsync: forget that wait, resume if the kernel waits.
+    this.ringHandlers.set(ring, () => {
+      ring.waiting = null;
+      this.resumeRealtime();
+    });
   }
 
   /** Delivers what the rings hold; true when any handler ran. */

@@ -30,30 +30,15 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createFreeRTOS, pdTRUE, pdFALSE, pdPASS, eReady, eBlocked } from "../../src/freertos/index.js";
-import type { FreeRTOS, TaskHandle, Ref } from "../../src/freertos/index.js";
+import { pdTRUE, pdFALSE, pdPASS, eReady, eBlocked } from "../../src/freertos/index.js";
+import type { FreeRTOS, Ref } from "../../src/freertos/index.js";
+import { T, mk, spawn } from "./harness.js";
 
-type Config = NonNullable<Parameters<typeof createFreeRTOS>[0]>;
 type TimerHandle = NonNullable<ReturnType<FreeRTOS["xTimerCreate"]>>;
 
-const T = { timeout: 10_000 };
 const FOREVER = 0xffffffff;
 
-function mk(extra: Partial<Config> = {}): FreeRTOS {
-  return createFreeRTOS({
-    configMAX_PRIORITIES: 8, configUSE_MUTEXES: 1, configUSE_COUNTING_SEMAPHORES: 1,
-    configMINIMAL_STACK_SIZE: 128, configTASK_NOTIFICATION_ARRAY_ENTRIES: 1,
-    ...extra,
-  } as Config);
-}
 
-async function spawn(rtos: FreeRTOS, name: string, prio: number, fn: () => Promise<void>): Promise<TaskHandle> {
-  const ref: Ref<TaskHandle | null> = { value: null };
-  const r = await rtos.xTaskCreate(fn, name, 128, null, prio, ref);
-  assert.equal(r, pdPASS, `xTaskCreate(${name})`);
-  assert.ok(ref.value, `handle of ${name}`);
-  return ref.value;
-}
 
 function timer(rtos: FreeRTOS, name: string, period: number, autoReload: number, cb: (t: TimerHandle) => void | Promise<void>): TimerHandle {
   const t = rtos.xTimerCreate(name, period, autoReload, 0, cb);

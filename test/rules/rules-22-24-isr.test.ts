@@ -33,11 +33,10 @@ import {
   createFreeRTOS, pdTRUE, pdFALSE, pdPASS, pdFAIL, portMAX_DELAY,
   eBlocked, eReady, eSuspended, KernelAssertError,
 } from "../../src/freertos/index.js";
-import type { FreeRTOS, TaskHandle, QueueHandle, Ref } from "../../src/freertos/index.js";
+import type { FreeRTOS, QueueHandle, Ref } from "../../src/freertos/index.js";
+import { type Config, T, park, spawn } from "./harness.js";
 
-type Config = NonNullable<Parameters<typeof createFreeRTOS>[0]>;
 
-const T = { timeout: 10_000 };
 const SYSCALL = 10; // configMAX_SYSCALL_INTERRUPT_PRIORITY (the default, set explicitly)
 
 function mk(extra: Partial<Config> = {}): FreeRTOS {
@@ -49,18 +48,7 @@ function mk(extra: Partial<Config> = {}): FreeRTOS {
   } as Config);
 }
 
-async function spawn(rtos: FreeRTOS, name: string, prio: number, fn: () => Promise<void>): Promise<TaskHandle> {
-  const ref: Ref<TaskHandle | null> = { value: null };
-  const r = await rtos.xTaskCreate(fn, name, 128, null, prio, ref);
-  assert.equal(r, pdPASS, `xTaskCreate(${name})`);
-  assert.ok(ref.value, `handle of ${name}`);
-  return ref.value;
-}
 
-/** Takes a task out of the picture for good (never runs again). */
-function park(rtos: FreeRTOS): Promise<unknown> {
-  return rtos.vTaskSuspend(null);
-}
 
 /** The queue-set calls of contract2.md, reached through this view so the file compiles before they land. */
 interface QueueSetApi {

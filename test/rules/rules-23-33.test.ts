@@ -27,34 +27,16 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  createFreeRTOS, pdTRUE, pdFALSE, pdPASS, pdFAIL, errQUEUE_FULL, errQUEUE_EMPTY, portMAX_DELAY,
+  pdTRUE, pdFALSE, pdPASS, pdFAIL, errQUEUE_FULL, errQUEUE_EMPTY, portMAX_DELAY,
   eReady, eBlocked, taskSCHEDULER_SUSPENDED, taskSCHEDULER_RUNNING, KernelAssertError,
 } from "../../src/freertos/index.js";
 import type { FreeRTOS, TaskHandle, Ref, TraceEvent } from "../../src/freertos/index.js";
+import { T, mk, park, spawn } from "./harness.js";
 
-type Config = NonNullable<Parameters<typeof createFreeRTOS>[0]>;
 
-const T = { timeout: 10_000 };
 
-function mk(extra: Partial<Config> = {}): FreeRTOS {
-  return createFreeRTOS({
-    configMAX_PRIORITIES: 8, configUSE_MUTEXES: 1, configUSE_COUNTING_SEMAPHORES: 1,
-    configMINIMAL_STACK_SIZE: 128, configTASK_NOTIFICATION_ARRAY_ENTRIES: 1,
-    ...extra,
-  } as Config);
-}
 
-async function spawn(rtos: FreeRTOS, name: string, prio: number, fn: () => Promise<void>): Promise<TaskHandle> {
-  const ref: Ref<TaskHandle | null> = { value: null };
-  const r = await rtos.xTaskCreate(fn, name, 128, null, prio, ref);
-  assert.equal(r, pdPASS, `xTaskCreate(${name})`);
-  assert.ok(ref.value, `handle of ${name}`);
-  return ref.value;
-}
 
-function park(rtos: FreeRTOS): Promise<unknown> {
-  return rtos.vTaskSuspend(null);
-}
 
 function basePriority(rtos: FreeRTOS, h: TaskHandle): number {
   const s = rtos.uxTaskGetSystemState().find((x) => x.handle === h);

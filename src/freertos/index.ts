@@ -117,6 +117,7 @@ import {
   streamBufferDelete,
   type StreamBuffer,
   type InterruptRing,
+  type TimeOut,
 } from "../kernel/index.js";
 
 export {
@@ -153,7 +154,7 @@ export {
   InterruptRing,
   sharedClockMs,
 } from "../kernel/index.js";
-export type { Ref, TaskState, TaskStatus, TraceEvent, TraceSink, KernelConfig, NotifyAction, RunOutcome } from "../kernel/index.js";
+export type { Ref, TaskState, TaskStatus, TraceEvent, TraceSink, KernelConfig, NotifyAction, RunOutcome, TimeOut } from "../kernel/index.js";
 
 /** An opaque task handle (TaskHandle_t). */
 export type TaskHandle = KernelTask;
@@ -252,6 +253,13 @@ export function createFreeRTOS(config: FreeRTOSConfig = {}) {
     xTaskGetTickCountFromISR: (): number => k.getTickCount(),
     uxTaskGetNumberOfTasks: (): number => k.numberOfTasks,
     vTaskSuspendAll: (): void => k.suspendAll(),
+    /** Adds missed ticks to the tick count (processed as xTaskResumeAll does); pdTRUE when that yielded. */
+    xTaskCatchUpTicks: (ticks: number): Promise<number> => k.catchUpTicks(ticks),
+    /** Records where a wait begins (TimeOut_t is `{ overflowCount, timeOnEntering }`). */
+    vTaskSetTimeOutState: (timeOut: TimeOut): void => k.setTimeOutStatePublic(timeOut),
+    vTaskInternalSetTimeOutState: (timeOut: TimeOut): void => k.setTimeOutStatePublic(timeOut),
+    /** pdTRUE when the wait begun at `timeOut` has timed out; else updates `ticksToWaitRef.value` to what is left. */
+    xTaskCheckForTimeOut: (timeOut: TimeOut, ticksToWaitRef: Ref<number>): number => k.checkForTimeOutPublic(timeOut, ticksToWaitRef),
     xTaskResumeAll: (): Promise<number> => k.resumeAll(),
     taskENTER_CRITICAL: (): void => k.enterCritical(),
     taskEXIT_CRITICAL: (): Promise<number> => k.exitCritical(),

@@ -49,6 +49,12 @@ export type TaskFunction<P = unknown> = (params: P) => Promise<unknown> | unknow
 /** How a run ended. */
 export type RunOutcome = "target" | "stalled" | "stopped";
 
+/** TimeOut_t: where a wait began, for xTaskCheckForTimeOut. */
+export interface TimeOut {
+  overflowCount: number;
+  timeOnEntering: number;
+}
+
 /** One row of uxTaskGetSystemState (TaskStatus_t). */
 export interface TaskStatus {
   handle: Task<Kernel>;
@@ -619,27 +625,72 @@ export class Kernel {
 
   /** xTaskCheckForTimeOut (rule 12): true when the call has timed out; updates ticksToWait. */
   checkForTimeOut(t: KernelTask): boolean {
-    const now = this.getTickCount();
     if (t.delayAborted) {
       t.delayAborted = false;
       return true;
     }
-    if (t.ticksToWait >= this.maxDelay) return false;
     const mod = this.tickModulus;
-    const entering = mod === Infinity ? t.timeOutEnteringAbs : t.timeOutEnteringAbs % mod;
-    const enteringOverflows = mod === Infinity ? 0 : Math.floor(t.timeOutEnteringAbs / mod);
-    if (this.overflowCount() !== enteringOverflows && now >= entering) {
+    const left = this.ticksLeft(
+      mod === Infinity ? 0 : Math.floor(t.timeOutEnteringAbs / mod),
+      mod === Infinity ? t.timeOutEnteringAbs : t.timeOutEnteringAbs % mod,
+      t.ticksToWait,
+    );
+    if (left < 0) {
       t.ticksToWait = 0;
       return true;
     }
-    const elapsed = mod === Infinity ? now - entering : (now - entering + mod) % mod;
-    if (elapsed < t.ticksToWait) {
-      t.ticksToWait -= elapsed;
+    if (left !== t.ticksToWait) {
+      t.ticksToWait = left;
       this.setTimeOutState(t);
-      return false;
     }
-    t.ticksToWait = 0;
-    return true;
+    return false;
+  }
+
+  /**
+   * The arithmetic of xTaskCheckForTimeOut after the abort check: the ticks still to wait, or -1
+   * when timed out (portMAX_DELAY never times out; a wait that saw the count wrap and reach its
+   * entry tick again has timed out; else the elapsed ticks are subtracted, wrap-aware).
+   */
+  private ticksLeft(enteringOverflows: number, entering: number, ticksToWait: number): number {
+    if (ticksToWait >= this.maxDelay) return ticksToWait;
+    const now = this.getTickCount();
+    if (this.overflowCount() !== enteringOverflows && now >= entering) return -1;
+    const mod = this.tickModulus;
+    const elapsed = mod === Infinity ? now - entering : (now - entering + mod) % mod;
+    return elapsed < ticksToWait ? ticksToWait - elapsed : -1;
+  }
+
+  /** vTaskSetTimeOutState: records the tick count and wrap count for xTaskCheckForTimeOut. */
+  setTimeOutStatePublic(timeOut: TimeOut): void {
+    if (timeOut === null || typeof timeOut !== "object") throw new TypeError("vTaskSetTimeOutState: pxTimeOut must be an object");
+    timeOut.overflowCount = this.overflowCount();
+    timeOut.timeOnEntering = this.getTickCount();
+  }
+
+  /**
+   * xTaskCheckForTimeOut (rule 12) for driver code: pdTRUE when the wait begun at `timeOut` has
+   * timed out (also when the calling task's delay was aborted); otherwise updates `ticksToWait`
+   * to what is left and restarts `timeOut`.
+   */
+  checkForTimeOutPublic(timeOut: TimeOut, ticksToWait: Ref<number>): number {
+    const call = "xTaskCheckForTimeOut";
+    if (timeOut === null || typeof timeOut !== "object" || typeof timeOut.timeOnEntering !== "number") throw new TypeError(`${call}: pxTimeOut must be set by vTaskSetTimeOutState first`);
+    if (ticksToWait === null || typeof ticksToWait !== "object" || typeof ticksToWait.value !== "number") throw new TypeError(`${call}: pxTicksToWait must be a { value: number } reference`);
+    const t = this.current;
+    if (t !== null && this.exec === EXEC_TASK && t.delayAborted) {
+      t.delayAborted = false;
+      return pdTRUE;
+    }
+    const left = this.ticksLeft(timeOut.overflowCount, timeOut.timeOnEntering, this.checkTicks(call, ticksToWait.value, "*pxTicksToWait"));
+    if (left < 0) {
+      ticksToWait.value = 0;
+      return pdTRUE;
+    }
+    if (left !== ticksToWait.value) {
+      ticksToWait.value = left;
+      this.setTimeOutStatePublic(timeOut);
+    }
+    return pdFALSE;
   }
 
   // ───────────────────────────── priority inheritance ─────────────────────────────
@@ -1226,6 +1277,21 @@ export class Kernel {
       if (this.incrementTick()) this.yieldPending = true;
     }
     this.pendedTicks = 0;
+  }
+
+  /**
+   * xTaskCatchUpTicks: adds ticks the application knows were missed (interrupts held off too
+   * long) to the tick count, processing them as xTaskResumeAll does; pdTRUE when that yielded.
+   * Virtual time does not move: only the tick count catches up.
+   */
+  catchUpTicks(ticks: number): Promise<number> {
+    const call = "xTaskCatchUpTicks";
+    this.assertNotIsr(call);
+    ticks = this.checkTicks(call, ticks, "xTicksToCatchUp");
+    if (this.schedulerSuspended > 0) this.fail(call, "the scheduler is suspended");
+    this.schedulerSuspended++;
+    this.pendedTicks += ticks;
+    return this.resumeAll();
   }
 
   /** taskENTER_CRITICAL: masks the tick and interrupts up to configMAX_SYSCALL_INTERRUPT_PRIORITY. */

@@ -35,12 +35,21 @@ async function pingpong(): Promise<Figure[]> {
   return [{ name: "kernel.queue.pingpong", value: round(ns), unit: "ns/switch" }];
 }
 
-/** ns per wake-up with `taskCount` tasks looping over vTaskDelay of 50-149 ticks. */
-async function delayWake(taskCount: number): Promise<number> {
+/**
+ * ns per wake-up of `cycling` tasks looping over vTaskDelay of 50-149 ticks, while `parked` more
+ * tasks sit in timed delays far in the future (the cost of the delay structure as it fills).
+ */
+async function delayWake(cycling: number, parked = 0): Promise<number> {
   return median(3, 1, async () => {
     const rtos = createFreeRTOS({ configTOTAL_HEAP_SIZE: 2 ** 40, configMAX_PRIORITIES: 8 });
     let wakes = 0;
-    for (let i = 0; i < taskCount; i++) {
+    for (let i = 0; i < parked; i++) {
+      const delay = 10_000_000 + ((i * 7919) % 1_000_000);
+      await rtos.xTaskCreate(async () => {
+        for (;;) await rtos.vTaskDelay(delay);
+      }, "p", 64, null, 1);
+    }
+    for (let i = 0; i < cycling; i++) {
       const period = 50 + ((i * 7919) % 100);
       await rtos.xTaskCreate(async () => {
         for (;;) {
@@ -51,8 +60,8 @@ async function delayWake(taskCount: number): Promise<number> {
     }
     rtos.vTaskStartScheduler();
     await rtos.run(200); // every task is in its delay cycle
-    const targetWakes = Math.max(200_000, taskCount * 4);
-    const ticks = Math.ceil((targetWakes / taskCount) * 100);
+    const targetWakes = Math.max(200_000, cycling * 4);
+    const ticks = Math.ceil((targetWakes / cycling) * 100);
     wakes = 0;
     const t0 = nowNs();
     await rtos.run(ticks);
@@ -60,42 +69,10 @@ async function delayWake(taskCount: number): Promise<number> {
   });
 }
 
-/**
- * ns per wake-up of 1,000 tasks looping over vTaskDelay of 50-149 ticks while `parked` more tasks
- * sit in timed delays far in the future: the cost of the delay structure as it fills.
- */
-async function delayWakeAmongParked(parked: number): Promise<number> {
-  return median(3, 1, async () => {
-    const rtos = createFreeRTOS({ configTOTAL_HEAP_SIZE: 2 ** 40, configMAX_PRIORITIES: 8 });
-    let wakes = 0;
-    for (let i = 0; i < parked; i++) {
-      const delay = 10_000_000 + ((i * 7919) % 1_000_000);
-      await rtos.xTaskCreate(async () => {
-        for (;;) await rtos.vTaskDelay(delay);
-      }, "p", 64, null, 1);
-    }
-    for (let i = 0; i < 1_000; i++) {
-      const period = 50 + ((i * 7919) % 100);
-      await rtos.xTaskCreate(async () => {
-        for (;;) {
-          await rtos.vTaskDelay(period);
-          wakes++;
-        }
-      }, "d", 64, null, 1 + (i % 4));
-    }
-    rtos.vTaskStartScheduler();
-    await rtos.run(200);
-    wakes = 0;
-    const t0 = nowNs();
-    await rtos.run(40_000);
-    return (nowNs() - t0) / wakes;
-  });
-}
-
 async function delayWakes(): Promise<Figure[]> {
   const small = await delayWake(1_000);
   const large = await delayWake(100_000);
-  const amongParked = await delayWakeAmongParked(99_000);
+  const amongParked = await delayWake(1_000, 99_000);
   return [
     { name: "kernel.delay.wake.1k", value: round(small), unit: "ns/wake" },
     { name: "kernel.delay.wake.100k", value: round(large), unit: "ns/wake" },

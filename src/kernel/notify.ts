@@ -100,19 +100,8 @@ export function notifyFromIsr(k: Kernel, handle: KernelTask, index: number, valu
   const t = k.checkTask(call, handle, false);
   index = checkIndex(k, call, index);
   const { ok, wasWaiting } = applyAction(k, call, t, index, value, action, prev);
-  if (wasWaiting) {
-    t.blockedOn = null;
-    if (k.schedulerSuspended === 0) {
-      k.removeState(t);
-      k.addToReadyList(t);
-    } else {
-      k.pendingReadyList.insertEnd(t);
-    }
-    if (k.current !== null && t.priority > k.current.priority) {
-      if (woken) woken.value = pdTRUE;
-      k.yieldPending = true;
-    }
-  }
+  // Readied, or put on the pending-ready list while the scheduler is suspended (rule 30).
+  if (wasWaiting && k.readyUnblocked(t) && woken) woken.value = pdTRUE;
   return ok ? pdPASS : pdFAIL;
 }
 

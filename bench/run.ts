@@ -8,6 +8,8 @@ import { fileURLToPath } from "node:url";
 const modules: Record<string, string[]> = {
   "./kernel.js": ["pingpong", "delayWakes", "parkedBytes", "simSpeed", "isrWake", "isrRealtime", "timerExpiries"],
   "./go.js": ["pingpong", "prodcons", "spawn", "select2", "parked", "isrWake"],
+  // The same program shapes with no kernel: what each figure cannot go below (see floor.ts).
+  "./floor.js": ["floors"],
 };
 
 const here = fileURLToPath(new URL("./one.js", import.meta.url));

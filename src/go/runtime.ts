@@ -17,6 +17,9 @@ import { DeadlockError, GoPanic, type BlockedGoroutine } from "./errors.js";
 /** Stack words charged to the kernel heap per goroutine (TinyGo's small goroutine stacks). */
 export const GOROUTINE_STACK_WORDS = 128;
 
+/** configMAX_TASK_NAME_LEN of kernels made by run(): goroutine names up to 31 characters are kept whole. */
+export const GOROUTINE_NAME_LEN = 32;
+
 /** Per-goroutine Go-layer state, kept in the task's `tag`: the waiter it blocks with (see chan.ts). */
 export interface GoroutineState {
   goroutineId: number;
@@ -32,13 +35,28 @@ export class GoRuntime {
 
 const runtimes = new WeakMap<Kernel, GoRuntime>();
 
+/** The last lookup, kept: a program runs on one kernel, and go() asks for every spawn. */
+let lastKernel: Kernel | null = null;
+let lastRuntime: GoRuntime | null = null;
+
 export function runtimeOf(k: Kernel): GoRuntime {
+  if (k === lastKernel) return lastRuntime!;
   let rt = runtimes.get(k);
   if (rt === undefined) {
     rt = new GoRuntime(k);
     runtimes.set(k, rt);
   }
+  lastKernel = k;
+  lastRuntime = rt;
   return rt;
+}
+
+/** Forgets the cached lookup (run() ends: the kernel must not be kept alive by the cache). */
+function forgetRuntimeCache(k: Kernel): void {
+  if (lastKernel === k) {
+    lastKernel = null;
+    lastRuntime = null;
+  }
 }
 
 /** The kernel of the goroutine calling; throws when called outside run(). */
@@ -68,13 +86,21 @@ export function go(fn: () => unknown, options: GoOptions = {}): void {
   spawn(k, fn, options.name, priority);
 }
 
+const UNNAMED = "goroutine ";
+
+/** createTask's out-parameter, shared: createTask is synchronous, so one object serves every spawn. */
+const spawnedRef: { value: KernelTask | null } = { value: null };
+
 function spawn(k: Kernel, fn: () => unknown, name: string | undefined, priority: number): KernelTask {
   const rt = runtimeOf(k);
   const id = rt.nextGoroutineId++;
-  const ref: { value: KernelTask | null } = { value: null };
-  void k.createTask(fn, name ?? `goroutine ${id}`, GOROUTINE_STACK_WORDS, undefined, priority, ref, false, true);
-  const t = ref.value;
+  // An unnamed goroutine is "goroutine <id>", its string built only when read (when it fits the name length).
+  const numbered = name === undefined && id < 10 ** (k.config.configMAX_TASK_NAME_LEN - 1 - UNNAMED.length);
+  void k.createTask(fn, numbered ? UNNAMED : (name ?? `${UNNAMED}${id}`), GOROUTINE_STACK_WORDS, undefined, priority, spawnedRef, false, true);
+  const t = spawnedRef.value;
+  spawnedRef.value = null;
   if (t === null) throw new GoPanic(`runtime: cannot allocate goroutine ${id}: kernel heap exhausted (${k.heap.getFreeHeapSize()} bytes free)`);
+  if (numbered) t.setNumberedName(UNNAMED, id);
   t.tag = id;
   return t;
 }
@@ -123,6 +149,8 @@ export async function run<T>(main: () => T | Promise<T>, options: RunOptions = {
       configTICK_RATE_HZ: options.tickRateHz ?? 1000,
       configMAX_PRIORITIES: options.maxPriorities ?? 32,
       configTOTAL_HEAP_SIZE: options.heapBytes ?? 2 ** 30,
+      // Room for "goroutine 1234567" and descriptive names (FreeRTOS's 16 would cut them).
+      configMAX_TASK_NAME_LEN: GOROUTINE_NAME_LEN,
       configTIMER_QUEUE_LENGTH: 64,
       seed: options.seed ?? 1,
       clock: options.clock ?? "virtual",
@@ -151,13 +179,17 @@ export async function run<T>(main: () => T | Promise<T>, options: RunOptions = {
     options.priority ?? 1,
   );
   if (!k.isSchedulerRunning()) k.startScheduler(startTimerService);
-  for (;;) {
-    const outcome = await k.advance(Infinity);
-    if (finished) {
-      if (failed) throw error;
-      return value as T;
+  try {
+    for (;;) {
+      const outcome = await k.advance(Infinity);
+      if (finished) {
+        if (failed) throw error;
+        return value as T;
+      }
+      if (outcome === "stalled") throw new DeadlockError(blockedGoroutines(k, mainTask));
     }
-    if (outcome === "stalled") throw new DeadlockError(blockedGoroutines(k, mainTask));
+  } finally {
+    forgetRuntimeCache(k);
   }
 }
 

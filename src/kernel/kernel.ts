@@ -116,6 +116,9 @@ const scheduleMacrotask: (fn: () => void) => void = (() => {
   return (fn) => setTimeout(fn, 0);
 })();
 
+/** Runs `fn` in a microtask. (Node's queueMicrotask costs more: it wraps each callback for async_hooks.) */
+const enqueueMicrotask = (fn: () => void): void => void P0.then(fn);
+
 const wallNow: () => number =
   typeof performance !== "undefined" && typeof performance.now === "function" ? () => performance.now() : () => Date.now();
 
@@ -216,6 +219,19 @@ export class Kernel {
   private pendingResolve: ((value: unknown) => void) | null = null;
   private readonly executor = (resolve: (value: unknown) => void): void => {
     this.pendingResolve = resolve;
+  };
+  /**
+   * A task that has not started yet "waits" on this instead of a promise: its first switch-in
+   * queues it here and starts its function in a microtask (a promise per task would cost two
+   * allocations and a reaction more for every goroutine).
+   */
+  private readonly startQueue: KernelTask[] = [];
+  private readonly startOnSwitchIn = (task: unknown): void => {
+    this.startQueue.push(task as KernelTask);
+    enqueueMicrotask(this.startNext);
+  };
+  private readonly startNext = (): void => {
+    this.startTask(this.startQueue.shift()!);
   };
 
   // Real-time mode: virtual time follows the host clock (re-anchored at each run() start).
@@ -804,14 +820,11 @@ export class Kernel {
     }
     if (handleRef) handleRef.value = t;
     if (reclaimOnReturn) t.reclaimOnReturn = true;
-    // The start promise: the first switch-in resolves it (with the task) and the body begins.
+    // The first switch-in "resolves" startOnSwitchIn with the task, and the body begins.
     t.opObject = fn;
     t.opItem = params;
     t.resumeValue = t;
-    const start = new Promise<unknown>(this.executor);
-    t.resolve = this.pendingResolve;
-    this.pendingResolve = null;
-    void start.then(this.startTask);
+    t.resolve = this.startOnSwitchIn;
     const higher = this.addNewTaskToReadyList(t);
     if (!switchNow) {
       // The caller does not await: the new task preempts it at its next kernel call.
@@ -904,8 +917,8 @@ export class Kernel {
    * handlers shared by every task (no closure per task): when a task's function settles, that
    * task is the running one, unless it awaited a foreign promise.
    */
-  private readonly startTask = (value: unknown): void => {
-    const t = value as KernelTask;
+  private startTask(t: KernelTask): void {
+    if (t.deleted) return;
     const fn = t.opObject as (params: unknown) => unknown;
     const params = t.opItem;
     t.opObject = null;
@@ -922,7 +935,7 @@ export class Kernel {
     } else {
       this.taskReturned(t);
     }
-  };
+  }
 
   private readonly onTaskReturned = (): void => {
     const t = this.current;

@@ -6,7 +6,7 @@
  * a million parked tasks must fit in well under a kilobyte each.
  * @module
  */
-import { ListItem, type EventList, type EventNode } from "./list.js";
+import type { EventList, EventNode, List, ListItem } from "./list.js";
 
 /** Notification states per index (taskNOT_WAITING_NOTIFICATION ...). */
 export const NOTIFY_NOT_WAITING = 0;
@@ -30,7 +30,16 @@ const FLAG_EVENT_VALUE_IN_USE = 16;
 const FLAG_RECLAIM_ON_RETURN = 32;
 
 /** An opaque task handle (TaskHandle_t). */
-export class Task<K = unknown> extends ListItem<Task<K>> implements EventNode {
+export class Task<K = unknown> implements ListItem<Task<K>>, EventNode {
+  // xStateListItem, inline: the task is its own list item. (Declared here rather than
+  // inherited: a base-class constructor is cheaper to run than a derived one, and goroutines
+  // are created at a high rate.)
+  next: ListItem<Task<K>>;
+  prev: ListItem<Task<K>>;
+  container: List<Task<K>> | null = null;
+  /** Sort key of the state item (the wake tick on the delayed list). */
+  value = 0;
+  owner: Task<K>;
   // xEventListItem, inline (see EventList).
   eNext: EventNode;
   ePrev: EventNode;
@@ -61,23 +70,48 @@ export class Task<K = unknown> extends ListItem<Task<K>> implements EventNode {
   private notifyArray: number[] | null = null;
   /** Free-form slot for layers above the kernel (the Go bridge keeps its goroutine here). */
   tag: unknown = null;
+  /** The name, or its prefix while nameNumber >= 0. */
+  private label: string;
+  /** When >= 0 the name is `label + nameNumber`, built on first use (goroutines are numbered by the thousand and rarely named aloud). */
+  private nameNumber = -1;
 
   constructor(
     /** The kernel the task belongs to. */
     readonly kernel: K,
     readonly id: number,
-    public name: string,
+    name: string,
     priority: number,
     readonly stackDepth: number,
     isIdle: boolean,
   ) {
-    super(null as unknown as Task<K>);
+    this.label = name;
+    this.next = this;
+    this.prev = this;
     this.owner = this;
     this.eNext = this;
     this.ePrev = this;
     this.priority = priority;
     this.basePriority = priority;
     this.flags = isIdle ? FLAG_IDLE : 0;
+  }
+
+  /** pcTaskName */
+  get name(): string {
+    if (this.nameNumber >= 0) {
+      this.label += String(this.nameNumber);
+      this.nameNumber = -1;
+    }
+    return this.label;
+  }
+  set name(name: string) {
+    this.label = name;
+    this.nameNumber = -1;
+  }
+
+  /** Names the task `prefix + number`, without building the string until someone reads it. */
+  setNumberedName(prefix: string, number: number): void {
+    this.label = prefix;
+    this.nameNumber = number;
   }
 
   /** xStateListItem: the task itself. */
@@ -182,7 +216,7 @@ export class Task<K = unknown> extends ListItem<Task<K>> implements EventNode {
     for (let i = a.length >> 1; i < a.length; i++) if (a[i] === NOTIFY_WAITING) a[i] = NOTIFY_NOT_WAITING;
   }
 
-  override toString(): string {
+  toString(): string {
     return `Task(${this.name})`;
   }
 }

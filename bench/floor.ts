@@ -1,0 +1,199 @@
+/**
+ * The JS floor of each benchmark: the same program shape (the same awaits, hand-offs and
+ * loop counts) with no kernel at all, only the promises the execution model cannot avoid. A
+ * benchmark cannot be faster than its floor on the same machine; the difference is the cost of
+ * the kernel's bookkeeping. Printed in the same run as the benchmarks so they compare directly.
+ *
+ * - An `await` of an already-settled promise still suspends the caller until a microtask.
+ * - A switch between two tasks settles one promise (DESIGN.md): the blocked side awaits a fresh
+ *   pending promise, the other side's kernel call resolves it.
+ */
+import { median, nowNs, round, type Figure } from "./harness.js";
+
+const SETTLED: Promise<number> = Promise.resolve(1);
+
+/** A minimal parking slot: park() returns a fresh pending promise, wake() settles it. */
+class Slot {
+  private resolveFn: ((value: number) => void) | null = null;
+  private readonly executor = (resolve: (value: number) => void): void => {
+    this.resolveFn = resolve;
+  };
+  park(): Promise<number> {
+    return new Promise<number>(this.executor);
+  }
+  wake(): void {
+    const r = this.resolveFn;
+    this.resolveFn = null;
+    r!(1);
+  }
+  get parked(): boolean {
+    return this.resolveFn !== null;
+  }
+}
+
+/** ns per `await` of an already-settled promise. */
+async function awaitSettled(): Promise<number> {
+  const n = 2_000_000;
+  return median(5, 2, async () => {
+    const t0 = nowNs();
+    for (let i = 0; i < n; i++) await SETTLED;
+    return (nowNs() - t0) / n;
+  });
+}
+
+/** ns per bare hand-off: each side wakes the other and awaits a fresh promise of its own. */
+async function handoff(): Promise<number> {
+  const rounds = 500_000;
+  return median(5, 2, () => {
+    const a = new Slot();
+    const b = new Slot();
+    void (async () => {
+      for (;;) {
+        await b.park();
+        a.wake();
+      }
+    })();
+    return (async () => {
+      await SETTLED; // b parks first
+      const t0 = nowNs();
+      for (let i = 0; i < rounds; i++) {
+        const p = a.park();
+        b.wake();
+        await p;
+      }
+      return (nowNs() - t0) / (2 * rounds);
+    })();
+  });
+}
+
+/**
+ * ns per switch of the ping-pong shape (kernel.queue.pingpong, go.pingpong.unbuffered): each
+ * side makes a call that completes at once (a send to the waiting peer, awaited: one settled
+ * await) and one that blocks (a receive: it parks and switches to the peer, one hand-off).
+ */
+async function pingpong(): Promise<number> {
+  const rounds = 500_000;
+  return median(5, 2, () => {
+    const a = new Slot();
+    const b = new Slot();
+    void (async () => {
+      await b.park();
+      for (;;) {
+        await SETTLED;
+        const p = b.park();
+        a.wake();
+        await p;
+      }
+    })();
+    return (async () => {
+      const t0 = nowNs();
+      for (let i = 0; i < rounds; i++) {
+        await SETTLED;
+        const p = a.park();
+        b.wake();
+        await p;
+      }
+      return (nowNs() - t0) / (2 * rounds);
+    })();
+  });
+}
+
+/**
+ * ns per message through a 128-slot ring between a producer and a consumer
+ * (go.prodcons.buf128): every operation is awaited; a side that must wait parks and switches
+ * to the other, so there is a switch only when the ring is full or empty.
+ */
+async function prodcons(): Promise<number> {
+  const messages = 2_000_000;
+  return median(5, 2, () => {
+    const cap = 128;
+    const ring = new Array<number>(cap).fill(0);
+    let head = 0;
+    let count = 0;
+    const producer = new Slot();
+    const consumer = new Slot();
+    const switchTo = (me: Slot, other: Slot): Promise<number> => {
+      const p = me.park();
+      if (other.parked) other.wake();
+      return p;
+    };
+    let sum = 0;
+    void (async () => {
+      for (let i = 0; i < messages; i++) {
+        if (count === 0) await switchTo(consumer, producer);
+        else await SETTLED;
+        sum += ring[head]!;
+        head = head + 1 === cap ? 0 : head + 1;
+        count--;
+      }
+      producer.wake();
+    })();
+    return (async () => {
+      const t0 = nowNs();
+      for (let i = 0; i < messages; i++) {
+        if (count === cap) await switchTo(producer, consumer);
+        else await SETTLED;
+        let slot = head + count;
+        if (slot >= cap) slot -= cap;
+        ring[slot] = i;
+        count++;
+      }
+      await switchTo(producer, consumer);
+      const ns = (nowNs() - t0) / messages;
+      if (sum !== (messages * (messages - 1)) / 2) throw new Error(`floor.prodcons: sum ${sum} is wrong`);
+      return ns;
+    })();
+  });
+}
+
+/**
+ * ns per spawn + exit (go.spawn): the parent parks; the child starts in a microtask, makes one
+ * call that completes at once (a send to the waiting parent), and returns; its completion
+ * switches back to the parent.
+ */
+async function spawn(): Promise<number> {
+  const spawns = 200_000;
+  return median(5, 2, async () => {
+    const parent = new Slot();
+    const body = async (): Promise<void> => {
+      await SETTLED;
+    };
+    const exited = (): void => parent.wake();
+    const start = (): void => {
+      void body().then(exited);
+    };
+    const t0 = nowNs();
+    for (let i = 0; i < spawns; i++) {
+      const p = parent.park();
+      void SETTLED.then(start);
+      await p;
+    }
+    return (nowNs() - t0) / spawns;
+  });
+}
+
+/** ns per select with one of two cases ready (go.select2.ready): a buffered send and a select, both completing at once. */
+async function select2(): Promise<number> {
+  const selects = 1_000_000;
+  return median(5, 2, async () => {
+    const t0 = nowNs();
+    for (let i = 0; i < selects; i++) {
+      await SETTLED; // ready.send(i)
+      await SETTLED; // select(cases)
+    }
+    return (nowNs() - t0) / selects;
+  });
+}
+
+async function floors(): Promise<Figure[]> {
+  return [
+    { name: "floor.await.settled", value: round(await awaitSettled()), unit: "ns/await" },
+    { name: "floor.promise.handoff", value: round(await handoff()), unit: "ns/switch" },
+    { name: "floor.pingpong", value: round(await pingpong()), unit: "ns/switch" },
+    { name: "floor.prodcons.buf128", value: round(await prodcons()), unit: "ns/msg" },
+    { name: "floor.spawn", value: round(await spawn()), unit: "ns/spawn" },
+    { name: "floor.select2.ready", value: round(await select2()), unit: "ns/select" },
+  ];
+}
+
+export const benchmarks = { floors };

@@ -274,3 +274,27 @@ test("badinput: a select with only nil channels and a bare main receive deadlock
     (e: unknown) => e instanceof DeadlockError && /"main".*chan receive on lonely/.test(e.message),
   );
 });
+
+test("badinput: goroutine names are kept whole in reports (long names, ids past 100,000)", async () => {
+  let err: unknown = null;
+  try {
+    await run(async () => {
+      const done = chan<void>();
+      // main is goroutine 1; these take ids 2-100002. Ids past 100,000: "goroutine 100000" is 16 characters, one more than FreeRTOS's default keeps.
+      for (let i = 0; i < 100_001; i++) {
+        go(async () => void (await done.send(undefined)));
+        await done.recv();
+      }
+      const never = chan<number>(0, "never");
+      go(async () => void (await never.recv()), { name: "sensor-pipeline-stage-7" });
+      go(async () => void (await never.recv()));
+      await never.recv();
+    }, opts);
+  } catch (e) {
+    err = e;
+  }
+  assert.ok(err instanceof DeadlockError, `expected DeadlockError, got ${String(err)}`);
+  const names = err.goroutines.map((g) => g.name).sort();
+  assert.deepEqual(names, ["goroutine 100004", "main", "sensor-pipeline-stage-7"]);
+  assert.ok(err.message.includes(`"goroutine 100004"`), err.message);
+});

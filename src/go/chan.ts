@@ -114,7 +114,7 @@ class SelectWait implements ParkWaiter {
       const c = this.cases[i]!;
       if (!ready(c) || pick-- > 0) continue;
       const ch = c.ch as Chan<unknown>;
-      const result: SelectResult = { index: i };
+      const result: SelectResult = { index: i, value: undefined, ok: undefined };
       let higher: boolean;
       try {
         higher = c.dir === "recv" ? ch.selectRecv(k, result) : ch.selectSend(k, c.value);
@@ -156,7 +156,7 @@ function senderValue(node: EventNode): unknown {
 
 const RESOLVED_VOID: Promise<void> = Promise.resolve();
 const RESOLVED_UNDEFINED: Promise<undefined> = Promise.resolve(undefined);
-const DEFAULT_RESULT: SelectResult = Object.freeze({ index: -1 });
+const DEFAULT_RESULT: SelectResult = Object.freeze({ index: -1, value: undefined, ok: undefined });
 let channelNumber = 0;
 /** Whether the last Chan.take() readied a sender that outranks the caller (avoids a closure per receive). */
 let takeWokeHigher = false;
@@ -448,7 +448,7 @@ function wakeSender(k: Kernel, node: EventNode): boolean {
     const task = node.task!;
     const index = node.caseIndex;
     node.sel!.dequeueAll();
-    return k.unpark(task, { index });
+    return k.unpark(task, { index, value: undefined, ok: undefined });
   }
   const t = node as KernelTask;
   t.opItem = undefined;
@@ -531,24 +531,34 @@ export function select(cases: readonly SelectCase[], options?: SelectOptions): P
   const n = cases.length;
   let readyCount = 0;
   let lastReady = -1;
+  // Which cases are ready, as bits (the first 31 cases; a wider select asks ready() again).
+  let readyBits = 0;
   for (let i = 0; i < n; i++) {
     if (ready(cases[i]!)) {
       readyCount++;
       lastReady = i;
+      if (i < 31) readyBits |= 1 << i;
     }
   }
   if (readyCount > 0) {
-    let pick = readyCount === 1 ? 0 : k.prng.nextInt(readyCount);
-    for (let i = readyCount === 1 ? lastReady : 0; i < n; i++) {
-      const c = cases[i]!;
-      if (!ready(c)) continue;
-      if (pick-- > 0) continue;
-      const result: SelectResult = { index: i };
-      const ch = c.ch!;
-      if (!(ch instanceof Chan)) return c.dir === "recv" ? ch.recvNow(k, result) : ch.sendNow(k, c.value, result);
-      const higher = c.dir === "recv" ? ch.selectRecv(k, result) : ch.selectSend(k, c.value);
-      return higher ? k.result(0, true).then(() => result) : Promise.resolve(result);
+    let chosen = lastReady;
+    if (readyCount > 1) {
+      let pick = k.prng.nextInt(readyCount);
+      for (let i = 0; i < n; i++) {
+        if (!(i < 31 ? (readyBits & (1 << i)) !== 0 : ready(cases[i]!))) continue;
+        if (pick-- === 0) {
+          chosen = i;
+          break;
+        }
+      }
     }
+    const c = cases[chosen]!;
+    const ch = c.ch!;
+    // One shape for every result (index, value, ok), allocated once.
+    const result: SelectResult = { index: chosen, value: undefined, ok: undefined };
+    if (!(ch instanceof Chan)) return c.dir === "recv" ? ch.recvNow(k, result) : ch.sendNow(k, c.value, result);
+    const higher = c.dir === "recv" ? ch.selectRecv(k, result) : ch.selectSend(k, c.value);
+    return higher ? k.result(0, true).then(() => result) : Promise.resolve(result);
   }
   if (options?.default === true) return Promise.resolve(DEFAULT_RESULT);
   return parkSelect(k, cases, options);

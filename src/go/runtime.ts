@@ -17,6 +17,9 @@ import { DeadlockError, GoPanic, type BlockedGoroutine } from "./errors.js";
 /** Stack words charged to the kernel heap per goroutine (TinyGo's small goroutine stacks). */
 export const GOROUTINE_STACK_WORDS = 128;
 
+/** The name prefix of a goroutine without a name ("goroutine 7", as Go's tracebacks say). */
+const UNNAMED = "goroutine ";
+
 /** configMAX_TASK_NAME_LEN of kernels made by run(): goroutine names up to 31 characters are kept whole. */
 export const GOROUTINE_NAME_LEN = 32;
 
@@ -30,7 +33,11 @@ export class GoRuntime {
   nextGoroutineId = 1;
   /** Virtual time (ticks) when run() started: now() counts from here. */
   startTicks = 0;
-  constructor(readonly kernel: Kernel) {}
+  /** Ids below this make "goroutine <id>" names that fit configMAX_TASK_NAME_LEN whole. */
+  readonly numberedNameLimit: number;
+  constructor(readonly kernel: Kernel) {
+    this.numberedNameLimit = 10 ** Math.max(0, kernel.config.configMAX_TASK_NAME_LEN - 1 - UNNAMED.length);
+  }
 }
 
 const runtimes = new WeakMap<Kernel, GoRuntime>();
@@ -86,8 +93,6 @@ export function go(fn: () => unknown, options: GoOptions = {}): void {
   spawn(k, fn, options.name, priority);
 }
 
-const UNNAMED = "goroutine ";
-
 /** createTask's out-parameter, shared: createTask is synchronous, so one object serves every spawn. */
 const spawnedRef: { value: KernelTask | null } = { value: null };
 
@@ -95,7 +100,7 @@ function spawn(k: Kernel, fn: () => unknown, name: string | undefined, priority:
   const rt = runtimeOf(k);
   const id = rt.nextGoroutineId++;
   // An unnamed goroutine is "goroutine <id>", its string built only when read (when it fits the name length).
-  const numbered = name === undefined && id < 10 ** (k.config.configMAX_TASK_NAME_LEN - 1 - UNNAMED.length);
+  const numbered = name === undefined && id < rt.numberedNameLimit;
   void k.createTask(fn, numbered ? UNNAMED : (name ?? `${UNNAMED}${id}`), GOROUTINE_STACK_WORDS, undefined, priority, spawnedRef, false, true);
   const t = spawnedRef.value;
   spawnedRef.value = null;

@@ -216,9 +216,8 @@ export class Kernel {
   private hostDeadline = 0;
 
   // Context-switch machinery: one shared executor, no closure per switch.
-  private pendingResolve: ((value: unknown) => void) | null = null;
   private readonly executor = (resolve: (value: unknown) => void): void => {
-    this.pendingResolve = resolve;
+    this.current!.resolve = resolve;
   };
   /**
    * A task that has not started yet "waits" on this instead of a promise: its first switch-in
@@ -468,10 +467,7 @@ export class Kernel {
 
   /** The promise the current task awaits until the kernel switches it back in. */
   private suspendCaller<T = number>(): Promise<T> {
-    const p = new Promise<T>(this.executor as (resolve: (value: T) => void) => void);
-    this.current!.resolve = this.pendingResolve;
-    this.pendingResolve = null;
-    return p;
+    return new Promise<T>(this.executor as (resolve: (value: T) => void) => void);
   }
 
   /**
@@ -810,7 +806,9 @@ export class Kernel {
     if (typeof name !== "string") throw new TypeError(`${call}: name must be a string, got ${typeof name}`);
     if (typeof stackDepth !== "number" || !Number.isInteger(stackDepth) || stackDepth < CONTEXT_FRAME_WORDS)
       throw new RangeError(`${call}("${name}"): stackDepth must be an integer number of words >= ${CONTEXT_FRAME_WORDS}, got ${String(stackDepth)}`);
-    priority = this.checkPriority(`${call}("${name}")`, priority);
+    // Checked inline first: the message naming the task is built only when it is needed.
+    if (typeof priority !== "number" || !Number.isInteger(priority) || priority < 0 || priority >= this.maxPriorities)
+      priority = this.checkPriority(`${call}("${name}")`, priority);
     if (handleRef !== undefined && handleRef !== null && typeof handleRef !== "object")
       throw new TypeError(`${call}("${name}"): handleRef must be an object { value } or null`);
     const t = this.allocateTask(name, stackDepth, priority, false);

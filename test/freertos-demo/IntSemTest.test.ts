@@ -88,22 +88,23 @@ function assertSlaveState(d: Demo, expected: number, where: string): void {
 
 // ───────────────────────── master / slave ─────────────────────────
 
-async function prvTakeAndGiveInTheSameOrder(d: Demo): Promise<void> {
-  const { rtos } = d;
-  const flag = flagger(d, "IntMuM same order");
-  const prio = (expected: number, what: string): void => {
-    const p = rtos.uxTaskPriorityGet(null);
-    if (p !== expected) flag(`${what}: priority ${p}, expected ${expected}`);
-  };
+/** Checks the running task's priority; a mismatch is flagged. */
+type PriorityCheck = (expected: number, what: string) => void;
 
-  assertSlaveState(d, eSuspended, "same order, start");
+/**
+ * The first half both orders share: take the shared mutex, let the (higher-priority) slave block
+ * on it, then take the ISR mutex the interrupt gives. Ends holding both, at the slave's priority.
+ */
+async function prvTakeBothMutexes(d: Demo, order: string, flag: (what: string) => void, prio: PriorityCheck): Promise<void> {
+  const { rtos } = d;
+  assertSlaveState(d, eSuspended, `${order}, start`);
   prio(intsemMASTER_PRIORITY, "at start");
 
   if ((await rtos.xSemaphoreTake(d.xMasterSlaveMutex, intsemNO_BLOCK)) !== pdPASS) flag("take shared mutex");
 
   // The slave (higher priority) runs and blocks on the shared mutex.
   await rtos.vTaskResume(d.xSlaveHandle!);
-  assertSlaveState(d, eBlocked, "same order, after resuming the slave");
+  assertSlaveState(d, eBlocked, `${order}, after resuming the slave`);
   prio(intsemSLAVE_PRIORITY, "inherited from the slave");
 
   // Wait a little longer than the interrupt's give period for the ISR mutex.
@@ -113,6 +114,20 @@ async function prvTakeAndGiveInTheSameOrder(d: Demo): Promise<void> {
 
   if ((await rtos.xSemaphoreTake(d.xISRMutex, intsemNO_BLOCK)) !== pdFAIL) flag("second take of the ISR mutex must fail");
   prio(intsemSLAVE_PRIORITY, "holding both mutexes");
+}
+
+function priorityCheck(d: Demo, flag: (what: string) => void): PriorityCheck {
+  return (expected, what) => {
+    const p = d.rtos.uxTaskPriorityGet(null);
+    if (p !== expected) flag(`${what}: priority ${p}, expected ${expected}`);
+  };
+}
+
+async function prvTakeAndGiveInTheSameOrder(d: Demo): Promise<void> {
+  const { rtos } = d;
+  const flag = flagger(d, "IntMuM same order");
+  const prio = priorityCheck(d, flag);
+  await prvTakeBothMutexes(d, "same order", flag, prio);
 
   // Giving the ISR mutex back keeps the inherited priority: the shared mutex is still held.
   if ((await rtos.xSemaphoreGive(d.xISRMutex)) !== pdPASS) flag("give ISR mutex");
@@ -129,26 +144,8 @@ async function prvTakeAndGiveInTheSameOrder(d: Demo): Promise<void> {
 async function prvTakeAndGiveInTheOppositeOrder(d: Demo): Promise<void> {
   const { rtos } = d;
   const flag = flagger(d, "IntMuM opposite order");
-  const prio = (expected: number, what: string): void => {
-    const p = rtos.uxTaskPriorityGet(null);
-    if (p !== expected) flag(`${what}: priority ${p}, expected ${expected}`);
-  };
-
-  assertSlaveState(d, eSuspended, "opposite order, start");
-  prio(intsemMASTER_PRIORITY, "at start");
-
-  if ((await rtos.xSemaphoreTake(d.xMasterSlaveMutex, intsemNO_BLOCK)) !== pdPASS) flag("take shared mutex");
-
-  await rtos.vTaskResume(d.xSlaveHandle!);
-  assertSlaveState(d, eBlocked, "opposite order, after resuming the slave");
-  prio(intsemSLAVE_PRIORITY, "inherited from the slave");
-
-  d.xOkToGiveMutex = pdTRUE;
-  if ((await rtos.xSemaphoreTake(d.xISRMutex, d.xInterruptGivePeriod * 2)) !== pdPASS) flag("take ISR mutex within 2 give periods");
-  d.xOkToGiveMutex = pdFALSE;
-
-  if ((await rtos.xSemaphoreTake(d.xISRMutex, intsemNO_BLOCK)) !== pdFAIL) flag("second take of the ISR mutex must fail");
-  prio(intsemSLAVE_PRIORITY, "holding both mutexes");
+  const prio = priorityCheck(d, flag);
+  await prvTakeBothMutexes(d, "opposite order", flag, prio);
 
   // Giving the shared mutex first: the priority stays inherited while the ISR mutex is held.
   if ((await rtos.xSemaphoreGive(d.xMasterSlaveMutex)) !== pdPASS) flag("give shared mutex");

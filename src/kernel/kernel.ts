@@ -323,8 +323,17 @@ export class Kernel {
     if (this.criticalNesting > 0) this.fail(call, "blocking inside a critical section");
   }
 
-  /** Validates a timeout/delay: a non-negative integer number of ticks; returns it. */
+  /**
+   * Validates a timeout/delay: a non-negative integer number of ticks; returns it. The common
+   * cases are checked inline and everything else, errors included, out of line: hot kernel calls
+   * stay small enough for V8 to inline them whole.
+   */
   checkTicks(call: string, ticks: unknown, name = "ticks"): number {
+    if (ticks === this.maxDelay || (typeof ticks === "number" && ticks >>> 0 === ticks && ticks < this.maxDelay)) return ticks;
+    return this.checkTicksSlow(call, ticks, name);
+  }
+
+  private checkTicksSlow(call: string, ticks: unknown, name: string): number {
     if (typeof ticks !== "number") throw new TypeError(`${call}: ${name} must be a number of ticks, got ${typeof ticks}`);
     if (ticks === Infinity) return this.maxDelay;
     if (!Number.isInteger(ticks) || ticks < 0)
@@ -401,8 +410,13 @@ export class Kernel {
     const p = t.priority;
     const list = this.readyLists[p]!;
     if (list.length === 0) this.readyBits[p >>> 5]! |= 1 << (p & 31);
-    list.insertEnd(t.stateItem);
-    if (this.traceSink !== null) this.emit("task.ready", t.name, undefined, p);
+    list.insertEnd(t);
+    if (this.traceSink !== null) this.traceTask("task.ready", t);
+  }
+
+  /** A trace event about task `t` (out of line: keeps the hot callers small). */
+  private traceTask(kind: TraceKind, t: KernelTask): void {
+    this.emit(kind, t.name, undefined, t.priority);
   }
 
   private removeFromReadyList(t: KernelTask, list: List<KernelTask>): void {
@@ -453,14 +467,17 @@ export class Kernel {
     }
     this.yieldPending = false;
     this.pendSV = false;
-    const prev = this.current;
-    if (this.traceSink !== null && prev !== null) this.emit("task.switchedOut", prev.name);
+    if (this.traceSink !== null && this.current !== null) this.emit("task.switchedOut", this.current.name);
     const top = this.topReadyPriority();
-    if (top < 0) throw new KernelError("no task is ready to run (the idle task is missing)");
+    if (top < 0) this.noTaskReady();
     const next = this.readyLists[top]!.nextOwner();
     this.current = next;
     this.switchCount++;
-    if (this.traceSink !== null) this.emit("task.switchedIn", next.name, undefined, next.priority);
+    if (this.traceSink !== null) this.traceTask("task.switchedIn", next);
+  }
+
+  private noTaskReady(): never {
+    throw new KernelError("no task is ready to run (the idle task is missing)");
   }
 
   // ───────────────────────────── blocking and waking ─────────────────────────────
@@ -497,6 +514,11 @@ export class Kernel {
    * switch is due (a higher-priority task was readied), in which case the caller yields first.
    */
   result(value: number, switchNow: boolean): Promise<number> {
+    if (switchNow || this.pendSV) return this.resultAndSwitch(value, switchNow);
+    return value === 1 ? P1 : settled(value);
+  }
+
+  private resultAndSwitch(value: number, switchNow: boolean): Promise<number> {
     if ((switchNow && this.config.configUSE_PREEMPTION === 1) || this.pendSV) {
       if (this.exec === EXEC_TASK && this.schedulerSuspended === 0 && this.criticalNesting === 0 && this.deferDepth === 0) return this.yieldWith(value);
       this.requestSwitch();
@@ -566,7 +588,11 @@ export class Kernel {
     t.cont = cont;
     if (cont === null) t.resumeValue = 0;
     t.blockedOn = blockedOn;
-    if (this.traceSink !== null) this.emit("task.blocked", t.name, blockedOn, ticksToWait >= this.maxDelay ? -1 : ticksToWait);
+    if (this.traceSink !== null) this.traceBlocked(t, blockedOn, ticksToWait);
+  }
+
+  private traceBlocked(t: KernelTask, blockedOn: string, ticksToWait: number): void {
+    this.emit("task.blocked", t.name, blockedOn, ticksToWait >= this.maxDelay ? -1 : ticksToWait);
   }
 
   /** Changes a task's event-list value; a list it is in may now be out of order (rule 15). */
@@ -592,7 +618,7 @@ export class Kernel {
     this.addCurrentToDelayedList(ticksToWait, true);
     t.cont = cont;
     t.blockedOn = blockedOn;
-    if (this.traceSink !== null) this.emit("task.blocked", t.name, blockedOn, ticksToWait >= this.maxDelay ? -1 : ticksToWait);
+    if (this.traceSink !== null) this.traceBlocked(t, blockedOn, ticksToWait);
   }
 
   /** Blocks the running task without an event list (notification waits, park). */
@@ -601,7 +627,7 @@ export class Kernel {
     this.addCurrentToDelayedList(ticksToWait, true);
     t.cont = cont;
     t.blockedOn = blockedOn;
-    if (this.traceSink !== null) this.emit("task.blocked", t.name, blockedOn, ticksToWait >= this.maxDelay ? -1 : ticksToWait);
+    if (this.traceSink !== null) this.traceBlocked(t, blockedOn, ticksToWait);
   }
 
   /**
@@ -1404,7 +1430,7 @@ export class Kernel {
           return;
         }
         const resolve = t.resolve;
-        if (resolve === null) throw new KernelError(`task "${t.name}" was switched in but is not waiting in a kernel call`);
+        if (resolve === null) this.notWaiting(t);
         t.resolve = null;
         this.exec = EXEC_TASK;
         const value = t.resumeValue;
@@ -1417,6 +1443,10 @@ export class Kernel {
       const exec = this.exec as number;
       if (exec === EXEC_PAUSED || exec === EXEC_HOST_YIELD || exec === EXEC_EXTERNAL_WAIT || exec === EXEC_REALTIME_WAIT) return;
     }
+  }
+
+  private notWaiting(t: KernelTask): never {
+    throw new KernelError(`task "${t.name}" was switched in but is not waiting in a kernel call`);
   }
 
   /** busy(ticks): the running task consumes CPU time; preemptible by ticks (time slicing) and interrupts. */

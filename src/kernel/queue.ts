@@ -16,12 +16,14 @@ import {
   pdPASS,
   pdTRUE,
   queueOVERWRITE,
+  queueSEND_TO_BACK,
   queueSEND_TO_FRONT,
   type QueuePosition,
 } from "./constants.js";
 import { HeapAccount, sizeOf } from "./heap.js";
 import { settled, type Kernel, type KernelTask, type Ref } from "./kernel.js";
 import { EventList, ListKind } from "./list.js";
+import type { TraceKind } from "./trace.js";
 
 export const enum QueueKind {
   Queue = 0,
@@ -105,41 +107,70 @@ export function queueHeapBytes(length: number, itemSize: number): number {
   return HeapAccount.blockSize(sizeOf.queue + length * itemSize);
 }
 
+/**
+ * The handle checks of every queue call. Valid handles pass inline; the error paths are out of
+ * line so that hot calls stay small enough for V8 to inline them whole.
+ */
 export function checkQueue(k: Kernel, call: string, q: unknown): Queue {
+  if (q instanceof Queue && q.kernel === k && !q.deleted) return q;
+  return badQueue(k, call, q);
+}
+
+function badQueue(k: Kernel, call: string, q: unknown): never {
   if (!(q instanceof Queue)) throw new TypeError(`${call}: expected a queue or semaphore handle, got ${q === null ? "null" : typeof q}`);
   if (q.kernel !== k) throw new TypeError(`${call}: ${q} belongs to another kernel`);
-  if (q.deleted) k.fail(call, `${q} has been deleted`);
-  return q;
+  return k.fail(call, `${q} has been deleted`);
 }
 
 function checkItem(q: Queue, call: string, item: unknown): void {
-  if (q.bytes !== null) {
-    if (!(item instanceof Uint8Array) || item.length !== q.itemSize)
-      throw new TypeError(
-        `${call}(${q.name}): the item must be a Uint8Array of exactly ${q.itemSize} bytes (the queue's itemSize), got ${
-          item instanceof Uint8Array ? `a Uint8Array of ${item.length} bytes` : item === null ? "null" : typeof item
-        }`,
-      );
-  }
+  if (q.bytes !== null && !(item instanceof Uint8Array && item.length === q.itemSize)) badItem(q, call, item);
+}
+
+function badItem(q: Queue, call: string, item: unknown): never {
+  throw new TypeError(
+    `${call}(${q.name}): the item must be a Uint8Array of exactly ${q.itemSize} bytes (the queue's itemSize), got ${
+      item instanceof Uint8Array ? `a Uint8Array of ${item.length} bytes` : item === null ? "null" : typeof item
+    }`,
+  );
 }
 
 function checkRef(call: string, ref: unknown): void {
-  if (ref === null || typeof ref !== "object") throw new TypeError(`${call}: the receive buffer must be a { value } reference object, got ${ref === null ? "null" : typeof ref}`);
+  if (ref === null || typeof ref !== "object") badRef(call, ref);
+}
+
+function badRef(call: string, ref: unknown): never {
+  throw new TypeError(`${call}: the receive buffer must be a { value } reference object, got ${ref === null ? "null" : typeof ref}`);
 }
 
 // ───────────────────────────── copying ─────────────────────────────
 
 /** prvCopyDataToQueue; returns true when a mutex give disinherited a priority (a yield is due). */
 function copyToQueue(k: Kernel, q: Queue, item: unknown, position: number, call: string): boolean {
-  let yieldRequired = false;
-  if (q.isSemaphore) {
-    if (q.isMutex) {
-      yieldRequired = k.priorityDisinherit(q.holder!, call);
-      q.holder = null;
-    }
-    q.count++;
-    return yieldRequired;
+  if (q.isSemaphore) return giveToken(k, q, call);
+  if (position !== queueSEND_TO_BACK) {
+    copyToFrontOrOverwrite(q, item, position);
+    return false;
   }
+  let slot = q.head + q.count;
+  if (slot >= q.length) slot -= q.length;
+  q.count++;
+  if (q.values !== null) q.values[slot] = item;
+  else q.bytes!.set(item as Uint8Array, slot * q.itemSize);
+  return false;
+}
+
+/** A semaphore's copy is a count; a mutex's also ends its holding (disinherit, rule 17). */
+function giveToken(k: Kernel, q: Queue, call: string): boolean {
+  let yieldRequired = false;
+  if (q.isMutex) {
+    yieldRequired = k.priorityDisinherit(q.holder!, call);
+    q.holder = null;
+  }
+  q.count++;
+  return yieldRequired;
+}
+
+function copyToFrontOrOverwrite(q: Queue, item: unknown, position: number): void {
   const length = q.length;
   let slot: number;
   if (position === queueOVERWRITE && q.count === length) {
@@ -155,26 +186,35 @@ function copyToQueue(k: Kernel, q: Queue, item: unknown, position: number, call:
   }
   if (q.bytes !== null) q.bytes.set(item as Uint8Array, slot * q.itemSize);
   else q.values![slot] = item;
-  return false;
 }
 
 /** prvCopyDataFromQueue into ref.value; `remove` false for peek. */
 function copyFromQueue(q: Queue, ref: Ref<unknown>, remove: boolean): void {
   const slot = q.head;
-  if (q.bytes !== null) {
-    const size = q.itemSize;
-    let into = ref.value;
-    if (!(into instanceof Uint8Array) || into.length !== size) into = new Uint8Array(size);
-    (into as Uint8Array).set(q.bytes.subarray(slot * size, slot * size + size));
-    ref.value = into;
-  } else if (q.values !== null) {
+  if (q.values !== null) {
     ref.value = q.values[slot];
     if (remove) q.values[slot] = undefined;
+  } else if (q.bytes !== null) {
+    copyBytesOut(q, ref, slot);
   }
   if (remove) {
     q.head = slot + 1 === q.length ? 0 : slot + 1;
     q.count--;
   }
+}
+
+/** Copies a byte item into ref.value, reusing the caller's Uint8Array when it has the right size. */
+function copyBytesOut(q: Queue, ref: Ref<unknown>, slot: number): void {
+  const size = q.itemSize;
+  let into = ref.value;
+  if (!(into instanceof Uint8Array) || into.length !== size) into = new Uint8Array(size);
+  (into as Uint8Array).set(q.bytes!.subarray(slot * size, slot * size + size));
+  ref.value = into;
+}
+
+/** A trace event for a queue operation by task `t` (out of line: keeps the hot callers small). */
+function traceQueue(k: Kernel, kind: TraceKind, t: KernelTask | null, q: Queue, value?: number): void {
+  k.emit(kind, t?.name, q.name, value);
 }
 
 /**
@@ -213,19 +253,19 @@ export function queueSend(k: Kernel, q: Queue, item: unknown, ticks: number, pos
   k.assertNotIsr(call);
   q = checkQueue(k, call, q);
   ticks = k.checkTicks(call, ticks);
-  if (position === queueOVERWRITE && q.length !== 1) k.fail(call, `xQueueOverwrite needs a queue of length 1; ${q.name} has length ${q.length}`);
+  if (position === queueOVERWRITE && q.length !== 1) overwriteNeedsLengthOne(k, call, q);
   checkItem(q, call, item);
   if (q.count < q.length || position === queueOVERWRITE) {
     const countBefore = q.count;
     const receiversWaiting = q.set !== null || q.rxWait.length > 0;
     const disinherited = copyToQueue(k, q, item, position, call);
-    if (k.traceEnabled()) k.emit(q.isMutex ? "mutex.give" : "queue.send", k.current?.name, q.name, q.count);
+    if (k.traceEnabled()) traceQueue(k, q.isMutex ? "mutex.give" : "queue.send", k.current, q, q.count);
     const woke = notifyReceivers(k, q, countBefore);
     // V11: with a receiver (or set) to notify, only its wake decides the yield; else a disinherit does.
     return k.result(pdPASS, receiversWaiting ? woke : disinherited);
   }
   if (ticks === 0 || !k.inTask()) {
-    if (k.traceEnabled()) k.emit("queue.sendFailed", k.current?.name, q.name);
+    if (k.traceEnabled()) traceQueue(k, "queue.sendFailed", k.current, q);
     return settled(errQUEUE_FULL);
   }
   k.assertCanBlock(call);
@@ -239,6 +279,10 @@ export function queueSend(k: Kernel, q: Queue, item: unknown, ticks: number, pos
   return k.switchAway();
 }
 
+function overwriteNeedsLengthOne(k: Kernel, call: string, q: Queue): never {
+  return k.fail(call, `xQueueOverwrite needs a queue of length 1; ${q.name} has length ${q.length}`);
+}
+
 /** The rest of a blocked send, run when the sender is switched back in (rule 13). */
 function sendRetry(k: Kernel, t: KernelTask): void {
   const q = t.opObject as Queue;
@@ -248,7 +292,7 @@ function sendRetry(k: Kernel, t: KernelTask): void {
     const disinherited = copyToQueue(k, q, t.opItem, t.opArg, "xQueueSend");
     t.opItem = undefined;
     t.resumeValue = pdPASS;
-    if (k.traceEnabled()) k.emit(q.isMutex ? "mutex.give" : "queue.send", t.name, q.name, q.count);
+    if (k.traceEnabled()) traceQueue(k, q.isMutex ? "mutex.give" : "queue.send", t, q, q.count);
     const woke = notifyReceivers(k, q, countBefore);
     if ((receiversWaiting ? woke : disinherited) && preempting(k)) k.switchContext();
     return;
@@ -256,7 +300,7 @@ function sendRetry(k: Kernel, t: KernelTask): void {
   if (k.checkForTimeOut(t)) {
     t.opItem = undefined;
     t.resumeValue = errQUEUE_FULL;
-    if (k.traceEnabled()) k.emit("queue.sendFailed", t.name, q.name);
+    if (k.traceEnabled()) traceQueue(k, "queue.sendFailed", t, q);
     return;
   }
   k.placeOnEventList(q.txWait, t.ticksToWait, sendRetry, q.name);
@@ -289,10 +333,10 @@ export function queueReceive(k: Kernel, q: Queue, ref: Ref<unknown>, ticks: numb
   q = checkQueue(k, call, q);
   ticks = k.checkTicks(call, ticks);
   checkRef(call, ref);
-  if (q.isSemaphore) k.fail(call, `${q} is a semaphore: use xSemaphoreTake`);
-  if (q.count > 0) return k.result(pdPASS, takeItem(k, q, ref, peek, k.current?.name));
+  if (q.isSemaphore) receiveFromSemaphore(k, call, q);
+  if (q.count > 0) return k.result(pdPASS, takeItem(k, q, ref, peek, k.current));
   if (ticks === 0 || !k.inTask()) {
-    if (k.traceEnabled()) k.emit("queue.receiveFailed", k.current?.name, q.name);
+    if (k.traceEnabled()) traceQueue(k, "queue.receiveFailed", k.current, q);
     return settled(errQUEUE_EMPTY);
   }
   k.assertCanBlock(call);
@@ -306,10 +350,14 @@ export function queueReceive(k: Kernel, q: Queue, ref: Ref<unknown>, ticks: numb
   return k.switchAway();
 }
 
+function receiveFromSemaphore(k: Kernel, call: string, q: Queue): never {
+  return k.fail(call, `${q} is a semaphore: use xSemaphoreTake`);
+}
+
 /** Takes (or peeks) the head item; returns true when a woken task preempts the caller. */
-function takeItem(k: Kernel, q: Queue, ref: Ref<unknown>, peek: boolean, who: string | undefined): boolean {
+function takeItem(k: Kernel, q: Queue, ref: Ref<unknown>, peek: boolean, who: KernelTask | null): boolean {
   copyFromQueue(q, ref, !peek);
-  if (k.traceEnabled()) k.emit(peek ? "queue.peek" : "queue.receive", who, q.name, q.count);
+  if (k.traceEnabled()) traceQueue(k, peek ? "queue.peek" : "queue.receive", who, q, q.count);
   // A peek leaves the item, so the next waiting reader may have it too (rule 23).
   if (peek) return q.rxWait.length > 0 ? k.removeFromEventList(q.rxWait) : false;
   return wakeSender(k, q);
@@ -322,13 +370,13 @@ function receiveRetry(k: Kernel, t: KernelTask): void {
   if (q.count > 0) {
     t.opItem = undefined;
     t.resumeValue = pdPASS;
-    if (takeItem(k, q, ref, peek, t.name) && preempting(k)) k.switchContext();
+    if (takeItem(k, q, ref, peek, t) && preempting(k)) k.switchContext();
     return;
   }
   if (k.checkForTimeOut(t)) {
     t.opItem = undefined;
     t.resumeValue = errQUEUE_EMPTY;
-    if (k.traceEnabled()) k.emit("queue.receiveFailed", t.name, q.name);
+    if (k.traceEnabled()) traceQueue(k, "queue.receiveFailed", t, q);
     return;
   }
   k.placeOnEventList(q.rxWait, t.ticksToWait, receiveRetry, q.name);

@@ -1,0 +1,10 @@
+import { createFreeRTOS, portMAX_DELAY } from "/work/main/dist/src/freertos/index.js";
+const roundTrips = +process.argv[2] || 2000000;
+const rtos = createFreeRTOS({});
+const q1 = rtos.xQueueCreate(1, 0), q2 = rtos.xQueueCreate(1, 0);
+let t0=0,t1=0;
+await rtos.xTaskCreate(async () => { const r={value:0}; t0=performance.now();
+  for (let i=0;i<roundTrips;i++){ await rtos.xQueueSend(q1,i,portMAX_DELAY); await rtos.xQueueReceive(q2,r,portMAX_DELAY);} t1=performance.now(); }, "ping",128,null,2);
+await rtos.xTaskCreate(async () => { const r={value:0}; for(;;){ await rtos.xQueueReceive(q1,r,portMAX_DELAY); await rtos.xQueueSend(q2,r.value,portMAX_DELAY);} }, "pong",128,null,2);
+rtos.vTaskStartScheduler(); await rtos.run(1);
+console.log(((t1-t0)*1e6/(2*roundTrips)).toFixed(1), "ns/switch");

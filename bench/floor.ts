@@ -185,6 +185,80 @@ async function select2(): Promise<number> {
   });
 }
 
+/**
+ * ns per wake-up of `tasks` tasks cycling through timed waits (kernel.delay.wake.*): each task
+ * parks on a fresh promise in the bucket of its wake tick; the one running wakes the next due
+ * task (a hand-off) and parks. Time-ordered buckets make every step O(1), so what changes from
+ * 1,000 to 100,000 tasks is only the memory the parked tasks keep: their promises outlive young
+ * collections, and each wake-up touches memory that has left the caches.
+ */
+async function delayWake(tasks: number): Promise<number> {
+  return median(3, 1, () => {
+    const slots = 256; // more than the longest period
+    const buckets: Sleeper[][] = [];
+    for (let i = 0; i < slots; i++) buckets.push([]);
+    let now = 0;
+    let cursor = 0;
+    let current: Sleeper | null = null;
+    const executor = (resolve: (value: number) => void): void => {
+      current!.resolve = resolve;
+    };
+    const park = (s: Sleeper): Promise<number> => {
+      current = s;
+      return new Promise<number>(executor);
+    };
+    const wakeNext = (): void => {
+      for (;;) {
+        const bucket = buckets[now & (slots - 1)]!;
+        if (cursor < bucket.length) {
+          const s = bucket[cursor]!;
+          bucket[cursor++] = undefined as unknown as Sleeper;
+          const resolve = s.resolve!;
+          s.resolve = null;
+          resolve(0);
+          return;
+        }
+        bucket.length = 0;
+        cursor = 0;
+        now++;
+      }
+    };
+    const measured = Math.max(200_000, tasks * 4);
+    let wakes = 0;
+    let mark = 0;
+    let t0 = 0;
+    return new Promise<number>((finish) => {
+      for (let i = 0; i < tasks; i++) {
+        const s = new Sleeper(50 + ((i * 7919) % 100));
+        buckets[s.periodTicks & (slots - 1)]!.push(s);
+        void (async () => {
+          await park(s);
+          for (;;) {
+            wakes++;
+            if (mark === 0 && now >= 200) {
+              mark = wakes; // every task is in its delay cycle
+              t0 = nowNs();
+            } else if (mark > 0 && wakes - mark === measured) {
+              finish((nowNs() - t0) / measured);
+              return; // the other tasks stay parked and are collected
+            }
+            const p = park(s);
+            buckets[(now + s.periodTicks) & (slots - 1)]!.push(s);
+            wakeNext();
+            await p;
+          }
+        })();
+      }
+      wakeNext();
+    });
+  });
+}
+
+class Sleeper {
+  resolve: ((value: number) => void) | null = null;
+  constructor(readonly periodTicks: number) {}
+}
+
 async function floors(): Promise<Figure[]> {
   return [
     { name: "floor.await.settled", value: round(await awaitSettled()), unit: "ns/await" },
@@ -193,6 +267,17 @@ async function floors(): Promise<Figure[]> {
     { name: "floor.prodcons.buf128", value: round(await prodcons()), unit: "ns/msg" },
     { name: "floor.spawn", value: round(await spawn()), unit: "ns/spawn" },
     { name: "floor.select2.ready", value: round(await select2()), unit: "ns/select" },
+    ...(await delayWakes()),
+  ];
+}
+
+async function delayWakes(): Promise<Figure[]> {
+  const small = await delayWake(1_000);
+  const large = await delayWake(100_000);
+  return [
+    { name: "floor.delay.wake.1k", value: round(small), unit: "ns/wake" },
+    { name: "floor.delay.wake.100k", value: round(large), unit: "ns/wake" },
+    { name: "floor.delay.wake.ratio_100k_1k", value: round(large / small), unit: "ratio" },
   ];
 }
 

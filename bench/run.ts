@@ -10,6 +10,8 @@ const modules: Record<string, string[]> = {
   "./go.js": ["pingpong", "prodcons", "spawn", "select2", "parked", "isrWake"],
   // The same program shapes with no kernel: what each figure cannot go below (see floor.ts).
   "./floor.js": ["floors"],
+  // kernel.queue.pingpong's program on a minimal model of FreeRTOS's lists (floor-freertos.ts).
+  "./floor-freertos.js": ["freertosFloor"],
 };
 
 const here = fileURLToPath(new URL("./one.js", import.meta.url));

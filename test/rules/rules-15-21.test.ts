@@ -30,7 +30,7 @@ import {
   taskSCHEDULER_SUSPENDED, taskSCHEDULER_RUNNING,
 } from "../../src/freertos/index.js";
 import type { FreeRTOS, TaskHandle, Ref } from "../../src/freertos/index.js";
-import { T, mk, park, spawn } from "./harness.js";
+import { T, mk, park, spawn, spawnMutexChain } from "./harness.js";
 
 
 
@@ -627,30 +627,7 @@ test("rule 19: vTaskPrioritySet on a blocked task with an inherited priority giv
   const m1 = rtos.xSemaphoreCreateMutex()!;
   const m2 = rtos.xSemaphoreCreateMutex()!;
   const log: string[] = [];
-  const h: Record<string, TaskHandle> = {};
-  h.L = await spawn(rtos, "L", 1, async () => {
-    assert.equal(await rtos.xSemaphoreTake(m1, 0), pdPASS);
-    await rtos.busy(6);
-    log.push(`L:give@${rtos.uxTaskPriorityGet(null)}`);
-    assert.equal(await rtos.xSemaphoreGive(m1), pdPASS);
-    await park(rtos);
-  });
-  h.Md = await spawn(rtos, "Md", 2, async () => {
-    await rtos.vTaskDelay(1);
-    assert.equal(await rtos.xSemaphoreTake(m2, 0), pdPASS);
-    assert.equal(await rtos.xSemaphoreTake(m1, portMAX_DELAY), pdPASS);
-    log.push("Md");
-    assert.equal(await rtos.xSemaphoreGive(m1), pdPASS);
-    assert.equal(await rtos.xSemaphoreGive(m2), pdPASS);
-    await park(rtos);
-  });
-  await spawn(rtos, "H", 5, async () => {
-    await rtos.vTaskDelay(2);
-    assert.equal(await rtos.xSemaphoreTake(m2, portMAX_DELAY), pdPASS);
-    log.push("H");
-    assert.equal(await rtos.xSemaphoreGive(m2), pdPASS);
-    await park(rtos);
-  });
+  const h = await spawnMutexChain(rtos, m1, m2, log, () => `L:give@${rtos.uxTaskPriorityGet(null)}`);
   await spawn(rtos, "C", 6, async () => {
     await rtos.vTaskDelay(3);
     assert.equal(rtos.uxTaskPriorityGet(h.Md), 5);

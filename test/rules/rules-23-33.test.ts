@@ -31,7 +31,7 @@ import {
   eReady, eBlocked, taskSCHEDULER_SUSPENDED, taskSCHEDULER_RUNNING, KernelAssertError,
 } from "../../src/freertos/index.js";
 import type { FreeRTOS, TaskHandle, Ref, TraceEvent } from "../../src/freertos/index.js";
-import { T, mk, park, spawn } from "./harness.js";
+import { T, mk, park, spawn, spawnMutexChain } from "./harness.js";
 
 
 
@@ -234,30 +234,7 @@ test("rule 25: inheritance does not chain through the holder's own wait", T, asy
   const m1 = rtos.xSemaphoreCreateMutex()!;
   const m2 = rtos.xSemaphoreCreateMutex()!;
   const log: string[] = [];
-  const h: Record<string, TaskHandle> = {};
-  h.L = await spawn(rtos, "L", 1, async () => {
-    assert.equal(await rtos.xSemaphoreTake(m1, 0), pdPASS);
-    await rtos.busy(6);
-    log.push("L:give");
-    assert.equal(await rtos.xSemaphoreGive(m1), pdPASS);
-    await park(rtos);
-  });
-  h.Md = await spawn(rtos, "Md", 2, async () => {
-    await rtos.vTaskDelay(1);
-    assert.equal(await rtos.xSemaphoreTake(m2, 0), pdPASS);
-    assert.equal(await rtos.xSemaphoreTake(m1, portMAX_DELAY), pdPASS);
-    log.push("Md");
-    assert.equal(await rtos.xSemaphoreGive(m1), pdPASS);
-    assert.equal(await rtos.xSemaphoreGive(m2), pdPASS);
-    await park(rtos);
-  });
-  await spawn(rtos, "H", 5, async () => {
-    await rtos.vTaskDelay(2);
-    assert.equal(await rtos.xSemaphoreTake(m2, portMAX_DELAY), pdPASS);
-    log.push("H");
-    assert.equal(await rtos.xSemaphoreGive(m2), pdPASS);
-    await park(rtos);
-  });
+  const h = await spawnMutexChain(rtos, m1, m2, log, () => "L:give");
   await spawn(rtos, "O", 6, async () => {
     await rtos.vTaskDelay(3);
     log.push(`O:L=${rtos.uxTaskPriorityGet(h.L)},Md=${rtos.uxTaskPriorityGet(h.Md)}`);

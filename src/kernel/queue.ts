@@ -23,6 +23,7 @@ import {
 import { HeapAccount, sizeOf } from "./heap.js";
 import { settled, type Kernel, type KernelTask, type Ref } from "./kernel.js";
 import { EventList, ListKind } from "./list.js";
+import type { Continuation } from "./task.js";
 import type { TraceKind } from "./trace.js";
 
 export const enum QueueKind {
@@ -264,18 +265,30 @@ export function queueSend(k: Kernel, q: Queue, item: unknown, ticks: number, pos
     // V11: with a receiver (or set) to notify, only its wake decides the yield; else a disinherit does.
     return k.result(pdPASS, receiversWaiting ? woke : disinherited);
   }
-  if (ticks === 0 || !k.inTask()) {
-    if (k.traceEnabled()) traceQueue(k, "queue.sendFailed", k.current, q);
-    return settled(errQUEUE_FULL);
-  }
+  if (ticks === 0 || !k.inTask()) return failNow(k, q, "queue.sendFailed", errQUEUE_FULL);
+  return waitOn(k, call, q, q.txWait, ticks, item, position, sendRetry);
+}
+
+/** A call that cannot complete and may not wait: traced, and settled with `code`. */
+function failNow(k: Kernel, q: Queue, kind: TraceKind, code: number): Promise<number> {
+  if (k.traceEnabled()) traceQueue(k, kind, k.current, q);
+  return settled(code);
+}
+
+/**
+ * The running task waits on `list` (q's senders or receivers) for up to `ticks`: the call's
+ * operands are kept on the task, and `retry` finishes the call when it is switched back in.
+ * (Out of line so the calls that complete at once stay small enough for V8 to inline.)
+ */
+function waitOn(k: Kernel, call: string, q: Queue, list: EventList<KernelTask>, ticks: number, item: unknown, arg: number, retry: Continuation<Kernel>): Promise<number> {
   k.assertCanBlock(call);
   const t = k.current!;
   if (ticks < k.maxDelay) k.setTimeOutState(t);
   t.ticksToWait = ticks;
   t.opObject = q;
   t.opItem = item;
-  t.opArg = position;
-  k.placeOnEventList(q.txWait, ticks, sendRetry, q.name);
+  t.opArg = arg;
+  k.placeOnEventList(list, ticks, retry, q.name);
   return k.switchAway();
 }
 
@@ -335,19 +348,8 @@ export function queueReceive(k: Kernel, q: Queue, ref: Ref<unknown>, ticks: numb
   checkRef(call, ref);
   if (q.isSemaphore) receiveFromSemaphore(k, call, q);
   if (q.count > 0) return k.result(pdPASS, takeItem(k, q, ref, peek, k.current));
-  if (ticks === 0 || !k.inTask()) {
-    if (k.traceEnabled()) traceQueue(k, "queue.receiveFailed", k.current, q);
-    return settled(errQUEUE_EMPTY);
-  }
-  k.assertCanBlock(call);
-  const t = k.current!;
-  if (ticks < k.maxDelay) k.setTimeOutState(t);
-  t.ticksToWait = ticks;
-  t.opObject = q;
-  t.opItem = ref;
-  t.opArg = peek ? 1 : 0;
-  k.placeOnEventList(q.rxWait, ticks, receiveRetry, q.name);
-  return k.switchAway();
+  if (ticks === 0 || !k.inTask()) return failNow(k, q, "queue.receiveFailed", errQUEUE_EMPTY);
+  return waitOn(k, call, q, q.rxWait, ticks, ref, peek ? 1 : 0, receiveRetry);
 }
 
 function receiveFromSemaphore(k: Kernel, call: string, q: Queue): never {

@@ -515,7 +515,7 @@ export class Kernel {
    */
   result(value: number, switchNow: boolean): Promise<number> {
     if (switchNow || this.pendSV) return this.resultAndSwitch(value, switchNow);
-    return value === 1 ? P1 : settled(value);
+    return settled(value);
   }
 
   private resultAndSwitch(value: number, switchNow: boolean): Promise<number> {

@@ -1011,9 +1011,11 @@ export class Kernel {
   /** A task function threw: the task is deleted and the error ends the current run. */
   private taskFaulted(t: KernelTask, error: unknown): void {
     if (this.traceSink !== null) this.emit("task.faulted", t.name);
-    // Name the task on the error (non-enumerable, so messages and comparisons are unchanged).
-    if (error !== null && typeof error === "object" && Object.isExtensible(error) && !("taskName" in error))
+    // Name the task and the time on the error (non-enumerable, so messages and comparisons are unchanged).
+    if (error !== null && typeof error === "object" && Object.isExtensible(error) && !("taskName" in error)) {
       Object.defineProperty(error, "taskName", { value: t.name, enumerable: false, configurable: true });
+      Object.defineProperty(error, "timeTicks", { value: this.now(), enumerable: false, configurable: true });
+    }
     if (!t.deleted) {
       if (t === this.current && this.exec === EXEC_TASK) {
         this.recordFault(error);

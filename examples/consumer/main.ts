@@ -45,4 +45,4 @@ try {
   if (!(error instanceof KernelAssertError)) throw error;
 }
 
-console.log(`received ${received.join(", ")}; sum ${sum}`);
+export { received, sum };

@@ -14,6 +14,8 @@ export const sizeOf = {
   eventGroup: 32,
   timer: 44,
   streamBuffer: 36,
+  /** A pointer (a by-reference queue slot, a queue set's Queue_t *). */
+  pointer: 4,
 } as const;
 
 const ALIGNMENT = 8;

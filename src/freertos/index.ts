@@ -26,6 +26,7 @@
 import {
   Kernel,
   QueueKind,
+  checkQueue,
   createQueue,
   createSemaphore,
   isQueueEmpty,
@@ -38,6 +39,7 @@ import {
   notifyTake,
   notifyValueClear,
   notifyWait,
+  queueAddToRegistry,
   queueDelete,
   queueReceive,
   queueReceiveFromIsr,
@@ -158,8 +160,11 @@ export type { Ref, TaskState, TaskStatus, TraceEvent, TraceSink, KernelConfig, N
 
 /** An opaque task handle (TaskHandle_t). */
 export type TaskHandle = KernelTask;
-/** An opaque queue handle (QueueHandle_t). */
-export type QueueHandle = Queue;
+/**
+ * An opaque queue handle (QueueHandle_t) of items of type `T`: `xQueueCreate<T>()` makes one, and
+ * send and receive then take only `T` (a queue of `itemSize > 0` holds `Uint8Array`s).
+ */
+export type QueueHandle<T = unknown> = Queue<T>;
 /** An opaque semaphore or mutex handle (SemaphoreHandle_t): an item-less queue, as in FreeRTOS. */
 export type SemaphoreHandle = Queue;
 /** An opaque queue set handle (QueueSetHandle_t). */
@@ -302,29 +307,27 @@ export function createFreeRTOS(config: FreeRTOSConfig = {}) {
       notifyFromIsr(k, h, index, value, action, prevRef, wokenRef, "xTaskNotifyAndQueryIndexedFromISR"),
 
     // ── queues ──
-    xQueueCreate: (length: number, itemSize: number): QueueHandle | null => createQueue(k, length, itemSize),
-    xQueueSend: (q: QueueHandle, item: unknown, ticks: number): Promise<number> => queueSend(k, q, item, ticks, queueSEND_TO_BACK),
-    xQueueSendToBack: (q: QueueHandle, item: unknown, ticks: number): Promise<number> => queueSend(k, q, item, ticks, queueSEND_TO_BACK, "xQueueSendToBack"),
-    xQueueSendToFront: (q: QueueHandle, item: unknown, ticks: number): Promise<number> => queueSend(k, q, item, ticks, queueSEND_TO_FRONT, "xQueueSendToFront"),
-    xQueueOverwrite: (q: QueueHandle, item: unknown): Promise<number> => queueSend(k, q, item, 0, queueOVERWRITE, "xQueueOverwrite"),
-    xQueueReceive: <T = unknown>(q: QueueHandle, ref: Ref<T>, ticks: number): Promise<number> => queueReceive(k, q, ref as Ref<unknown>, ticks, false),
-    xQueuePeek: <T = unknown>(q: QueueHandle, ref: Ref<T>, ticks: number): Promise<number> => queueReceive(k, q, ref as Ref<unknown>, ticks, true),
+    /** With `itemSize` 0 the queue holds values of type `T` by reference; else `T` should be Uint8Array. */
+    xQueueCreate: <T = unknown>(length: number, itemSize: number): QueueHandle<T> | null => createQueue(k, length, itemSize) as QueueHandle<T> | null,
+    xQueueSend: <T>(q: QueueHandle<T>, item: NoInfer<T>, ticks: number): Promise<number> => queueSend(k, q, item, ticks, queueSEND_TO_BACK),
+    xQueueSendToBack: <T>(q: QueueHandle<T>, item: NoInfer<T>, ticks: number): Promise<number> => queueSend(k, q, item, ticks, queueSEND_TO_BACK, "xQueueSendToBack"),
+    xQueueSendToFront: <T>(q: QueueHandle<T>, item: NoInfer<T>, ticks: number): Promise<number> => queueSend(k, q, item, ticks, queueSEND_TO_FRONT, "xQueueSendToFront"),
+    xQueueOverwrite: <T>(q: QueueHandle<T>, item: NoInfer<T>): Promise<number> => queueSend(k, q, item, 0, queueOVERWRITE, "xQueueOverwrite"),
+    xQueueReceive: <T>(q: QueueHandle<T>, ref: Ref<NoInfer<T> | null | undefined>, ticks: number): Promise<number> => queueReceive(k, q, ref as Ref<unknown>, ticks, false),
+    xQueuePeek: <T>(q: QueueHandle<T>, ref: Ref<NoInfer<T> | null | undefined>, ticks: number): Promise<number> => queueReceive(k, q, ref as Ref<unknown>, ticks, true),
     uxQueueMessagesWaiting: (q: QueueHandle): number => messagesWaiting(k, q),
     uxQueueMessagesWaitingFromISR: (q: QueueHandle): number => messagesWaiting(k, q, "uxQueueMessagesWaitingFromISR"),
     uxQueueSpacesAvailable: (q: QueueHandle): number => spacesAvailable(k, q),
     xQueueReset: (q: QueueHandle): Promise<number> => queueReset(k, q),
     vQueueDelete: (q: QueueHandle): void => queueDelete(k, q),
-    vQueueAddToRegistry: (q: QueueHandle, name: string): void => {
-      if (typeof name !== "string") throw new TypeError(`vQueueAddToRegistry: name must be a string, got ${typeof name}`);
-      q.name = name;
-    },
-    pcQueueGetName: (q: QueueHandle): string => q.name,
-    xQueueSendFromISR: (q: QueueHandle, item: unknown, wokenRef: Ref<number> | null): number => queueSendFromIsr(k, q, item, wokenRef, queueSEND_TO_BACK),
-    xQueueSendToBackFromISR: (q: QueueHandle, item: unknown, wokenRef: Ref<number> | null): number => queueSendFromIsr(k, q, item, wokenRef, queueSEND_TO_BACK, "xQueueSendToBackFromISR"),
-    xQueueSendToFrontFromISR: (q: QueueHandle, item: unknown, wokenRef: Ref<number> | null): number => queueSendFromIsr(k, q, item, wokenRef, queueSEND_TO_FRONT, "xQueueSendToFrontFromISR"),
-    xQueueOverwriteFromISR: (q: QueueHandle, item: unknown, wokenRef: Ref<number> | null): number => queueSendFromIsr(k, q, item, wokenRef, queueOVERWRITE, "xQueueOverwriteFromISR"),
-    xQueueReceiveFromISR: <T = unknown>(q: QueueHandle, ref: Ref<T>, wokenRef: Ref<number> | null): number => queueReceiveFromIsr(k, q, ref as Ref<unknown>, wokenRef, false),
-    xQueuePeekFromISR: <T = unknown>(q: QueueHandle, ref: Ref<T>): number => queueReceiveFromIsr(k, q, ref as Ref<unknown>, null, true),
+    vQueueAddToRegistry: (q: QueueHandle, name: string): void => queueAddToRegistry(k, q, name),
+    pcQueueGetName: (q: QueueHandle): string => checkQueue(k, "pcQueueGetName", q).name,
+    xQueueSendFromISR: <T>(q: QueueHandle<T>, item: NoInfer<T>, wokenRef: Ref<number> | null): number => queueSendFromIsr(k, q, item, wokenRef, queueSEND_TO_BACK),
+    xQueueSendToBackFromISR: <T>(q: QueueHandle<T>, item: NoInfer<T>, wokenRef: Ref<number> | null): number => queueSendFromIsr(k, q, item, wokenRef, queueSEND_TO_BACK, "xQueueSendToBackFromISR"),
+    xQueueSendToFrontFromISR: <T>(q: QueueHandle<T>, item: NoInfer<T>, wokenRef: Ref<number> | null): number => queueSendFromIsr(k, q, item, wokenRef, queueSEND_TO_FRONT, "xQueueSendToFrontFromISR"),
+    xQueueOverwriteFromISR: <T>(q: QueueHandle<T>, item: NoInfer<T>, wokenRef: Ref<number> | null): number => queueSendFromIsr(k, q, item, wokenRef, queueOVERWRITE, "xQueueOverwriteFromISR"),
+    xQueueReceiveFromISR: <T>(q: QueueHandle<T>, ref: Ref<NoInfer<T> | null | undefined>, wokenRef: Ref<number> | null): number => queueReceiveFromIsr(k, q, ref as Ref<unknown>, wokenRef, false),
+    xQueuePeekFromISR: <T>(q: QueueHandle<T>, ref: Ref<NoInfer<T> | null | undefined>): number => queueReceiveFromIsr(k, q, ref as Ref<unknown>, null, true),
     xQueueIsQueueFullFromISR: (q: QueueHandle): number => isQueueFull(k, q),
     xQueueIsQueueEmptyFromISR: (q: QueueHandle): number => isQueueEmpty(k, q),
     xQueueGetMutexHolder: (m: SemaphoreHandle): TaskHandle | null => mutexHolder(k, m),

@@ -7,6 +7,7 @@
  * tick kernel keeps the 32-bit layout); with 16-bit ticks, 8 bits.
  * @module
  */
+import { checkInteger, describeValue } from "./check.js";
 import { pdPASS } from "./constants.js";
 import { sizeOf } from "./heap.js";
 import { settled, type Kernel, type KernelTask, type Ref } from "./kernel.js";
@@ -44,15 +45,14 @@ function control(k: Kernel): ControlBits {
 }
 
 function checkGroup(k: Kernel, call: string, eg: unknown): EventGroup {
-  if (!(eg instanceof EventGroup)) throw new TypeError(`${call}: expected an event group handle, got ${eg === null ? "null" : typeof eg}`);
+  if (!(eg instanceof EventGroup)) throw new TypeError(`${call}: expected an event group handle, got ${describeValue(eg)}`);
   if (eg.kernel !== k) throw new TypeError(`${call}: ${eg} belongs to another kernel`);
   if (eg.deleted) k.fail(call, `${eg} has been deleted`);
   return eg;
 }
 
-function checkBits(k: Kernel, call: string, name: string, bits: unknown, nonZero: boolean): number {
-  if (typeof bits !== "number" || !Number.isInteger(bits) || bits < 0 || bits > 0xffffffff)
-    throw new RangeError(`${call}: ${name} must be an unsigned integer bit mask, got ${String(bits)}`);
+function checkBits(k: Kernel, call: string, name: string, value: unknown, nonZero: boolean): number {
+  const bits = checkInteger(call, name, value, 0, 0xffffffff, "an unsigned integer bit mask");
   const reserved = control(k).reserved;
   if ((bits & reserved) !== 0)
     k.fail(call, `${name} 0x${bits.toString(16)} uses the reserved control bits 0x${(reserved >>> 0).toString(16)} (with ${k.config.configTICK_TYPE_WIDTH_IN_BITS}-bit ticks only 0x${(~reserved >>> 0).toString(16)} are event bits)`);

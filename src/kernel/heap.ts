@@ -1,7 +1,7 @@
 /**
  * Kernel heap accounting in the manner of heap_4: every kernel object charges its FreeRTOS-sized
- * control block (and a task its stack) against configTOTAL_HEAP_SIZE, rounded up to the
- * alignment plus a block header. Exhaustion makes creation fail the FreeRTOS way.
+ * control block (with a queue's or buffer's storage, a task's stack) against
+ * configTOTAL_HEAP_SIZE, rounded up to the alignment plus a block header. Exhaustion makes creation fail the FreeRTOS way.
  * Fragmentation is not modelled: freed bytes are available again at once.
  * @module
  */
@@ -14,6 +14,8 @@ export const sizeOf = {
   eventGroup: 32,
   timer: 44,
   streamBuffer: 36,
+  /** A pointer (a by-reference queue slot, a queue set's Queue_t *). */
+  pointer: 4,
 } as const;
 
 const ALIGNMENT = 8;
@@ -22,8 +24,6 @@ const BLOCK_HEADER = 8;
 export class HeapAccount {
   private freeBytes: number;
   private minEverFreeBytes: number;
-  allocations = 0;
-  frees = 0;
 
   constructor(readonly totalBytes: number) {
     this.freeBytes = totalBytes;
@@ -41,13 +41,11 @@ export class HeapAccount {
     if (block > this.freeBytes) return 0;
     this.freeBytes -= block;
     if (this.freeBytes < this.minEverFreeBytes) this.minEverFreeBytes = this.freeBytes;
-    this.allocations++;
     return block;
   }
 
   free(blockBytes: number): void {
     this.freeBytes += blockBytes;
-    this.frees++;
   }
 
   /** xPortGetFreeHeapSize */

@@ -31,6 +31,7 @@ import {
 import { TimeQueue } from "./time-queue.js";
 import { KernelAssertError, KernelError } from "./errors.js";
 import { HeapAccount, sizeOf } from "./heap.js";
+import { checkInteger, describeValue, wrongType } from "./check.js";
 import { InterruptController, type InterruptHandler, type InterruptLine, type InterruptStats } from "./interrupts.js";
 import type { InterruptRing } from "./interrupt-ring.js";
 import { EventList, List, ListKind } from "./list.js";
@@ -334,7 +335,7 @@ export class Kernel {
   }
 
   private checkTicksSlow(call: string, ticks: unknown, name: string): number {
-    if (typeof ticks !== "number") throw new TypeError(`${call}: ${name} must be a number of ticks, got ${typeof ticks}`);
+    if (typeof ticks !== "number") throw wrongType(call, name, "a number of ticks", ticks);
     if (ticks === Infinity) return this.maxDelay;
     if (!Number.isInteger(ticks) || ticks < 0)
       throw new RangeError(`${call}: ${name} must be a non-negative integer number of ticks (or portMAX_DELAY), got ${ticks}`);
@@ -342,20 +343,18 @@ export class Kernel {
   }
 
   checkPriority(call: string, priority: unknown): number {
-    if (typeof priority !== "number" || !Number.isInteger(priority) || priority < 0)
-      throw new RangeError(`${call}: priority must be a non-negative integer, got ${String(priority)}`);
-    if (priority >= this.maxPriorities)
-      this.fail(call, `priority ${priority} is not below configMAX_PRIORITIES (${this.maxPriorities})`);
-    return priority;
+    const p = checkInteger(call, "priority", priority, 0, Infinity, "a non-negative integer");
+    if (p >= this.maxPriorities) this.fail(call, `priority ${p} is not below configMAX_PRIORITIES (${this.maxPriorities})`);
+    return p;
   }
 
   checkTask(call: string, handle: unknown, allowNull: boolean): KernelTask {
     if (handle === null || handle === undefined) {
-      if (!allowNull) throw new TypeError(`${call}: a task handle is required, got ${String(handle)}`);
+      if (!allowNull) throw new TypeError(`${call}: a task handle is required, got ${describeValue(handle)}`);
       if (this.current === null) this.fail(call, "NULL handle (the calling task) but there is no current task");
       return this.current;
     }
-    if (!(handle instanceof Task)) throw new TypeError(`${call}: expected a task handle, got ${typeof handle === "object" ? "an object that is not a task handle" : typeof handle}`);
+    if (!(handle instanceof Task)) throw new TypeError(`${call}: expected a task handle, got ${describeValue(handle)}`);
     if ((handle as KernelTask).kernel !== this) throw new TypeError(`${call}: task "${(handle as KernelTask).name}" belongs to another kernel`);
     if ((handle as KernelTask).deleted) this.fail(call, `task "${(handle as KernelTask).name}" has been deleted`);
     return handle as KernelTask;
@@ -386,11 +385,6 @@ export class Kernel {
   /** Virtual time in ticks since the kernel was created, with the fraction of the current tick. */
   now(): number {
     return this.timeTick + this.timeFrac;
-  }
-
-  /** Virtual time as whole ticks and the fraction, for exact arithmetic over long runs. */
-  nowExact(): { ticks: number; fraction: number } {
-    return { ticks: this.timeTick, fraction: this.timeFrac };
   }
 
   /** xNumOfOverflows */

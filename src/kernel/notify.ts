@@ -17,20 +17,18 @@ import {
   type NotifyAction,
 } from "./constants.js";
 import { settled, type Kernel, type KernelTask, type Ref } from "./kernel.js";
+import { checkInteger } from "./check.js";
 import { NOTIFY_NOT_WAITING, NOTIFY_RECEIVED, NOTIFY_WAITING } from "./task.js";
 
 function checkIndex(k: Kernel, call: string, index: number): number {
-  if (typeof index !== "number" || !Number.isInteger(index) || index < 0)
-    throw new RangeError(`${call}: the notification index must be a non-negative integer, got ${String(index)}`);
+  checkInteger(call, "uxIndexToNotify", index, 0, Infinity, "a non-negative integer");
   if (index >= k.config.configTASK_NOTIFICATION_ARRAY_ENTRIES)
     k.fail(call, `notification index ${index} is not below configTASK_NOTIFICATION_ARRAY_ENTRIES (${k.config.configTASK_NOTIFICATION_ARRAY_ENTRIES})`);
   return index;
 }
 
 function checkBits(call: string, name: string, bits: number): number {
-  if (typeof bits !== "number" || !Number.isInteger(bits) || bits < 0 || bits > 0xffffffff)
-    throw new RangeError(`${call}: ${name} must be an unsigned 32-bit integer, got ${String(bits)}`);
-  return bits >>> 0;
+  return checkInteger(call, name, bits, 0, 0xffffffff, "an unsigned 32-bit integer") >>> 0;
 }
 
 /** Applies `action`; false only for eSetValueWithoutOverwrite with a notification pending. */

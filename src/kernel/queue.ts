@@ -4,8 +4,10 @@
  * inheritance. Task-level calls return promises; the FromISR twins are synchronous.
  *
  * Items: a queue with `itemSize > 0` copies `Uint8Array` items of exactly that size into one
- * preallocated ring buffer (FreeRTOS copy semantics, no allocation per item); a queue with
- * `itemSize` 0 holds JS values by reference.
+ * ring buffer (FreeRTOS copy semantics, no allocation per item); a queue with `itemSize` 0 holds
+ * JS values by reference. The heap is charged the whole queue at creation, as FreeRTOS charges
+ * it, but the ring itself starts small and grows as the queue fills, so a long queue costs the
+ * host only what it holds.
  * @module
  */
 import {
@@ -20,7 +22,8 @@ import {
   queueSEND_TO_FRONT,
   type QueuePosition,
 } from "./constants.js";
-import { HeapAccount, sizeOf } from "./heap.js";
+import { checkInteger, describeValue, UBASE_MAX, wrongType } from "./check.js";
+import { sizeOf } from "./heap.js";
 import { settled, type Kernel, type KernelTask, type Ref } from "./kernel.js";
 import { EventList, ListKind } from "./list.js";
 import type { Continuation } from "./task.js";
@@ -37,13 +40,23 @@ export const enum QueueKind {
 
 const kindNames = ["Queue", "BinarySemaphore", "CountingSemaphore", "Mutex", "RecursiveMutex", "QueueSet"] as const;
 
-/** An opaque queue handle (QueueHandle_t, SemaphoreHandle_t). */
-export class Queue {
+/** Ring slots a queue starts with; it doubles as it fills, up to its length. */
+const INITIAL_SLOTS = 16;
+
+/**
+ * An opaque queue handle (QueueHandle_t, SemaphoreHandle_t). `T` is the type of the items (for
+ * the compiler only: a queue of `itemSize > 0` holds `Uint8Array`s).
+ */
+export class Queue<T = unknown> {
   count = 0;
-  /** Index of the next item to read. */
+  /** Index of the next item to read, in the ring. */
   head = 0;
-  readonly values: unknown[] | null;
-  readonly bytes: Uint8Array | null;
+  /** Slots the ring has now: at most `length`, grown as the queue fills. */
+  slots: number;
+  /** The ring of a by-reference queue (itemSize 0) or a queue set; null otherwise. */
+  values: unknown[] | null;
+  /** The ring of a queue of `itemSize` > 0: `slots` items of itemSize bytes; null otherwise. */
+  bytes: Uint8Array | null;
   readonly txWait = new EventList<KernelTask>(ListKind.Event);
   readonly rxWait = new EventList<KernelTask>(ListKind.Event);
   holder: KernelTask | null = null;
@@ -57,6 +70,8 @@ export class Queue {
   /** Layers above the kernel may hang a wake-up hook here (the Go bridge's select). */
   onSendHook: ((q: Queue) => void) | null = null;
   onReceiveHook: ((q: Queue) => void) | null = null;
+  /** The item type, for the compiler only (never set). */
+  declare readonly itemType?: T;
 
   constructor(
     readonly kernel: Kernel,
@@ -66,8 +81,10 @@ export class Queue {
     readonly itemSize: number,
     readonly kind: QueueKind,
   ) {
-    this.values = itemSize === 0 && kind === QueueKind.Queue ? new Array<unknown>(length).fill(undefined) : kind === QueueKind.Set ? new Array<unknown>(length).fill(undefined) : null;
-    this.bytes = itemSize > 0 ? new Uint8Array(length * itemSize) : null;
+    const holdsItems = kind === QueueKind.Queue || kind === QueueKind.Set;
+    this.slots = holdsItems ? Math.min(length, INITIAL_SLOTS) : 0;
+    this.values = holdsItems && itemSize === 0 ? new Array<unknown>(this.slots).fill(undefined) : null;
+    this.bytes = holdsItems && itemSize > 0 ? new Uint8Array(this.slots * itemSize) : null;
   }
 
   get isMutex(): boolean {
@@ -85,16 +102,29 @@ export class Queue {
 
 // ───────────────────────────── creation and checks ─────────────────────────────
 
-/** xQueueGenericCreate: null (and the malloc-failed hook) when the heap cannot hold it. */
+/**
+ * The heap bytes FreeRTOS's xQueueGenericCreate asks for: `sizeof(Queue_t)` plus the storage,
+ * `length × itemSize` in one block (queue.c). A semaphore or mutex is item-less (itemSize 0: no
+ * storage); a queue set stores a `Queue_t *` per event; our by-reference queues (itemSize 0)
+ * hold a value per slot, charged as the pointer a 32-bit MCU would store.
+ */
+function queueSizeBytes(length: number, itemSize: number, kind: QueueKind): number {
+  if (kind !== QueueKind.Queue && kind !== QueueKind.Set) return sizeOf.queue;
+  return sizeOf.queue + length * (itemSize === 0 ? sizeOf.pointer : itemSize);
+}
+
+/**
+ * xQueueGenericCreate: null (and the malloc-failed hook) when the heap cannot hold it. A size
+ * beyond the 32-bit size_t asserts, as FreeRTOS's overflow check does.
+ */
 export function createQueue(k: Kernel, length: number, itemSize: number, kind: QueueKind = QueueKind.Queue, name?: string): Queue | null {
   const call = kind === QueueKind.Queue ? "xQueueCreate" : kind === QueueKind.Set ? "xQueueCreateSet" : "xSemaphoreCreate";
   k.assertNotIsr(call);
-  if (typeof length !== "number" || !Number.isInteger(length) || length <= 0)
-    throw new RangeError(`${call}: length must be a positive integer, got ${String(length)}`);
-  if (typeof itemSize !== "number" || !Number.isInteger(itemSize) || itemSize < 0)
-    throw new RangeError(`${call}: itemSize must be a non-negative integer number of bytes, got ${String(itemSize)}`);
-  if (length * itemSize > 0x7fffffff) throw new RangeError(`${call}: length × itemSize (${length * itemSize} bytes) is too large`);
-  const block = k.allocateObject(sizeOf.queue + length * itemSize, `${kindNames[kind]} of ${length}×${itemSize} bytes`);
+  length = checkInteger(call, kind === QueueKind.Set ? "uxEventQueueLength" : "uxQueueLength", length, 1, UBASE_MAX, "a positive integer");
+  itemSize = checkInteger(call, "uxItemSize", itemSize, 0, UBASE_MAX, "a non-negative integer number of bytes");
+  const sizeBytes = queueSizeBytes(length, itemSize, kind);
+  if (sizeBytes > UBASE_MAX) k.fail(call, `${length} items of ${itemSize} bytes need ${sizeBytes} bytes, beyond a 32-bit size_t`);
+  const block = k.allocateObject(sizeBytes, `${kindNames[kind]} of ${length}×${itemSize} bytes`);
   if (block === 0) return null;
   const n = k.nextObjectNumber();
   const q = new Queue(k, n, name ?? `${kindNames[kind]}#${n}`, length, itemSize, kind);
@@ -103,9 +133,25 @@ export function createQueue(k: Kernel, length: number, itemSize: number, kind: Q
   return q;
 }
 
-/** Bytes a queue of this shape takes from the kernel heap (for budgeting). */
-export function queueHeapBytes(length: number, itemSize: number): number {
-  return HeapAccount.blockSize(sizeOf.queue + length * itemSize);
+/** Doubles a full ring (up to the queue's length), keeping the items in order from slot 0. */
+function growRing(q: Queue): void {
+  const slots = Math.min(q.length, Math.max(INITIAL_SLOTS, q.slots * 2));
+  const first = q.slots - q.head; // items from head to the end of the old ring, then the rest from 0
+  if (q.values !== null) {
+    const old = q.values;
+    const values = new Array<unknown>(slots).fill(undefined);
+    for (let i = 0; i < q.count; i++) values[i] = old[i < first ? q.head + i : i - first];
+    q.values = values;
+  } else {
+    const old = q.bytes!;
+    const size = q.itemSize;
+    const bytes = new Uint8Array(slots * size);
+    bytes.set(old.subarray(q.head * size, (q.head + Math.min(first, q.count)) * size), 0);
+    if (q.count > first) bytes.set(old.subarray(0, (q.count - first) * size), first * size);
+    q.bytes = bytes;
+  }
+  q.slots = slots;
+  q.head = 0;
 }
 
 /**
@@ -118,7 +164,7 @@ export function checkQueue(k: Kernel, call: string, q: unknown): Queue {
 }
 
 function badQueue(k: Kernel, call: string, q: unknown): never {
-  if (!(q instanceof Queue)) throw new TypeError(`${call}: expected a queue or semaphore handle, got ${q === null ? "null" : typeof q}`);
+  if (!(q instanceof Queue)) throw new TypeError(`${call}: expected a queue or semaphore handle, got ${describeValue(q)}`);
   if (q.kernel !== k) throw new TypeError(`${call}: ${q} belongs to another kernel`);
   return k.fail(call, `${q} has been deleted`);
 }
@@ -130,7 +176,7 @@ function checkItem(q: Queue, call: string, item: unknown): void {
 function badItem(q: Queue, call: string, item: unknown): never {
   throw new TypeError(
     `${call}(${q.name}): the item must be a Uint8Array of exactly ${q.itemSize} bytes (the queue's itemSize), got ${
-      item instanceof Uint8Array ? `a Uint8Array of ${item.length} bytes` : item === null ? "null" : typeof item
+      item instanceof Uint8Array ? `a Uint8Array of ${item.length} bytes` : describeValue(item)
     }`,
   );
 }
@@ -140,7 +186,7 @@ function checkRef(call: string, ref: unknown): void {
 }
 
 function badRef(call: string, ref: unknown): never {
-  throw new TypeError(`${call}: the receive buffer must be a { value } reference object, got ${ref === null ? "null" : typeof ref}`);
+  throw new TypeError(`${call}: the receive buffer must be a { value } reference object, got ${describeValue(ref)}`);
 }
 
 // ───────────────────────────── copying ─────────────────────────────
@@ -152,8 +198,9 @@ function copyToQueue(k: Kernel, q: Queue, item: unknown, position: number, call:
     copyToFrontOrOverwrite(q, item, position);
     return false;
   }
+  if (q.count === q.slots) growRing(q);
   let slot = q.head + q.count;
-  if (slot >= q.length) slot -= q.length;
+  if (slot >= q.slots) slot -= q.slots;
   q.count++;
   if (q.values !== null) q.values[slot] = item;
   else q.bytes!.set(item as Uint8Array, slot * q.itemSize);
@@ -172,17 +219,18 @@ function giveToken(k: Kernel, q: Queue, call: string): boolean {
 }
 
 function copyToFrontOrOverwrite(q: Queue, item: unknown, position: number): void {
-  const length = q.length;
   let slot: number;
-  if (position === queueOVERWRITE && q.count === length) {
+  if (position === queueOVERWRITE && q.count === q.length) {
     slot = q.head; // length 1: the one item is replaced
-  } else if (position === queueSEND_TO_FRONT) {
-    q.head = q.head === 0 ? length - 1 : q.head - 1;
-    slot = q.head;
-    q.count++;
   } else {
-    slot = q.head + q.count;
-    if (slot >= length) slot -= length;
+    if (q.count === q.slots) growRing(q);
+    if (position === queueSEND_TO_FRONT) {
+      q.head = q.head === 0 ? q.slots - 1 : q.head - 1;
+      slot = q.head;
+    } else {
+      slot = q.head + q.count;
+      if (slot >= q.slots) slot -= q.slots;
+    }
     q.count++;
   }
   if (q.bytes !== null) q.bytes.set(item as Uint8Array, slot * q.itemSize);
@@ -199,7 +247,7 @@ function copyFromQueue(q: Queue, ref: Ref<unknown>, remove: boolean): void {
     copyBytesOut(q, ref, slot);
   }
   if (remove) {
-    q.head = slot + 1 === q.length ? 0 : slot + 1;
+    q.head = slot + 1 === q.slots ? 0 : slot + 1;
     q.count--;
   }
 }
@@ -404,9 +452,8 @@ export function queueReceiveFromIsr(k: Kernel, q: Queue, ref: Ref<unknown>, woke
 export function createSemaphore(k: Kernel, kind: QueueKind, maxCount: number, initialCount: number): Queue | null {
   const call = kind === QueueKind.Mutex ? "xSemaphoreCreateMutex" : kind === QueueKind.RecursiveMutex ? "xSemaphoreCreateRecursiveMutex" : kind === QueueKind.BinarySemaphore ? "xSemaphoreCreateBinary" : "xSemaphoreCreateCounting";
   if (kind === QueueKind.CountingSemaphore) {
-    if (typeof maxCount !== "number" || !Number.isInteger(maxCount) || maxCount <= 0) throw new RangeError(`${call}: uxMaxCount must be a positive integer, got ${String(maxCount)}`);
-    if (typeof initialCount !== "number" || !Number.isInteger(initialCount) || initialCount < 0 || initialCount > maxCount)
-      throw new RangeError(`${call}: uxInitialCount must be an integer in [0, uxMaxCount=${maxCount}], got ${String(initialCount)}`);
+    maxCount = checkInteger(call, "uxMaxCount", maxCount, 1, UBASE_MAX, "a positive integer");
+    initialCount = checkInteger(call, "uxInitialCount", initialCount, 0, maxCount, `an integer in [0, uxMaxCount=${maxCount}]`);
   }
   const q = createQueue(k, maxCount, 0, kind);
   if (q === null) return null;
@@ -599,6 +646,14 @@ export function queueDelete(k: Kernel, q: Queue): void {
   if (q.values !== null) q.values.fill(undefined);
   k.heap.free(q.heapBlockBytes);
   if (k.traceEnabled()) k.emit("queue.deleted", k.current?.name, q.name);
+}
+
+/** vQueueAddToRegistry: names the queue in traces, errors and pcQueueGetName. */
+export function queueAddToRegistry(k: Kernel, q: Queue, name: string): void {
+  const call = "vQueueAddToRegistry";
+  q = checkQueue(k, call, q);
+  if (typeof name !== "string") throw wrongType(call, "pcQueueName", "a string", name);
+  q.name = name;
 }
 
 /** uxQueueMessagesWaiting / uxSemaphoreGetCount. */

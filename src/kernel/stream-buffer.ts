@@ -10,7 +10,9 @@
  * `configASSERT(xTaskWaitingToReceive == NULL)` (or the send twin): KernelAssertError.
  *
  * - The ring holds `sizeBytes + 1` bytes, so the usable capacity is `sizeBytes` (V11 adds the
- *   byte at creation); the heap is charged `sizeof(StreamBuffer_t) + sizeBytes + 1`.
+ *   byte at creation); the heap is charged `sizeof(StreamBuffer_t) + sizeBytes + 1` at creation,
+ *   but the host array starts small and grows as writes reach further, so a large buffer costs
+ *   the host only what it has held.
  * - Stream buffers: a send writes what fits (a partial write). With a timeout it first waits
  *   until the whole item (capped at the capacity) fits, or the timeout, then writes what fits.
  *   A waiting reader is woken once the bytes in the buffer reach the trigger level; a receive
@@ -30,6 +32,7 @@
  * @module
  */
 import { eNoAction, pdFAIL, pdFALSE, pdPASS, pdTRUE } from "./constants.js";
+import { checkInteger, describeValue } from "./check.js";
 import { HeapAccount, sizeOf } from "./heap.js";
 import { settled, type Kernel, type KernelTask, type Ref } from "./kernel.js";
 import { notifyFromIsr, notifyWithoutYield, NOTIFY_PREEMPTS } from "./notify.js";
@@ -42,6 +45,8 @@ export const MESSAGE_LENGTH_BYTES = 4;
 const MAX_SIZE_BYTES = 0x7ffffffe;
 /** prvInitialiseNewStreamBuffer fills the storage with this value (STREAM_BUFFER_BUFFER_WRITE_VALUE). */
 const FILL_VALUE = 0x55;
+/** Host bytes a ring starts with; it grows (at least doubling) as writes reach past them. */
+const INITIAL_STORAGE_BYTES = 256;
 /** Copies up to this many bytes with a loop; longer ones with set/subarray. */
 const SHORT_COPY = 32;
 
@@ -110,8 +115,11 @@ export class StreamBuffer {
   waitingToSend: KernelTask | null = null;
   /** uxNotificationIndex: the notification index a waiting task blocks on. */
   notifyIndex = 0;
-  /** pucBuffer */
-  readonly storage: Uint8Array;
+  /**
+   * pucBuffer: the first bytes of the ring. Shorter than `length` until a write reaches past its
+   * end; every byte from 0 to the furthest written one is in it.
+   */
+  storage: Uint8Array;
   /** Bytes of a stored length prefix: 4 for a message buffer, 0 for a stream buffer. */
   readonly lengthPrefixBytes: number;
   readonly calls: CallNames;
@@ -129,7 +137,7 @@ export class StreamBuffer {
   ) {
     this.length = sizeBytes + 1;
     this.triggerLevelBytes = triggerLevelBytes;
-    this.storage = new Uint8Array(this.length).fill(FILL_VALUE);
+    this.storage = new Uint8Array(Math.min(this.length, INITIAL_STORAGE_BYTES)).fill(FILL_VALUE);
     this.lengthPrefixBytes = isMessageBuffer ? MESSAGE_LENGTH_BYTES : 0;
     this.calls = isMessageBuffer ? messageCalls : streamCalls;
   }
@@ -162,7 +170,7 @@ let preempt = false;
 
 function checkBuffer(k: Kernel, call: string, sb: unknown): StreamBuffer {
   if (!(sb instanceof StreamBuffer))
-    throw new TypeError(`${call}: expected a stream or message buffer handle, got ${sb === null ? "null" : typeof sb === "object" ? "an object that is not a stream buffer handle" : typeof sb}`);
+    throw new TypeError(`${call}: expected a stream or message buffer handle, got ${describeValue(sb)}`);
   if (sb.kernel !== k) throw new TypeError(`${call}: ${sb} belongs to another kernel`);
   if (sb.deleted) k.fail(call, `${sb} has been deleted`);
   return sb;
@@ -175,19 +183,17 @@ function callsOf(sb: unknown): CallNames {
 
 function checkBytes(call: string, sb: StreamBuffer, name: string, data: unknown): Uint8Array {
   if (!(data instanceof Uint8Array))
-    throw new TypeError(`${call}(${sb.name}): ${name} must be a Uint8Array, got ${data === null ? "null" : typeof data === "object" ? "an object that is not a Uint8Array" : typeof data}`);
+    throw new TypeError(`${call}(${sb.name}): ${name} must be a Uint8Array, got ${describeValue(data)}`);
   return data;
 }
 
 function checkWoken(call: string, woken: unknown): void {
   if (woken !== null && woken !== undefined && typeof woken !== "object")
-    throw new TypeError(`${call}: pxHigherPriorityTaskWoken must be a { value } reference or null, got ${typeof woken}`);
+    throw new TypeError(`${call}: pxHigherPriorityTaskWoken must be a { value } reference or null, got ${describeValue(woken)}`);
 }
 
 function checkCount(call: string, name: string, value: unknown): number {
-  if (typeof value !== "number" || !Number.isInteger(value) || value < 0)
-    throw new RangeError(`${call}: ${name} must be a non-negative integer number of bytes, got ${String(value)}`);
-  return value;
+  return checkInteger(call, name, value, 0, Number.MAX_SAFE_INTEGER, "a non-negative integer number of bytes");
 }
 
 /** A recorded waiter that still exists (a task deleted while waiting no longer counts). */
@@ -290,16 +296,31 @@ function readLength(sb: StreamBuffer, tail: number): number {
 /** prvWriteMessageToBuffer: all-or-nothing for messages, as much as fits for streams. Returns bytes written. */
 function writeMessage(sb: StreamBuffer, data: Uint8Array, space: number, requiredSpace: number): number {
   let count = data.length;
-  let nextHead = sb.head;
   if (sb.isMessageBuffer) {
-    if (space >= requiredSpace) nextHead = writeLength(sb, count, nextHead);
-    else count = 0;
+    if (space < requiredSpace) count = 0;
   } else if (space < count) {
     count = space;
   }
-  // The head moves only after the whole item is in (a zero-length message is not stored).
-  if (count !== 0) sb.head = writeBytes(sb, data, count, nextHead);
+  // A zero-length message is not stored; the head moves only after the whole item is in.
+  if (count === 0) return 0;
+  if (sb.head + sb.lengthPrefixBytes + count > sb.storage.length && sb.storage.length < sb.length) growStorage(sb, sb.head + sb.lengthPrefixBytes + count);
+  const head = sb.isMessageBuffer ? writeLength(sb, count, sb.head) : sb.head;
+  sb.head = writeBytes(sb, data, count, head);
   return count;
+}
+
+/**
+ * Grows the host array so that bytes up to `end` (exclusive, before wrapping) fit. Until the ring
+ * first wraps every stored byte lies below the head, so the bytes keep their indices; a write
+ * that wraps needs the whole ring.
+ */
+function growStorage(sb: StreamBuffer, end: number): void {
+  const old = sb.storage;
+  const size = end > sb.length ? sb.length : Math.min(sb.length, Math.max(end, old.length * 2));
+  const storage = new Uint8Array(size);
+  storage.set(old, 0);
+  storage.fill(FILL_VALUE, old.length);
+  sb.storage = storage;
 }
 
 /** prvReadMessageFromBuffer: a whole message (0 if `into` is too small: it stays queued) or the bytes available. */
@@ -756,8 +777,7 @@ export function streamBufferGetNotificationIndex(k: Kernel, sb: StreamBuffer): n
 export function streamBufferSetNotificationIndex(k: Kernel, sb: StreamBuffer, index: number): void {
   const call = "vStreamBufferSetStreamBufferNotificationIndex";
   sb = checkBuffer(k, call, sb);
-  if (typeof index !== "number" || !Number.isInteger(index) || index < 0)
-    throw new RangeError(`${call}: the notification index must be a non-negative integer, got ${String(index)}`);
+  checkInteger(call, "uxNotificationIndex", index, 0, Infinity, "a non-negative integer");
   const waiter = liveWaiter(sb.waitingToReceive) ?? liveWaiter(sb.waitingToSend);
   if (waiter !== null) k.fail(call, `task "${waiter.name}" is waiting on ${sb}: it would never be woken`);
   if (index >= k.config.configTASK_NOTIFICATION_ARRAY_ENTRIES)

@@ -124,11 +124,6 @@ export function startTimerService(k: Kernel): KernelTask | null {
   return ref.value;
 }
 
-/** The timer task's command queue, once it exists. */
-export function timerCommandQueue(k: Kernel): Queue | null {
-  return services.get(k)?.queue ?? null;
-}
-
 function wrap(k: Kernel, ticks: number): number {
   const modulus = k.maxDelay + 1;
   return k.config.configTICK_TYPE_WIDTH_IN_BITS === 64 ? ticks : ((ticks % modulus) + modulus) % modulus;

@@ -19,12 +19,33 @@ const RECV = 0;
 const RECV2 = 1;
 const SEND = 2;
 
-/** The result of select(): the index of the case that ran (-1: the default case), and for a receive its value and ok. */
+/**
+ * The result of select(): the index of the case that ran (-1: the default case), and for a
+ * receive its value and ok. select() types it per case (see SelectResultOf).
+ */
 export interface SelectResult<T = unknown> {
   index: number;
   value?: T;
   ok?: boolean;
 }
+
+/** select()'s result when receive case `I` (on a channel of T) ran: ok is false, value undefined, once the channel is closed and drained. */
+export type RecvResult<I extends number, T> = { index: I; value: T; ok: true } | { index: I; value: undefined; ok: false };
+
+/** select()'s result when send case `I` ran. */
+export type SendResult<I extends number> = { index: I; value?: undefined; ok?: undefined };
+
+/** select()'s result when the default case ran. */
+export type DefaultResult = { index: -1; value?: undefined; ok?: undefined };
+
+/**
+ * select()'s result for a tuple of cases: a union discriminated by `index`, so that checking the
+ * index narrows `value` to the element type of that case's channel. For an array whose length
+ * is not known, SelectResult.
+ */
+export type SelectResultOf<Cs extends readonly SelectCase[]> = number extends Cs["length"]
+  ? SelectResult
+  : { [K in keyof Cs]: K extends `${infer I extends number}` ? (Cs[K] extends RecvCase<infer T> ? RecvResult<I, T> : SendResult<I>) : never }[number];
 
 /**
  * A select case waiting on a channel (Go's sudog). A goroutine blocked in a plain send or
@@ -517,17 +538,17 @@ export function chan<T = unknown>(cap = 0, name?: string): Chan<T> {
 
 // ───────────────────────────── select ─────────────────────────────
 
-/** A receive case of select(). A null channel is never ready. */
-export interface RecvCase {
+/** A receive case of select() on a channel of T. A null channel is never ready. */
+export interface RecvCase<T = unknown> {
   dir: "recv";
-  ch: Chan<unknown> | QueueSelectable | null;
+  ch: Chan<T> | QueueSelectable | null;
 }
 
-/** A send case of select(). */
-export interface SendCase {
+/** A send case of select() of a T. */
+export interface SendCase<T = unknown> {
   dir: "send";
-  ch: Chan<unknown> | QueueSelectable | null;
-  value: unknown;
+  ch: Chan<T> | QueueSelectable | null;
+  value: T;
 }
 
 export type SelectCase = RecvCase | SendCase;
@@ -549,14 +570,17 @@ export interface QueueSelectable {
   watch(k: Kernel, task: KernelTask, isSend: boolean, token: object): () => void;
 }
 
-/** A receive case for select(). */
-export function recv<T>(ch: Chan<T> | QueueSelectable | null): RecvCase {
-  return { dir: "recv", ch: ch as Chan<unknown> | QueueSelectable | null };
+/** A receive case for select(); its result's value has the channel's element type. */
+export function recv<T>(ch: Chan<T> | null): RecvCase<T>;
+export function recv<T>(ch: QueueSelectable & { recv(): Promise<T> }): RecvCase<T>;
+export function recv(ch: QueueSelectable | null): RecvCase;
+export function recv<T>(ch: Chan<T> | QueueSelectable | null): RecvCase<T> {
+  return { dir: "recv", ch };
 }
 
 /** A send case for select(). */
-export function send<T>(ch: Chan<T> | QueueSelectable | null, value: T): SendCase {
-  return { dir: "send", ch: ch as Chan<unknown> | QueueSelectable | null, value };
+export function send<T>(ch: Chan<T> | QueueSelectable | null, value: T): SendCase<T> {
+  return { dir: "send", ch, value };
 }
 
 /** Options of select(). */
@@ -577,7 +601,13 @@ function ready(c: SelectCase): boolean {
  * Go's select: runs one ready case, chosen uniformly at random among the ready ones with the
  * kernel's seeded PRNG; with none ready, runs the default case if asked, else blocks until one
  * case can proceed (exactly one commits; the others leave their wait queues at once).
+ *
+ * Given a tuple of cases, the result is typed per case: checking `index` narrows `value` (and
+ * `ok`) to that case's channel type; index -1 is possible only with `{ default: true }`.
  */
+export function select<const Cs extends readonly SelectCase[]>(cases: Cs, options: SelectOptions & { default: true }): Promise<SelectResultOf<Cs> | DefaultResult>;
+export function select<const Cs extends readonly SelectCase[]>(cases: Cs, options?: SelectOptions & { default?: false }): Promise<SelectResultOf<Cs>>;
+export function select(cases: readonly SelectCase[], options?: SelectOptions): Promise<SelectResult>;
 export function select(cases: readonly SelectCase[], options?: SelectOptions): Promise<SelectResult> {
   const k = currentKernel("select");
   if (k.inIsr()) k.fail("select", "a select that can block inside an interrupt handler");
@@ -630,7 +660,7 @@ function parkSelect(k: Kernel, cases: readonly SelectCase[], options: SelectOpti
   if (sel.undos === null) return parked as Promise<SelectResult>;
   return parked.then((r) => {
     sel.withdraw();
-    if (r === REPOLL) return select(cases, options);
+    if (r === REPOLL) return select(cases, options) as Promise<SelectResult>;
     return r as SelectResult;
   });
 }

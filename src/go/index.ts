@@ -28,7 +28,7 @@
 export { run, go, gosched, external, GOROUTINE_STACK_WORDS } from "./runtime.js";
 export type { RunOptions, GoOptions } from "./runtime.js";
 export { Chan, chan, select, recv, send } from "./chan.js";
-export type { SelectCase, RecvCase, SendCase, SelectOptions, SelectResult, QueueSelectable, WaitQ } from "./chan.js";
+export type { SelectCase, RecvCase, SendCase, SelectOptions, SelectResult, SelectResultOf, RecvResult, SendResult, DefaultResult, QueueSelectable, WaitQ } from "./chan.js";
 export { sleep, now, after, tick, newTimer, Timer } from "./time.js";
 export type { Ticker } from "./time.js";
 export { WaitGroup, Mutex, RWMutex, Once } from "./sync.js";

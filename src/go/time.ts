@@ -16,12 +16,13 @@ function checkMs(what: string, ms: unknown): number {
 }
 
 /**
- * Milliseconds → ticks, rounded up (at least 1 for a positive duration); Infinity stays
- * Infinity. The result may exceed what one kernel wait allows (see longestWaitTicks).
+ * Milliseconds → ticks, rounded up (at least 1 for a positive duration). The result may exceed
+ * what one kernel wait allows (see longestWaitTicks). Infinity, and a duration of more ticks than
+ * a double counts exactly (2**53: 285,000 years at 1 kHz, far beyond Go's 292), is Infinity: never.
  */
 export function msToTicks(k: Kernel, ms: number): number {
-  if (ms === Infinity) return Infinity;
-  return Math.max(Math.ceil((ms * k.config.configTICK_RATE_HZ) / 1000), 1);
+  const ticks = Math.max(Math.ceil((ms * k.config.configTICK_RATE_HZ) / 1000), 1);
+  return ticks > Number.MAX_SAFE_INTEGER ? Infinity : ticks;
 }
 
 /**

@@ -2,8 +2,8 @@
  * Durations beyond the kernel's tick range are exact, as Go's durations (up to 292 years) are:
  * sleep, after, timers, tickers and context deadlines, on run()'s own kernel and on a FreeRTOS
  * kernel with 32-bit ticks (about 49.7 days at 1 kHz), where the Go layer re-arms the rest of a
- * long wait. sleep(Infinity) never returns: a program left with it is deadlocked. Virtual time
- * jumps over the idle stretches, so these runs are cheap.
+ * long wait. sleep(Infinity) (or of more ticks than 2**53) never returns: a program left with
+ * it is deadlocked. Virtual time jumps over the idle stretches, so these runs are cheap.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -68,6 +68,12 @@ test("sleep(Infinity) never returns: alone it is a deadlock; beside a finishing 
   await assert.rejects(
     run(async () => {
       await sleep(Infinity);
+    }),
+    (e: unknown) => e instanceof DeadlockError && /"main".*sleep \(forever\)/.test(e.message),
+  );
+  await assert.rejects(
+    run(async () => {
+      await sleep(1e300); // more ticks than the clock counts exactly: forever
     }),
     (e: unknown) => e instanceof DeadlockError && /"main".*sleep \(forever\)/.test(e.message),
   );

@@ -1,6 +1,6 @@
 /**
- * Go channels on the kernel (the algorithm of Go's runtime/chan.go): a ring buffer of `cap`
- * slots and two wait queues. A send to a waiting receiver hands the value over directly and
+ * Go channels on the kernel (the algorithm of Go's runtime/chan.go): a ring buffer of up to `cap`
+ * slots, grown as it fills, and two wait queues. A send to a waiting receiver hands the value over directly and
  * readies the receiver (kernel unpark); a receive from a waiting sender takes its value (through
  * the buffer when there is one). A blocked goroutine waits in the kernel (park) and shows as
  * Blocked on the channel.
@@ -19,12 +19,33 @@ const RECV = 0;
 const RECV2 = 1;
 const SEND = 2;
 
-/** The result of select(): the index of the case that ran (-1: the default case), and for a receive its value and ok. */
+/**
+ * The result of select(): the index of the case that ran (-1: the default case), and for a
+ * receive its value and ok. select() types it per case (see SelectResultOf).
+ */
 export interface SelectResult<T = unknown> {
   index: number;
   value?: T;
   ok?: boolean;
 }
+
+/** select()'s result when receive case `I` (on a channel of T) ran: ok is false, value undefined, once the channel is closed and drained. */
+export type RecvResult<I extends number, T> = { index: I; value: T; ok: true } | { index: I; value: undefined; ok: false };
+
+/** select()'s result when send case `I` ran. */
+export type SendResult<I extends number> = { index: I; value?: undefined; ok?: undefined };
+
+/** select()'s result when the default case ran. */
+export type DefaultResult = { index: -1; value?: undefined; ok?: undefined };
+
+/**
+ * select()'s result for a tuple of cases: a union discriminated by `index`, so that checking the
+ * index narrows `value` to the element type of that case's channel. For an array whose length
+ * is not known, SelectResult.
+ */
+export type SelectResultOf<Cs extends readonly SelectCase[]> = number extends Cs["length"]
+  ? SelectResult
+  : { [K in keyof Cs]: K extends `${infer I extends number}` ? (Cs[K] extends RecvCase<infer T> ? RecvResult<I, T> : SendResult<I>) : never }[number];
 
 /**
  * A select case waiting on a channel (Go's sudog). A goroutine blocked in a plain send or
@@ -167,15 +188,33 @@ export interface SelectableChannel {
   readonly selectable: true;
 }
 
+/** Slots of a buffer's first allocation (fewer when the capacity is smaller). */
+const FIRST_BUFFER_SLOTS = 8;
+
+/** The largest capacity of a buffered channel (Go's limit on 32-bit platforms; a JavaScript array holds more). */
+export const MAX_CHAN_CAP = 2 ** 31 - 1;
+
+/** Checks a channel capacity as Go's makechan does. */
+function checkCap(cap: unknown): number {
+  if (typeof cap !== "number") throw new TypeError(`makechan: size must be a number, got ${typeof cap}`);
+  if (!Number.isInteger(cap) || cap < 0 || cap > MAX_CHAN_CAP) throw new RangeError("makechan: size out of range");
+  return cap;
+}
+
 /**
- * A Go channel. `chan<T>(cap)` makes one; cap 0 is an unbuffered rendezvous.
+ * A Go channel. `chan<T>(cap)` makes one; cap 0 is an unbuffered rendezvous. The buffer is
+ * allocated as it fills (doubling up to `cap`), so a huge capacity costs nothing until used.
  * Operations must be awaited inside a goroutine; closing and `len`/`cap` are synchronous.
  */
 export class Chan<T = unknown> implements SelectableChannel, AsyncIterable<T> {
   readonly selectable = true as const;
-  private readonly buf: (T | undefined)[];
+  /** The ring buffer: `count` values from `head`, wrapping at buf.length (<= capacity). */
+  private buf: (T | undefined)[] = [];
   private head = 0;
   private count = 0;
+  private readonly capacity: number;
+  /** len and cap read 0 (Go 1.23 timer channels: buffered inside, unbuffered to the program). */
+  private looksUnbuffered = false;
   closed = false;
   readonly recvq: WaitQ = new EventList<EventNode>(ListKind.Event);
   readonly sendq: WaitQ = new EventList<EventNode>(ListKind.Event);
@@ -188,8 +227,9 @@ export class Chan<T = unknown> implements SelectableChannel, AsyncIterable<T> {
   private readonly recvReason: string;
   private readonly sendReason: string;
 
-  constructor(readonly cap: number, name?: string) {
-    this.buf = cap > 0 ? new Array<T | undefined>(cap).fill(undefined) : [];
+  /** Prefer chan(cap, name). A capacity that is not an integer in 0..2**31-1 is a RangeError. */
+  constructor(cap: number, name?: string) {
+    this.capacity = checkCap(cap);
     this.name = name ?? `chan#${++channelNumber}`;
     this.recvReason = `chan receive on ${this.name}`;
     this.sendReason = `chan send on ${this.name}`;
@@ -200,7 +240,17 @@ export class Chan<T = unknown> implements SelectableChannel, AsyncIterable<T> {
 
   /** Number of values buffered. */
   get len(): number {
-    return this.count;
+    return this.looksUnbuffered ? 0 : this.count;
+  }
+
+  /** The buffer capacity given at creation (0: unbuffered). */
+  get cap(): number {
+    return this.looksUnbuffered ? 0 : this.capacity;
+  }
+
+  /** Makes len and cap read 0 while keeping the buffer (a timer's channel). */
+  presentUnbuffered(): void {
+    this.looksUnbuffered = true;
   }
 
   private kernel(what: string): Kernel {
@@ -215,7 +265,7 @@ export class Chan<T = unknown> implements SelectableChannel, AsyncIterable<T> {
     if (this.closed) throw new GoPanic("send on closed channel");
     const receiver = dequeue(this.recvq);
     if (receiver !== null) return k.result(0, deliver(k, receiver, value, true)) as unknown as Promise<void>;
-    if (this.count < this.cap) {
+    if (this.count < this.capacity) {
       this.push(value);
       return RESOLVED_VOID;
     }
@@ -268,7 +318,7 @@ export class Chan<T = unknown> implements SelectableChannel, AsyncIterable<T> {
         if (deliver(k, receiver, value, true) && preempt) k.switchContext();
         return;
       }
-      if (this.count < this.cap) {
+      if (this.count < this.capacity) {
         this.push(value as T);
         t.opItem = undefined;
         t.resumeValue = undefined;
@@ -292,11 +342,30 @@ export class Chan<T = unknown> implements SelectableChannel, AsyncIterable<T> {
     k.reparkCurrent(this.recvReason, kind === RECV2 ? this.recv2Waiter : this.recvWaiter);
   }
 
+  /** Buffers a value; the caller checked that count < capacity. */
   private push(value: T): void {
+    const size = this.buf.length;
+    if (this.count === size) {
+      this.grow(size);
+      this.buf[this.count++] = value;
+      return;
+    }
     let slot = this.head + this.count;
-    if (slot >= this.cap) slot -= this.cap;
+    if (slot >= size) slot -= size;
     this.buf[slot] = value;
     this.count++;
+  }
+
+  /** Doubles the full ring buffer (up to the capacity), its values moved to the front in order. */
+  private grow(size: number): void {
+    const old = this.buf;
+    const bigger = new Array<T | undefined>(Math.min(this.capacity, Math.max(FIRST_BUFFER_SLOTS, size * 2))).fill(undefined);
+    for (let i = 0, j = this.head; i < size; i++) {
+      bigger[i] = old[j];
+      if (++j === size) j = 0;
+    }
+    this.buf = bigger;
+    this.head = 0;
   }
 
   /**
@@ -310,7 +379,7 @@ export class Chan<T = unknown> implements SelectableChannel, AsyncIterable<T> {
     if (this.count > 0) {
       const v = this.buf[this.head];
       this.buf[this.head] = undefined;
-      this.head = this.head + 1 === this.cap ? 0 : this.head + 1;
+      this.head = this.head + 1 === this.buf.length ? 0 : this.head + 1;
       this.count--;
       if (sender !== null) {
         this.push(senderValue(sender) as T);
@@ -357,7 +426,7 @@ export class Chan<T = unknown> implements SelectableChannel, AsyncIterable<T> {
       if (deliver(k, receiver, value, true)) k.requestSwitch();
       return true;
     }
-    if (this.count < this.cap) {
+    if (this.count < this.capacity) {
       this.push(value);
       return true;
     }
@@ -367,16 +436,19 @@ export class Chan<T = unknown> implements SelectableChannel, AsyncIterable<T> {
 
   /** Fills the buffer with `value` (semChan's initial permits); only on a fresh channel. */
   fill(value: T): void {
-    while (this.count < this.cap) this.push(value);
+    while (this.count < this.capacity) this.push(value);
   }
 
-  /** Drops a buffered value without waking anyone (Go 1.23 timers: no stale value after stop/reset). */
-  drain(): void {
-    while (this.count > 0) {
-      this.buf[this.head] = undefined;
-      this.head = this.head + 1 === this.cap ? 0 : this.head + 1;
-      this.count--;
-    }
+  /**
+   * Drops every buffered value without waking anyone (Go 1.23 timers: no stale value after
+   * stop/reset); true when there was one.
+   */
+  drain(): boolean {
+    if (this.count === 0) return false;
+    this.buf.fill(undefined);
+    this.head = 0;
+    this.count = 0;
+    return true;
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<T> {
@@ -396,7 +468,7 @@ export class Chan<T = unknown> implements SelectableChannel, AsyncIterable<T> {
 
   /** Whether a send would complete now (or panic: closed). */
   canSend(): boolean {
-    return this.closed || this.recvq.length > 0 || this.count < this.cap;
+    return this.closed || this.recvq.length > 0 || this.count < this.capacity;
   }
 
   /** Completes a receive case that canRecv() said is ready; returns whether to yield. */
@@ -426,7 +498,7 @@ export class Chan<T = unknown> implements SelectableChannel, AsyncIterable<T> {
   }
 
   toString(): string {
-    return `Chan(${this.name}, cap ${this.cap})`;
+    return `Chan(${this.name}, cap ${this.capacity})`;
   }
 }
 
@@ -455,25 +527,28 @@ function wakeSender(k: Kernel, node: EventNode): boolean {
   return k.unpark(t, undefined);
 }
 
-/** Makes a channel; `cap` 0 (the default) is unbuffered. */
+/**
+ * Makes a channel; `cap` 0 (the default) is unbuffered. A capacity that is not a number is a
+ * TypeError; a negative, fractional or larger than 2**31-1 one is Go's RangeError "makechan:
+ * size out of range". The buffer grows as values are sent, so any valid capacity is made at once.
+ */
 export function chan<T = unknown>(cap = 0, name?: string): Chan<T> {
-  if (typeof cap !== "number" || !Number.isInteger(cap) || cap < 0 || cap > 2 ** 31 - 1) throw new RangeError("makechan: size out of range");
   return new Chan<T>(cap, name);
 }
 
 // ───────────────────────────── select ─────────────────────────────
 
-/** A receive case of select(). A null channel is never ready. */
-export interface RecvCase {
+/** A receive case of select() on a channel of T. A null channel is never ready. */
+export interface RecvCase<T = unknown> {
   dir: "recv";
-  ch: Chan<unknown> | QueueSelectable | null;
+  ch: Chan<T> | QueueSelectable | null;
 }
 
-/** A send case of select(). */
-export interface SendCase {
+/** A send case of select() of a T. */
+export interface SendCase<T = unknown> {
   dir: "send";
-  ch: Chan<unknown> | QueueSelectable | null;
-  value: unknown;
+  ch: Chan<T> | QueueSelectable | null;
+  value: T;
 }
 
 export type SelectCase = RecvCase | SendCase;
@@ -495,14 +570,17 @@ export interface QueueSelectable {
   watch(k: Kernel, task: KernelTask, isSend: boolean, token: object): () => void;
 }
 
-/** A receive case for select(). */
-export function recv<T>(ch: Chan<T> | QueueSelectable | null): RecvCase {
-  return { dir: "recv", ch: ch as Chan<unknown> | QueueSelectable | null };
+/** A receive case for select(); its result's value has the channel's element type. */
+export function recv<T>(ch: Chan<T> | null): RecvCase<T>;
+export function recv<T>(ch: QueueSelectable & { recv(): Promise<T> }): RecvCase<T>;
+export function recv(ch: QueueSelectable | null): RecvCase;
+export function recv<T>(ch: Chan<T> | QueueSelectable | null): RecvCase<T> {
+  return { dir: "recv", ch };
 }
 
 /** A send case for select(). */
-export function send<T>(ch: Chan<T> | QueueSelectable | null, value: T): SendCase {
-  return { dir: "send", ch: ch as Chan<unknown> | QueueSelectable | null, value };
+export function send<T>(ch: Chan<T> | QueueSelectable | null, value: T): SendCase<T> {
+  return { dir: "send", ch, value };
 }
 
 /** Options of select(). */
@@ -523,7 +601,13 @@ function ready(c: SelectCase): boolean {
  * Go's select: runs one ready case, chosen uniformly at random among the ready ones with the
  * kernel's seeded PRNG; with none ready, runs the default case if asked, else blocks until one
  * case can proceed (exactly one commits; the others leave their wait queues at once).
+ *
+ * Given a tuple of cases, the result is typed per case: checking `index` narrows `value` (and
+ * `ok`) to that case's channel type; index -1 is possible only with `{ default: true }`.
  */
+export function select<const Cs extends readonly SelectCase[]>(cases: Cs, options: SelectOptions & { default: true }): Promise<SelectResultOf<Cs> | DefaultResult>;
+export function select<const Cs extends readonly SelectCase[]>(cases: Cs, options?: SelectOptions & { default?: false }): Promise<SelectResultOf<Cs>>;
+export function select(cases: readonly SelectCase[], options?: SelectOptions): Promise<SelectResult>;
 export function select(cases: readonly SelectCase[], options?: SelectOptions): Promise<SelectResult> {
   const k = currentKernel("select");
   if (k.inIsr()) k.fail("select", "a select that can block inside an interrupt handler");
@@ -576,7 +660,7 @@ function parkSelect(k: Kernel, cases: readonly SelectCase[], options: SelectOpti
   if (sel.undos === null) return parked as Promise<SelectResult>;
   return parked.then((r) => {
     sel.withdraw();
-    if (r === REPOLL) return select(cases, options);
+    if (r === REPOLL) return select(cases, options) as Promise<SelectResult>;
     return r as SelectResult;
   });
 }

@@ -1,13 +1,14 @@
 /**
  * Go's context package: cancellation and deadlines that propagate from parent to children.
  * done() is a channel closed on cancellation, so a goroutine blocked in a select on it wakes
- * with the context's error available from err(). Deadlines are kernel software timers.
+ * with the context's error available from err(). Deadlines are kernel software timers, exact
+ * however far away.
  * @module
  */
-import { createTimer, timerStartNow, timerStopNow, type Kernel, type SoftwareTimer } from "../kernel/index.js";
 import { Chan, recv, select } from "./chan.js";
 import { currentKernel, go } from "./runtime.js";
-import { msToTicks, now } from "./time.js";
+import { Alarm, msToTicks, now } from "./time.js";
+import { GoPanic } from "./errors.js";
 
 /** The error of a context cancelled by its cancel function ("context canceled"). */
 export const Canceled: Error = Object.freeze(new Error("context canceled"));
@@ -57,14 +58,14 @@ class CancelContext implements Context {
   private readonly doneChan: Chan<void>;
   private error: Error | null = null;
   readonly children = new Set<CancelContext>();
-  timer: SoftwareTimer | null = null;
-  private readonly kernel: Kernel;
+  /** The deadline's timer, if it has one. */
+  alarm: Alarm | null = null;
 
   constructor(
     readonly parent: Context,
     private readonly deadlineMs: number | undefined,
   ) {
-    this.kernel = currentKernel("context");
+    currentKernel("context");
     this.doneChan = new Chan<void>(0, "ctx.done");
   }
 
@@ -88,9 +89,9 @@ class CancelContext implements Context {
     this.doneChan.close();
     for (const child of this.children) child.cancel(error, false);
     this.children.clear();
-    if (this.timer !== null) {
-      timerStopNow(this.kernel, this.timer);
-      this.timer = null;
+    if (this.alarm !== null) {
+      this.alarm.stop();
+      this.alarm = null;
     }
     if (removeFromParent && this.parent instanceof CancelContext) this.parent.children.delete(this);
   }
@@ -168,11 +169,10 @@ export function withDeadline(parent: Context, deadlineMs: number): [Context, Can
     ctx.cancel(DeadlineExceeded, true);
     return [ctx, cancel];
   }
+  if (remaining === Infinity) return [ctx, cancel];
   const k = currentKernel("withDeadline");
-  const timer = createTimer(k, "ctx.deadline", msToTicks(k, remaining), false, ctx, () => ctx.cancel(DeadlineExceeded, true), false);
-  if (timer === null) throw new Error("withDeadline: cannot create the kernel timer");
-  ctx.timer = timer;
-  timerStartNow(k, timer);
+  ctx.alarm = new Alarm(k, "ctx.deadline", () => ctx.cancel(DeadlineExceeded, true));
+  ctx.alarm.start(msToTicks(k, remaining));
   return [ctx, cancel];
 }
 
@@ -182,7 +182,9 @@ export function withTimeout(parent: Context, ms: number): [Context, CancelFunc] 
   return withDeadline(parent, now() + ms);
 }
 
-/** A child context carrying `value` under `key`. */
+/** A child context carrying `value` under `key`. A null or undefined key panics ("nil key"), as in Go. */
 export function withValue(parent: Context, key: unknown, value: unknown): Context {
-  return new ValueContext(checkParent("withValue", parent), key, value);
+  parent = checkParent("withValue", parent);
+  if (key === null || key === undefined) throw new GoPanic("nil key");
+  return new ValueContext(parent, key, value);
 }

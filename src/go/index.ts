@@ -25,16 +25,16 @@
  * ```
  * @module
  */
-export { run, go, gosched, GOROUTINE_STACK_WORDS } from "./runtime.js";
+export { run, go, gosched, external, GOROUTINE_STACK_WORDS } from "./runtime.js";
 export type { RunOptions, GoOptions } from "./runtime.js";
 export { Chan, chan, select, recv, send } from "./chan.js";
-export type { SelectCase, RecvCase, SendCase, SelectOptions, SelectResult, QueueSelectable, WaitQ } from "./chan.js";
+export type { SelectCase, RecvCase, SendCase, SelectOptions, SelectResult, SelectResultOf, RecvResult, SendResult, DefaultResult, QueueSelectable, WaitQ } from "./chan.js";
 export { sleep, now, after, tick, newTimer, Timer } from "./time.js";
 export type { Ticker } from "./time.js";
 export { WaitGroup, Mutex, RWMutex, Once } from "./sync.js";
 export { background, todo, withCancel, withTimeout, withDeadline, withValue, Canceled, DeadlineExceeded } from "./context.js";
 export type { Context, CancelFunc } from "./context.js";
 export { queueChan, QueueChan, semChan, IsrSignal } from "./bridge.js";
-export { GoPanic, DeadlockError } from "./errors.js";
+export { GoPanic, GoFatalError, DeadlockError, RunLimitError } from "./errors.js";
 export type { BlockedGoroutine } from "./errors.js";
 export { KernelAssertError } from "../kernel/index.js";

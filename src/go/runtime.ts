@@ -12,7 +12,7 @@ import {
   type KernelConfig,
   type KernelTask,
 } from "../kernel/index.js";
-import { DeadlockError, GoPanic, type BlockedGoroutine } from "./errors.js";
+import { DeadlockError, GoFatalError, GoPanic, RunLimitError, type BlockedGoroutine } from "./errors.js";
 
 /** Stack words charged to the kernel heap per goroutine (TinyGo's small goroutine stacks). */
 export const GOROUTINE_STACK_WORDS = 128;
@@ -33,6 +33,8 @@ export class GoRuntime {
   nextGoroutineId = 1;
   /** Virtual time (ticks) when run() started: now() counts from here. */
   startTicks = 0;
+  /** The first fatal error of the program: run() rejects with it even if the program caught it. */
+  fatal: GoFatalError | null = null;
   /** Ids below this make "goroutine <id>" names that fit configMAX_TASK_NAME_LEN whole. */
   readonly numberedNameLimit: number;
   constructor(readonly kernel: Kernel) {
@@ -73,6 +75,19 @@ export function currentKernel(what: string): Kernel {
   return k;
 }
 
+/**
+ * Raises a fatal error of the Go runtime (not recoverable, as Go's sync.fatal): records it so
+ * that run() rejects with it, stops the kernel, and returns it for the caller to throw.
+ */
+export function fatal(k: Kernel, message: string): GoFatalError {
+  const error = new GoFatalError(message);
+  if (k.current !== null) error.taskName = k.current.name;
+  const rt = runtimeOf(k);
+  if (rt.fatal === null) rt.fatal = error;
+  k.stop();
+  return error;
+}
+
 /** Options of `go()`. */
 export interface GoOptions {
   name?: string;
@@ -88,9 +103,28 @@ export function go(fn: () => unknown, options: GoOptions = {}): void {
   const k = currentKernel("go");
   if (typeof fn !== "function") throw new TypeError(`go: expected a function, got ${typeof fn}`);
   if (options === null || typeof options !== "object") throw new TypeError("go: options must be an object");
-  const parent = k.current;
-  const priority = options.priority ?? (parent !== null ? parent.basePriority : 1);
-  spawn(k, fn, options.name, priority);
+  const name = options.name;
+  if (name !== undefined && typeof name !== "string") throw new TypeError(`go: options.name must be a string, got ${typeof name}`);
+  let priority = options.priority;
+  if (priority === undefined) priority = k.current !== null ? k.current.basePriority : 1;
+  // Checked here so that the error names the goroutine (spawn builds its name only when read).
+  else priority = k.checkPriority(`go("${name ?? `${UNNAMED}${runtimeOf(k).nextGoroutineId}`}")`, priority);
+  spawn(k, fn, name, priority);
+}
+
+/**
+ * Waits in a goroutine for a promise that is not a channel or kernel operation (a file read, a
+ * fetch, a host timer): the goroutine blocks until it settles and then resumes with its value
+ * (or throws its rejection), while other goroutines keep running. Virtual time does not advance
+ * while every goroutine is idle and such a promise is pending. A goroutine that awaits outside
+ * work directly, without external(), is an error that ends the run.
+ * @example
+ * ```ts
+ * const text = await external(readFile("config.json", "utf8"));
+ * ```
+ */
+export function external<T>(promise: PromiseLike<T>): Promise<T> {
+  return currentKernel("external").external(promise);
 }
 
 /** createTask's out-parameter, shared: createTask is synchronous, so one object serves every spawn. */
@@ -134,17 +168,32 @@ export interface RunOptions {
   clock?: "virtual" | "realtime";
   /** Bytes of kernel heap (task control blocks, stacks, queues). Default 1 GiB. */
   heapBytes?: number;
-  /** Run on an existing createFreeRTOS instance (anything with a `kernel`) instead of a fresh kernel. */
+  /**
+   * Run on an existing createFreeRTOS instance (anything with a `kernel`) instead of a fresh
+   * kernel. Its tick width is kept: durations longer than its longest delay are re-armed.
+   */
   rtos?: { kernel: Kernel };
+  /**
+   * Ends the run after this many ticks of virtual time, rejecting with RunLimitError (which lists
+   * what every goroutine and task waits on) if main has not returned. Default: no limit. Use it
+   * when kernel tasks keep time moving, so that deadlocked goroutines are not detected otherwise.
+   */
+  maxTicks?: number;
 }
 
 /**
  * Runs `main` as the main goroutine and drives virtual time until it returns; resolves with its
  * return value (other goroutines are abandoned, as in Go). Rejects with the panic of any
- * goroutine, or with DeadlockError when every goroutine is blocked and nothing can wake one.
+ * goroutine, with a GoFatalError (even one the program caught), with DeadlockError when every
+ * goroutine is blocked and nothing can wake one, or with RunLimitError after `maxTicks`.
+ * A kernel made by run() has 64-bit ticks, so that every Go duration (up to 292 years) is one wait.
  */
 export async function run<T>(main: () => T | Promise<T>, options: RunOptions = {}): Promise<T> {
   if (typeof main !== "function") throw new TypeError(`run: main must be a function, got ${typeof main}`);
+  const maxTicks = options.maxTicks ?? Infinity;
+  if (typeof maxTicks !== "number") throw new TypeError(`run: options.maxTicks must be a number of ticks, got ${typeof maxTicks}`);
+  if (maxTicks !== Infinity && (!Number.isInteger(maxTicks) || maxTicks < 0))
+    throw new RangeError(`run: options.maxTicks must be a non-negative integer number of ticks, got ${maxTicks}`);
   let k: Kernel;
   if (options.rtos !== undefined) {
     if (options.rtos === null || !(options.rtos.kernel instanceof Kernel)) throw new TypeError("run: options.rtos must be a createFreeRTOS instance");
@@ -157,6 +206,7 @@ export async function run<T>(main: () => T | Promise<T>, options: RunOptions = {
       // Room for "goroutine 1234567" and descriptive names (FreeRTOS's 16 would cut them).
       configMAX_TASK_NAME_LEN: GOROUTINE_NAME_LEN,
       configTIMER_QUEUE_LENGTH: 64,
+      configTICK_TYPE_WIDTH_IN_BITS: 64,
       seed: options.seed ?? 1,
       clock: options.clock ?? "virtual",
     };
@@ -164,6 +214,8 @@ export async function run<T>(main: () => T | Promise<T>, options: RunOptions = {
   }
   const rt = runtimeOf(k);
   rt.startTicks = k.now();
+  rt.fatal = null;
+  const endTicks = k.now() + maxTicks;
   let finished = false;
   let value: T | undefined;
   let failed = false;
@@ -186,19 +238,26 @@ export async function run<T>(main: () => T | Promise<T>, options: RunOptions = {
   if (!k.isSchedulerRunning()) k.startScheduler(startTimerService);
   try {
     for (;;) {
-      const outcome = await k.advance(Infinity);
+      let outcome;
+      try {
+        outcome = await k.advance(maxTicks === Infinity ? Infinity : Math.max(0, Math.ceil(endTicks - k.now())));
+      } catch (e) {
+        throw rt.fatal ?? e; // a fatal error comes first, even when the program went on to fail otherwise
+      }
+      if (rt.fatal !== null) throw rt.fatal;
       if (finished) {
         if (failed) throw error;
         return value as T;
       }
       if (outcome === "stalled") throw new DeadlockError(blockedGoroutines(k, mainTask));
+      if (outcome === "target" && k.now() >= endTicks) throw new RunLimitError(maxTicks, blockedGoroutines(k, mainTask));
     }
   } finally {
     forgetRuntimeCache(k);
   }
 }
 
-/** Every blocked task and what it waits on, goroutines first, for the deadlock report. */
+/** Every goroutine and task (but idle and timer service) and what it waits on, goroutines first, for the reports. */
 function blockedGoroutines(k: Kernel, main: KernelTask): BlockedGoroutine[] {
   return k
     .tasks()

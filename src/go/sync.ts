@@ -5,7 +5,16 @@
  */
 import { createSemaphore, mutexHandOff, mutexHolder, QueueKind, semaphoreTake, type Kernel, type KernelTask, type ParkWaiter, type Queue } from "../kernel/index.js";
 import { GoPanic } from "./errors.js";
-import { currentKernel } from "./runtime.js";
+import { currentKernel, fatal } from "./runtime.js";
+
+/** Numbers of default names ("mutex#3"), as channels have. */
+let syncObjectNumber = 0;
+
+function checkName(what: string, name: unknown, prefix: string): string {
+  if (name === undefined) return `${prefix}#${++syncObjectNumber}`;
+  if (typeof name !== "string") throw new TypeError(`${what}: the name must be a string, got ${typeof name}`);
+  return name;
+}
 
 const RESOLVED: Promise<void> = Promise.resolve();
 
@@ -70,16 +79,24 @@ class SyncWaiter implements ParkWaiter {
  * priority, then FIFO), so a goroutine that unlocks and re-locks cannot starve it (Go's
  * starvation-mode guarantee). As in FreeRTOS the lock has an owner: unlocking it from another
  * goroutine hands it over first (Go allows that; the inheritance follows the owner).
+ * Unlocking an unlocked mutex is a fatal error (GoFatalError), as in Go.
  */
 export class Mutex {
   private mutex: Queue | null = null;
+  /** Shown in deadlock reports: "sync.Mutex.Lock on <name>". */
+  readonly name: string;
+
+  /** `name` (default "mutex#N") names the mutex in deadlock reports and kernel task lists. */
+  constructor(name?: string) {
+    this.name = checkName("Mutex", name, "mutex");
+  }
 
   private kernelMutex(k: Kernel): Queue {
     if (this.mutex === null) {
       const m = createSemaphore(k, QueueKind.Mutex, 1, 1);
       if (m === null) throw new GoPanic("sync: cannot allocate a kernel mutex (kernel heap exhausted)");
-      m.name = "sync.Mutex";
-      m.takeReason = "sync.Mutex.Lock";
+      m.name = this.name;
+      m.takeReason = `sync.Mutex.Lock on ${this.name}`;
       this.mutex = m;
     }
     return this.mutex;
@@ -107,7 +124,7 @@ export class Mutex {
   unlock(): void {
     const k = currentKernel("Mutex.unlock");
     const m = this.kernelMutex(k);
-    if (m.count > 0) throw new GoPanic("sync: unlock of unlocked mutex");
+    if (m.count > 0) throw fatal(k, "sync: unlock of unlocked mutex");
     const holder = mutexHolder(k, m);
     if (holder !== null && holder !== k.current) k.transferMutex(m, k.current!);
     if (mutexHandOff(k, m, "sync.Mutex.Unlock")) k.requestSwitch();
@@ -117,7 +134,15 @@ export class Mutex {
 /** Waits for a collection of goroutines to finish. */
 export class WaitGroup {
   private counter = 0;
-  private readonly waiters = new Waiters("sync.WaitGroup.Wait", () => this.counter === 0);
+  /** Shown in deadlock reports: "sync.WaitGroup.Wait on <name>". */
+  readonly name: string;
+  private readonly waiters: Waiters;
+
+  /** `name` (default "waitgroup#N") names the group in deadlock reports. */
+  constructor(name?: string) {
+    this.name = checkName("WaitGroup", name, "waitgroup");
+    this.waiters = new Waiters(`sync.WaitGroup.Wait on ${this.name}`, () => this.counter === 0);
+  }
 
   /** Adds `delta` (may be negative) to the counter; at zero every waiter is released. */
   add(delta: number): void {
@@ -141,20 +166,32 @@ export class WaitGroup {
   }
 }
 
-/** A reader/writer lock (writer-preferring, like Go's: a waiting writer holds back new readers). */
+/**
+ * A reader/writer lock (writer-preferring, like Go's: a waiting writer holds back new readers).
+ * Unlocking it when it is not locked that way is a fatal error (GoFatalError), as in Go.
+ */
 export class RWMutex {
   private readers = 0;
   private writer = false;
-  private readonly waitingReaders: Waiters = new Waiters("sync.RWMutex.RLock", () => {
-    if (this.writer || this.waitingWriters.length > 0) return false;
-    this.readers++;
-    return true;
-  });
-  private readonly waitingWriters: Waiters = new Waiters("sync.RWMutex.Lock", () => {
-    if (this.writer || this.readers > 0) return false;
-    this.writer = true;
-    return true;
-  });
+  /** Shown in deadlock reports: "sync.RWMutex.Lock on <name>". */
+  readonly name: string;
+  private readonly waitingReaders: Waiters;
+  private readonly waitingWriters: Waiters;
+
+  /** `name` (default "rwmutex#N") names the lock in deadlock reports. */
+  constructor(name?: string) {
+    this.name = checkName("RWMutex", name, "rwmutex");
+    this.waitingReaders = new Waiters(`sync.RWMutex.RLock on ${this.name}`, () => {
+      if (this.writer || this.waitingWriters.length > 0) return false;
+      this.readers++;
+      return true;
+    });
+    this.waitingWriters = new Waiters(`sync.RWMutex.Lock on ${this.name}`, () => {
+      if (this.writer || this.readers > 0) return false;
+      this.writer = true;
+      return true;
+    });
+  }
 
   rLock(): Promise<void> {
     const k = currentKernel("RWMutex.rLock");
@@ -167,7 +204,7 @@ export class RWMutex {
 
   rUnlock(): void {
     const k = currentKernel("RWMutex.rUnlock");
-    if (this.readers === 0) throw new GoPanic("sync: RUnlock of unlocked RWMutex");
+    if (this.readers === 0) throw fatal(k, "sync: RUnlock of unlocked RWMutex");
     this.readers--;
     if (this.readers === 0 && this.waitingWriters.length > 0) {
       this.writer = true;
@@ -186,7 +223,7 @@ export class RWMutex {
 
   unlock(): void {
     const k = currentKernel("RWMutex.unlock");
-    if (!this.writer) throw new GoPanic("sync: Unlock of unlocked RWMutex");
+    if (!this.writer) throw fatal(k, "sync: Unlock of unlocked RWMutex");
     this.writer = false;
     let higher = false;
     if (this.waitingReaders.length > 0) {
@@ -203,7 +240,12 @@ export class RWMutex {
 /** Runs a function once; concurrent callers wait until that first call returns. */
 export class Once {
   private done = false;
-  private readonly m = new Mutex();
+  private readonly m: Mutex;
+
+  /** `name` (default "once#N") names the lock its waiting callers show in deadlock reports. */
+  constructor(name?: string) {
+    this.m = new Mutex(checkName("Once", name, "once"));
+  }
 
   async do(fn: () => unknown): Promise<void> {
     if (this.done) return;

@@ -10,7 +10,7 @@
  *   without yielding to a same-priority goroutine; after(-1) and newTimer(-1) fire at once (no
  *   later than the next tick); sleep(0) returns at once.
  * - WaitGroup: done() below zero → GoPanic "sync: negative WaitGroup counter"; Mutex: unlock of
- *   an unlocked mutex → GoPanic "sync: unlock of unlocked mutex".
+ *   an unlocked mutex → GoFatalError "sync: unlock of unlocked mutex" (fatal: run rejects with it).
  * - go(non-function) → TypeError (inside run).
  * - go(), chan send/recv/close, select, sleep, now, after, gosched outside run() → an Error saying
  *   so (message mentions run); run(non-function) → TypeError.
@@ -40,6 +40,7 @@ import {
   WaitGroup,
   Mutex,
   GoPanic,
+  GoFatalError,
   DeadlockError,
 } from "../../src/go/index.js";
 
@@ -102,20 +103,24 @@ test("badinput: negative durations behave as in Go", async () => {
   assert.deepEqual(log.slice(0, 2), ["main after sleep(-5), sleep(0)", "peer ran"]);
 });
 
-test("badinput: WaitGroup negative counter and Mutex unlock of unlocked mutex panic with Go's messages", async () => {
+test("badinput: WaitGroup negative counter panics, Mutex unlock of unlocked mutex is fatal, with Go's messages", async () => {
   await run(async () => {
     const wg = new WaitGroup();
     assert.throws(() => wg.done(), isGoPanic("sync: negative WaitGroup counter"));
     const wg2 = new WaitGroup();
     wg2.add(2);
     assert.throws(() => wg2.add(-3), isGoPanic("sync: negative WaitGroup counter"));
-
-    const m = new Mutex();
-    assert.throws(() => m.unlock(), isGoPanic("sync: unlock of unlocked mutex"));
-    await m.lock();
-    m.unlock();
-    assert.throws(() => m.unlock(), isGoPanic("sync: unlock of unlocked mutex"));
   }, opts);
+  const isFatal = (e: unknown) => e instanceof GoFatalError && e.message === "sync: unlock of unlocked mutex";
+  await assert.rejects(
+    run(async () => {
+      const m = new Mutex();
+      await m.lock();
+      m.unlock();
+      assert.throws(() => m.unlock(), isFatal);
+    }, opts),
+    isFatal,
+  );
 });
 
 test("badinput: go(non-function) -> TypeError", async () => {

@@ -188,7 +188,7 @@ async function getn(inp: Dch[]): Promise<Rat[]> {
         dat[1] = null;
         break;
       default:
-        assert.fail(`getn: select returned index ${r.index}`);
+        assert.fail(`getn: select returned index ${(r as { index: number }).index}`);
     }
   }
   return out;

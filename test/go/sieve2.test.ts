@@ -154,7 +154,7 @@ function sendproxy(out: Chan<number>): Chan<number> {
           first = first.Next();
           break;
         default:
-          assert.fail(`select returned index ${r.index}`);
+          assert.fail(`select returned index ${(r as { index: number }).index}`);
       }
     }
   });

@@ -26,11 +26,11 @@
  *     number of successful lock acquisitions, and a separate mutual-exclusion hammer holds the
  *     lock across gosched()/sleep() and asserts at most one holder at a time.
  *   TestMutexMisuse (8 misuseTests; Go runs each in a subprocess and expects a crash whose
- *     output contains "unlocked") -> each throws GoPanic whose message contains "unlocked" and is
- *     Go's exact text: "sync: unlock of unlocked mutex" (Mutex), "sync: Unlock of unlocked
+ *     output contains "unlocked") -> each throws GoFatalError whose message contains "unlocked"
+ *     and is Go's exact text: "sync: unlock of unlocked mutex" (Mutex), "sync: Unlock of unlocked
  *     RWMutex" (RWMutex.Unlock), "sync: RUnlock of unlocked RWMutex" (RWMutex.RUnlock); uncaught,
- *     it rejects run(). (Go's newest version also checks the error cannot be recover()ed; here the
- *     contract deliberately makes it a catchable GoPanic, so that part is not ported.)
+ *     it rejects run(). As in Go's newest version it cannot be recovered: caught by the program,
+ *     run() still rejects with it.
  *   TestMutexFairness: "can't acquire Mutex in 10 seconds" -> the second goroutine gets the
  *     mutex 10 times before a 10 s (virtual) time.After fires although the first goroutine
  *     re-locks right after unlocking.
@@ -51,7 +51,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { run, go, chan, select, recv, sleep, now, after, gosched, WaitGroup, Mutex, RWMutex, Once, GoPanic, type Chan }
+import { run, go, chan, select, recv, sleep, now, after, gosched, WaitGroup, Mutex, RWMutex, Once, GoPanic, GoFatalError, type Chan }
   from "../../src/go/index.js";
 
 const OPTS = { seed: 1, tickRateHz: 1000 };
@@ -69,6 +69,11 @@ async function mustPanic(fn: () => unknown, what: string): Promise<unknown> {
 
 function assertGoPanic(e: unknown, message: string): void {
   assert.ok(e instanceof GoPanic, `expected GoPanic, got ${String(e)}`);
+  assert.equal((e as Error).message, message);
+}
+
+function assertGoFatal(e: unknown, message: string): void {
+  assert.ok(e instanceof GoFatalError, `expected GoFatalError, got ${String(e)}`);
   assert.equal((e as Error).message, message);
 }
 
@@ -317,19 +322,25 @@ const misuseTests: Misuse[] = [
 
 for (const mt of misuseTests) {
   test(`TestMutexMisuse ${mt.name}`, T, async () => {
-    // Caught inside the goroutine: the exact Go message.
-    await run(async () => {
-      const e = await mustPanic(mt.f, mt.name);
-      assert.ok(String((e as Error).message).includes("unlocked"),
-        `${mt.name}: did not find failure with message about unlocked lock: ${String(e)}`);
-      assertGoPanic(e, mt.message);
-    }, OPTS);
+    // Caught inside the goroutine: the exact Go message, and the program still fails (not recoverable).
+    let caught: unknown = null;
+    await assert.rejects(run(async () => {
+      caught = await mustPanic(mt.f, mt.name);
+      assert.ok(String((caught as Error).message).includes("unlocked"),
+        `${mt.name}: did not find failure with message about unlocked lock: ${String(caught)}`);
+      assertGoFatal(caught, mt.message);
+      return "recovered";
+    }, OPTS), (e: unknown) => {
+      assert.equal(e, caught, "run rejects with the very error the program caught");
+      return true;
+    });
     // Uncaught: the program fails (run() rejects with it).
     await assert.rejects(run(async () => {
       await mt.f();
       return "test completed";
     }, OPTS), (e: unknown) => {
-      assertGoPanic(e, mt.message);
+      assertGoFatal(e, mt.message);
+      assert.equal((e as GoFatalError).taskName, "main");
       return true;
     });
   });

@@ -71,6 +71,17 @@ export interface TaskStatus {
 
 export type KernelTask = Task<Kernel>;
 
+/** What one task is doing, for describing a stall (Kernel.waits()). */
+export interface TaskWait {
+  task: string;
+  priority: number;
+  state: (typeof taskStateNames)[number];
+  /** The object a Blocked task waits on (a queue, semaphore, event group or buffer name, "delay", "notification", ...), else null. */
+  waitsOn: string | null;
+  /** The tick count at which a Blocked task's wait times out; null when it waits forever or is not Blocked. */
+  timeoutTick: number | null;
+}
+
 // Execution states: who holds the CPU from the host's point of view.
 const EXEC_SETUP = 0; // scheduler not started
 const EXEC_TASK = 1; // a task's own code runs (between kernel calls)
@@ -1941,7 +1952,8 @@ export class Kernel {
   /**
    * Registers `handler` for interrupt `irq` at `priority` (1-15, higher preempts lower). ISRs at
    * or below configMAX_SYSCALL_INTERRUPT_PRIORITY may call FromISR functions and are masked by
-   * critical sections; ISRs above it are never masked and may not call the kernel.
+   * critical sections; ISRs above it are never masked and may not call the kernel. An irq that
+   * has a handler throws KernelAssertError: unregisterInterrupt(irq) first to replace it.
    */
   registerInterrupt(irq: number, priority: number, handler: InterruptHandler, name?: string): void {
     const call = "registerInterrupt";
@@ -1950,7 +1962,17 @@ export class Kernel {
       throw new RangeError(`${call}(${irq}): interrupt priority must be an integer in [1, 15], got ${String(priority)}`);
     if (typeof handler !== "function") throw new TypeError(`${call}(${irq}): handler must be a function, got ${typeof handler}`);
     if (name !== undefined && typeof name !== "string") throw new TypeError(`${call}(${irq}): name must be a string`);
+    const existing = this.irqs.line(irq);
+    if (existing !== undefined) this.fail(`${call}(${irq})`, `irq ${irq} already has the handler "${existing.name}"; call unregisterInterrupt(${irq}) first to replace it`);
     this.irqs.register(irq, priority, handler, name ?? `IRQ${irq}`);
+  }
+
+  /**
+   * Removes the handler of interrupt `irq`, with its pending request and its scheduled triggers
+   * (events for it from an interrupt ring are then counted as unroutable).
+   */
+  unregisterInterrupt(irq: number): void {
+    if (this.irqs.unregister(irq) === undefined) throw new RangeError(`unregisterInterrupt: interrupt ${String(irq)} is not registered`);
   }
 
   /**
@@ -2076,6 +2098,42 @@ export class Kernel {
   /** What a blocked task waits on, for deadlock reports and task tables. */
   describeWait(t: KernelTask): string {
     return t.blockedOn ?? taskStateNames[this.getState(t)];
+  }
+
+  /** Every live task but the idle task, in creation order: its state and what it waits on. */
+  waits(): TaskWait[] {
+    const out: TaskWait[] = [];
+    for (const t of this.tasks()) {
+      if (t.isIdle) continue;
+      const state = this.getState(t);
+      if (state === eDeleted) continue;
+      const blocked = state === eBlocked;
+      const item = t.stateItem;
+      const timed = blocked && item.container !== null && item.container.kind === ListKind.Delayed;
+      out.push({
+        task: t.name,
+        priority: t.priority,
+        state: taskStateNames[state],
+        waitsOn: blocked ? (t.blockedOn ?? (t.waitingForNotification() ? "notification" : null)) : null,
+        timeoutTick: timed ? (this.tickModulus === Infinity ? item.value : item.value % this.tickModulus) : null,
+      });
+    }
+    return out;
+  }
+
+  /**
+   * The tasks that cannot run (Blocked or Suspended), one line each, e.g.
+   * `task "consumer" (priority 2) is Blocked on queue#3 forever`: why a run stalled.
+   */
+  describeBlocked(): string {
+    const lines: string[] = [];
+    for (const w of this.waits()) {
+      if (w.state !== "Blocked" && w.state !== "Suspended") continue;
+      let line = `task "${w.task}" (priority ${w.priority}) is ${w.state}`;
+      if (w.state === "Blocked") line += ` on ${w.waitsOn ?? "?"} ${w.timeoutTick === null ? "forever" : `until tick ${w.timeoutTick}`}`;
+      lines.push(line);
+    }
+    return lines.length === 0 ? "no task is blocked or suspended" : lines.join("\n");
   }
 
   /** A fresh object number for default object names. */

@@ -916,7 +916,7 @@ export class Kernel {
     const t = this.checkTask(call, handle, true);
     if (t.isIdle) this.fail(call, "the idle task cannot be deleted");
     const self = t === this.current && this.schedulerRunning;
-    if (self && this.schedulerSuspended > 0) this.fail(call, `task "${t.name}" deletes itself while the scheduler is suspended`);
+    if (self) this.assertCanLeave(call, t, "deletes");
     this.removeState(t);
     if (t.eList !== null) t.eList.remove(t);
     if (this.traceSink !== null) this.emit("task.deleted", t.name);
@@ -1005,6 +1005,13 @@ export class Kernel {
       this.foreignAwait(t, "returned");
       return;
     }
+    const held = this.releaseHeld(t);
+    if (held !== null) {
+      const error = new KernelAssertError(`task "${t.name}" returned while holding ${held}; the kernel released it`);
+      annotate(error, "heldOnFault", held);
+      this.taskFaulted(t, error);
+      return;
+    }
     if (t.reclaimOnReturn) {
       // Like a goroutine's exit: freed at once instead of waiting for the idle task.
       if (this.traceSink !== null) this.emit("task.deleted", t.name);
@@ -1019,14 +1026,19 @@ export class Kernel {
     void this.deleteTask(t);
   }
 
-  /** A task function threw: the task is deleted and the error ends the current run. */
+  /**
+   * A task function threw: the task is deleted and the error ends the current run. The
+   * scheduler suspension or critical section it held is released (and named on the error as
+   * `heldOnFault`): the fault is its own, not the next task's that blocks.
+   */
   private taskFaulted(t: KernelTask, error: unknown): void {
     if (this.traceSink !== null) this.emit("task.faulted", t.name);
     // Name the task on the error (non-enumerable, so messages and comparisons are unchanged).
-    if (error !== null && typeof error === "object" && Object.isExtensible(error) && !("taskName" in error))
-      Object.defineProperty(error, "taskName", { value: t.name, enumerable: false, configurable: true });
+    annotate(error, "taskName", t.name);
     if (!t.deleted) {
       if (t === this.current && this.exec === EXEC_TASK) {
+        const held = this.releaseHeld(t);
+        if (held !== null) annotate(error, "heldOnFault", held);
         this.recordFault(error);
         void this.deleteTask(t);
         return;
@@ -1037,6 +1049,26 @@ export class Kernel {
       this.freeTask(t);
     }
     this.recordFault(error);
+  }
+
+  /**
+   * Releases the scheduler suspension and critical section of task `t`, which ends while holding
+   * them (only the running task can hold them: it cannot block or be switched out meanwhile), as
+   * xTaskResumeAll and taskEXIT_CRITICAL would. Returns what was held, or null.
+   */
+  private releaseHeld(t: KernelTask): string | null {
+    const suspended = this.schedulerSuspended;
+    const nesting = this.criticalNesting;
+    if (suspended === 0 && nesting === 0) return null;
+    const held: string[] = [];
+    if (suspended > 0) held.push(`the scheduler suspended (vTaskSuspendAll without xTaskResumeAll, depth ${suspended})`);
+    if (nesting > 0) held.push(`a critical section (taskENTER_CRITICAL without taskEXIT_CRITICAL, nesting ${nesting})`);
+    this.schedulerSuspended = 0;
+    this.criticalNesting = 0;
+    if (suspended > 0) this.drainPendingReady();
+    this.serviceInterrupts(); // interrupts the critical section held back run now
+    this.replayPendedTicks();
+    return held.join(" and ");
   }
 
   private recordFault(error: unknown): void {
@@ -1124,7 +1156,7 @@ export class Kernel {
     this.assertNotIsr(call);
     const t = this.checkTask(call, handle, true);
     const self = t === this.current;
-    if (self && this.schedulerRunning && this.schedulerSuspended > 0) this.fail(call, `task "${t.name}" suspends itself while the scheduler is suspended`);
+    if (self && this.schedulerRunning) this.assertCanLeave(call, t, "suspends");
     this.interruptPark(t);
     this.removeState(t);
     if (t.eList !== null) t.eList.remove(t);
@@ -1146,6 +1178,12 @@ export class Kernel {
     const top = this.topReadyPriority();
     this.current = top >= 0 ? this.readyLists[top]!.head() : null;
     return settled(0);
+  }
+
+  /** A task that deletes or suspends itself gives up the CPU: not while it holds the scheduler or a critical section. */
+  private assertCanLeave(call: string, t: KernelTask, what: string): void {
+    if (this.schedulerSuspended > 0) this.fail(call, `task "${t.name}" ${what} itself while the scheduler is suspended`);
+    if (this.criticalNesting > 0) this.fail(call, `task "${t.name}" ${what} itself inside a critical section`);
   }
 
   /** prvTaskIsTaskSuspended */
@@ -1268,11 +1306,11 @@ export class Kernel {
     if (timerTaskSetup !== undefined) this.timerTask = timerTaskSetup(this);
     this.schedulerRunning = true;
     if (this.traceSink !== null) this.emit("scheduler.started");
-    // The first task is the one selected during creation (rule 4).
+    // The first task is the one selected during creation (rule 4). It starts with the first
+    // run(): until then the caller is still set-up code, not that task.
     const first = this.current!;
     if (this.traceSink !== null) this.emit("task.switchedIn", first.name, undefined, first.priority);
-    this.exec = EXEC_KERNEL;
-    this.dispatch();
+    this.exec = EXEC_PAUSED;
   }
 
   isSchedulerRunning(): boolean {
@@ -1403,6 +1441,8 @@ export class Kernel {
     this.isrName = "tick hook";
     try {
       hook();
+    } catch (error) {
+      this.isrFaulted(error, "tick hook", -1);
     } finally {
       this.exec = saved;
       this.isrName = savedName;
@@ -2023,7 +2063,7 @@ export class Kernel {
     try {
       line.handler();
     } catch (error) {
-      this.recordFault(error);
+      this.isrFaulted(error, line.name, line.irq);
     } finally {
       this.exec = savedExec;
       this.isrName = savedName;
@@ -2031,6 +2071,22 @@ export class Kernel {
       this.isrMask = savedMask;
       if (this.traceSink !== null) this.emit("isr.exit", undefined, line.name, line.priority);
     }
+  }
+
+  /**
+   * An interrupt handler (or the tick hook, irq -1) threw: the error ends the run, named with the
+   * interrupt and the tick count (`isrName`, `irq`, `tick`, and in the message of an Error).
+   */
+  private isrFaulted(error: unknown, name: string, irq: number): void {
+    const tick = this.tickCount;
+    if (error instanceof Error && Object.isExtensible(error) && !("isrName" in error)) {
+      const where = irq < 0 ? `the ${name}` : `ISR "${name}" (irq ${irq})`;
+      error.message = `${error.message} [thrown by ${where} at tick ${tick}]`;
+    }
+    annotate(error, "isrName", name);
+    annotate(error, "irq", irq);
+    annotate(error, "tick", tick);
+    this.recordFault(error);
   }
 
   /** portYIELD_FROM_ISR / portEND_SWITCHING_ISR: requests a context switch when the ISR returns. */
@@ -2140,6 +2196,12 @@ export class Kernel {
   nextObjectNumber(): number {
     return ++this.objectNumber;
   }
+}
+
+/** Sets a non-enumerable property on a thrown object (messages and comparisons stay unchanged); primitives stay as they are. */
+function annotate(error: unknown, key: string, value: unknown): void {
+  if (error !== null && typeof error === "object" && Object.isExtensible(error) && !(key in error))
+    Object.defineProperty(error, key, { value, enumerable: false, configurable: true, writable: true });
 }
 
 /** The idle task's work (rule 21): free deleted tasks, yield to other priority-0 tasks, run the hook, let time pass. */

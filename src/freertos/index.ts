@@ -4,7 +4,11 @@
  * tasks.c and queue.c).
  *
  * Calls that can block or switch return a Promise the calling task must await; getters, object
- * creation and every FromISR call are synchronous.
+ * creation and every FromISR call are synchronous. Outside a task (set-up code, before the
+ * scheduler starts or between runs) a call that needs no wait completes at once (creating a
+ * task, sending to a queue with space, giving a semaphore; vTaskDelay(0) and taskYIELD return
+ * at once), and a call that would have to wait throws KernelAssertError: only a task can block.
+ * Tasks first run in the first run().
  *
  * @example
  * ```ts

@@ -328,8 +328,13 @@ export class Kernel {
     if (this.exec === EXEC_ISR) this.fail(call, `not callable from an interrupt; use the FromISR variant`);
   }
 
-  /** Asserts the running task may block now (rule 33). */
+  /**
+   * Asserts the caller may block now (rule 33): it is a task's own code (set-up code, a hook or
+   * a continuation cannot wait), without the scheduler suspended or a critical section entered.
+   * Every call that would wait passes here just before it blocks.
+   */
   assertCanBlock(call: string): void {
+    if (this.exec !== EXEC_TASK) this.fail(call, "the call would have to block, and only a task can block (pass a timeout of 0, or call it from a task)");
     if (this.schedulerSuspended > 0) this.fail(call, "blocking while the scheduler is suspended (vTaskSuspendAll)");
     if (this.criticalNesting > 0) this.fail(call, "blocking inside a critical section");
   }
@@ -1079,12 +1084,11 @@ export class Kernel {
     this.stopRequested = true;
   }
 
-  /** vTaskDelay (rules 9, 10). vTaskDelay(0) yields. */
+  /** vTaskDelay (rules 9, 10). vTaskDelay(0) yields (outside a task it returns at once: nothing to yield to). */
   delay(ticks: number): Promise<number> {
     const call = "vTaskDelay";
     this.assertNotIsr(call);
     ticks = this.checkTicks(call, ticks);
-    if (this.exec !== EXEC_TASK) return settled(0);
     if (ticks > 0) {
       this.assertCanBlock(call);
       const t = this.current!;
@@ -1114,8 +1118,9 @@ export class Kernel {
     let shouldDelay: boolean;
     if (now < prev) shouldDelay = wake < prev && wake > now; // the tick count wrapped since prev
     else shouldDelay = wake < prev || wake > now;
+    if (shouldDelay && this.exec !== EXEC_TASK) this.assertCanBlock(call); // before pxPreviousWakeTime changes
     prevRef.value = wake;
-    if (!shouldDelay || this.exec !== EXEC_TASK) return this.forceYield(pdFALSE);
+    if (!shouldDelay) return this.forceYield(pdFALSE);
     const ticks = mod === Infinity ? wake - now : (wake - now + mod) % mod;
     const t = this.current!;
     this.addCurrentToDelayedList(ticks, false);

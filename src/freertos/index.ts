@@ -4,7 +4,11 @@
  * tasks.c and queue.c).
  *
  * Calls that can block or switch return a Promise the calling task must await; getters, object
- * creation and every FromISR call are synchronous.
+ * creation and every FromISR call are synchronous. Outside a task (set-up code, before the
+ * scheduler starts or between runs) a call that needs no wait completes at once (creating a
+ * task, sending to a queue with space, giving a semaphore; vTaskDelay(0) and taskYIELD return
+ * at once), and a call that would have to wait throws KernelAssertError: only a task can block.
+ * Tasks first run in the first run().
  *
  * @example
  * ```ts
@@ -69,6 +73,8 @@ import {
   type TaskState,
   type TaskStatus,
   type TraceSink,
+  type RunOutcome,
+  type TaskWait,
   addToSet,
   createQueueSet,
   removeFromSet,
@@ -156,7 +162,7 @@ export {
   InterruptRing,
   sharedClockMs,
 } from "../kernel/index.js";
-export type { Ref, TaskState, TaskStatus, TraceEvent, TraceSink, KernelConfig, NotifyAction, RunOutcome, TimeOut } from "../kernel/index.js";
+export type { Ref, TaskState, TaskStatus, TaskWait, TraceEvent, TraceSink, KernelConfig, NotifyAction, RunOutcome, TimeOut } from "../kernel/index.js";
 
 /** An opaque task handle (TaskHandle_t). */
 export type TaskHandle = KernelTask;
@@ -203,8 +209,17 @@ export function createFreeRTOS(config: FreeRTOSConfig = {}) {
     // ── simulation control ──
     /** Creates the idle and timer tasks and starts scheduling; returns at once. */
     vTaskStartScheduler: (): void => k.startScheduler(startTimerService),
-    /** Advances virtual time by exactly `ticks`, running everything due. Rejects with a task's uncaught error. */
-    run: (ticks: number): Promise<void> => k.advance(ticks).then(() => undefined),
+    /**
+     * Advances virtual time by `ticks`, running everything due. Resolves "target" when the tick
+     * count advanced by exactly `ticks`, "stalled" when nothing can ever happen again (see
+     * describeBlocked()), "stopped" when stopped early. Rejects with the uncaught error of a task
+     * (its `taskName` set) or an ISR (`isrName`, `irq`, `tick` set); a later run continues.
+     */
+    run: (ticks: number): Promise<RunOutcome> => k.advance(ticks),
+    /** Every task but IDLE: its state, what it waits on and until which tick. */
+    waits: (): TaskWait[] => k.waits(),
+    /** One line per Blocked or Suspended task naming what it waits on: why a run stalled. */
+    describeBlocked: (): string => k.describeBlocked(),
     /** From a task: consume `ticks` of CPU time (fractions allowed); preemptible. */
     busy: (ticks: number): Promise<number> => k.busy(ticks),
     /** From a task: block until an outside promise settles; resolves (or throws) with its outcome. */
@@ -212,8 +227,13 @@ export function createFreeRTOS(config: FreeRTOSConfig = {}) {
     setTraceSink: (sink: TraceSink | null): void => k.setTraceSink(sink),
 
     // ── interrupts ──
-    /** Registers `handler` for `irq` at interrupt priority 1-15 (higher preempts lower); `name` is for traces. */
+    /**
+     * Registers `handler` for `irq` at interrupt priority 1-15 (higher preempts lower); `name` is
+     * for traces and errors. KernelAssertError when `irq` has a handler: unregister it first.
+     */
     registerInterrupt: (irq: number, priority: number, handler: () => void, name?: string): void => k.registerInterrupt(irq, priority, handler, name),
+    /** Removes the handler of `irq`, with its pending and scheduled triggers. */
+    unregisterInterrupt: (irq: number): void => k.unregisterInterrupt(irq),
     /** Raises `irq` now, or at absolute virtual time `atTick` (fractions allowed). */
     triggerInterrupt: (irq: number, atTick?: number): void => k.triggerInterrupt(irq, atTick),
     /** In a handler: switch to the woken task when the ISR returns, if `woken` (a value or its Ref) is pdTRUE. */

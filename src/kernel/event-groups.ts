@@ -148,7 +148,7 @@ export function waitBits(k: Kernel, eg: EventGroup, waitFor: number, clearOnExit
     if (clearOnExit) eg.bits = (eg.bits & ~waitFor) >>> 0;
     return settled(current);
   }
-  if (ticks === 0 || !k.inTask()) return settled(current);
+  if (ticks === 0) return settled(current);
   k.assertCanBlock(call);
   const c = control(k);
   const t = k.current!;
@@ -183,6 +183,8 @@ export function syncBits(k: Kernel, eg: EventGroup, setBitsValue: number, waitFo
   ticks = k.checkTicks(call, ticks);
   if (ticks !== 0 && k.schedulerSuspended > 0) k.fail(call, "blocking while the scheduler is suspended (vTaskSuspendAll)");
   const original = eg.bits;
+  // A sync that will wait is checked before it sets any bit.
+  if (ticks !== 0 && ((original | setBitsValue) & waitFor) !== waitFor) k.assertCanBlock(call);
   eg.bits = (eg.bits | setBitsValue) >>> 0;
   if (k.traceEnabled()) k.emit("eventGroup.setBits", k.current?.name, eg.name, eg.bits);
   const higher = releaseSatisfiedWaiters(k, eg);
@@ -190,8 +192,7 @@ export function syncBits(k: Kernel, eg: EventGroup, setBitsValue: number, waitFo
     eg.bits = (eg.bits & ~waitFor) >>> 0;
     return k.result((original | setBitsValue) >>> 0, higher);
   }
-  if (ticks === 0 || !k.inTask()) return k.result(eg.bits, higher);
-  k.assertCanBlock(call);
+  if (ticks === 0) return k.result(eg.bits, higher);
   const c = control(k);
   const t = k.current!;
   t.opObject = eg;

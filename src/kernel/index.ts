@@ -3,7 +3,7 @@
  * @module
  */
 export { Kernel, runningKernel, settled, CONTEXT_FRAME_WORDS, ResumeWithError, PARK_TIMED_OUT } from "./kernel.js";
-export type { Ref, TaskFunction, RunOutcome, TaskStatus, KernelTask, ParkWaiter, TimeOut } from "./kernel.js";
+export type { Ref, TaskFunction, RunOutcome, TaskStatus, TaskWait, KernelTask, ParkWaiter, TimeOut } from "./kernel.js";
 export type { KernelConfig } from "./config.js";
 export { defaultConfig, resolveConfig } from "./config.js";
 export { KernelAssertError, KernelError } from "./errors.js";

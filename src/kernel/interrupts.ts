@@ -52,13 +52,34 @@ export class InterruptController {
   private seq = 0;
   pendingCount = 0;
 
+  /** Adds a line for `irq`, which must not have one (the kernel checks). */
   register(irq: number, priority: number, handler: InterruptHandler, name: string): InterruptLine {
     const line = new InterruptLine(irq, priority, handler, name);
-    const old = this.lines.get(irq);
-    if (old?.pending) this.pendingCount--;
     this.lines.set(irq, line);
-    this.byPriority = [...this.lines.values()].sort((a, b) => b.priority - a.priority || a.irq - b.irq);
+    this.sortLines();
     return line;
+  }
+
+  /** Removes the line of `irq` with its pending request and its scheduled triggers; returns it. */
+  unregister(irq: number): InterruptLine | undefined {
+    const line = this.lines.get(irq);
+    if (line === undefined) return undefined;
+    this.lines.delete(irq);
+    if (line.pending) {
+      line.pending = false;
+      this.pendingCount--;
+    }
+    const kept = this.heap.filter((s) => s.line !== line);
+    if (kept.length !== this.heap.length) {
+      this.heap.length = 0;
+      for (const s of kept) this.push(s);
+    }
+    this.sortLines();
+    return line;
+  }
+
+  private sortLines(): void {
+    this.byPriority = [...this.lines.values()].sort((a, b) => b.priority - a.priority || a.irq - b.irq);
   }
 
   line(irq: number): InterruptLine | undefined {
@@ -93,7 +114,10 @@ export class InterruptController {
   }
 
   schedule(line: InterruptLine, tick: number, frac: number): void {
-    const item: Scheduled = { tick, frac, seq: this.seq++, line };
+    this.push({ tick, frac, seq: this.seq++, line });
+  }
+
+  private push(item: Scheduled): void {
     const heap = this.heap;
     let i = heap.length;
     heap.push(item);

@@ -72,6 +72,17 @@ export interface TaskStatus {
 
 export type KernelTask = Task<Kernel>;
 
+/** What one task is doing, for describing a stall (Kernel.waits()). */
+export interface TaskWait {
+  task: string;
+  priority: number;
+  state: (typeof taskStateNames)[number];
+  /** The object a Blocked task waits on (a queue, semaphore, event group or buffer name, "delay", "notification", ...), else null. */
+  waitsOn: string | null;
+  /** The tick count at which a Blocked task's wait times out; null when it waits forever or is not Blocked. */
+  timeoutTick: number | null;
+}
+
 // Execution states: who holds the CPU from the host's point of view.
 const EXEC_SETUP = 0; // scheduler not started
 const EXEC_TASK = 1; // a task's own code runs (between kernel calls)
@@ -318,8 +329,13 @@ export class Kernel {
     if (this.exec === EXEC_ISR) this.fail(call, `not callable from an interrupt; use the FromISR variant`);
   }
 
-  /** Asserts the running task may block now (rule 33). */
+  /**
+   * Asserts the caller may block now (rule 33): it is a task's own code (set-up code, a hook or
+   * a continuation cannot wait), without the scheduler suspended or a critical section entered.
+   * Every call that would wait passes here just before it blocks.
+   */
   assertCanBlock(call: string): void {
+    if (this.exec !== EXEC_TASK) this.fail(call, "the call would have to block, and only a task can block (pass a timeout of 0, or call it from a task)");
     if (this.schedulerSuspended > 0) this.fail(call, "blocking while the scheduler is suspended (vTaskSuspendAll)");
     if (this.criticalNesting > 0) this.fail(call, "blocking inside a critical section");
   }
@@ -899,7 +915,7 @@ export class Kernel {
     const t = this.checkTask(call, handle, true);
     if (t.isIdle) this.fail(call, "the idle task cannot be deleted");
     const self = t === this.current && this.schedulerRunning;
-    if (self && this.schedulerSuspended > 0) this.fail(call, `task "${t.name}" deletes itself while the scheduler is suspended`);
+    if (self) this.assertCanLeave(call, t, "deletes");
     this.removeState(t);
     if (t.eList !== null) t.eList.remove(t);
     if (this.traceSink !== null) this.emit("task.deleted", t.name);
@@ -988,6 +1004,13 @@ export class Kernel {
       this.foreignAwait(t, "returned");
       return;
     }
+    const held = this.releaseHeld(t);
+    if (held !== null) {
+      const error = new KernelAssertError(`task "${t.name}" returned while holding ${held}; the kernel released it`);
+      annotate(error, "heldOnFault", held);
+      this.taskFaulted(t, error);
+      return;
+    }
     if (t.reclaimOnReturn) {
       // Like a goroutine's exit: freed at once instead of waiting for the idle task.
       if (this.traceSink !== null) this.emit("task.deleted", t.name);
@@ -1002,16 +1025,20 @@ export class Kernel {
     void this.deleteTask(t);
   }
 
-  /** A task function threw: the task is deleted and the error ends the current run. */
+  /**
+   * A task function threw: the task is deleted and the error ends the current run. The
+   * scheduler suspension or critical section it held is released (and named on the error as
+   * `heldOnFault`): the fault is its own, not the next task's that blocks.
+   */
   private taskFaulted(t: KernelTask, error: unknown): void {
     if (this.traceSink !== null) this.emit("task.faulted", t.name);
     // Name the task and the time on the error (non-enumerable, so messages and comparisons are unchanged).
-    if (error !== null && typeof error === "object" && Object.isExtensible(error) && !("taskName" in error)) {
-      Object.defineProperty(error, "taskName", { value: t.name, enumerable: false, configurable: true });
-      Object.defineProperty(error, "timeTicks", { value: this.now(), enumerable: false, configurable: true });
-    }
+    annotate(error, "taskName", t.name);
+    annotate(error, "timeTicks", this.now());
     if (!t.deleted) {
       if (t === this.current && this.exec === EXEC_TASK) {
+        const held = this.releaseHeld(t);
+        if (held !== null) annotate(error, "heldOnFault", held);
         this.recordFault(error);
         void this.deleteTask(t);
         return;
@@ -1024,6 +1051,26 @@ export class Kernel {
     this.recordFault(error);
   }
 
+  /**
+   * Releases the scheduler suspension and critical section of task `t`, which ends while holding
+   * them (only the running task can hold them: it cannot block or be switched out meanwhile), as
+   * xTaskResumeAll and taskEXIT_CRITICAL would. Returns what was held, or null.
+   */
+  private releaseHeld(t: KernelTask): string | null {
+    const suspended = this.schedulerSuspended;
+    const nesting = this.criticalNesting;
+    if (suspended === 0 && nesting === 0) return null;
+    const held: string[] = [];
+    if (suspended > 0) held.push(`the scheduler suspended (vTaskSuspendAll without xTaskResumeAll, depth ${suspended})`);
+    if (nesting > 0) held.push(`a critical section (taskENTER_CRITICAL without taskEXIT_CRITICAL, nesting ${nesting})`);
+    this.schedulerSuspended = 0;
+    this.criticalNesting = 0;
+    if (suspended > 0) this.drainPendingReady();
+    this.serviceInterrupts(); // interrupts the critical section held back run now
+    this.replayPendedTicks();
+    return held.join(" and ");
+  }
+
   private recordFault(error: unknown): void {
     if (!this.hasFault) {
       this.hasFault = true;
@@ -1032,12 +1079,11 @@ export class Kernel {
     this.stopRequested = true;
   }
 
-  /** vTaskDelay (rules 9, 10). vTaskDelay(0) yields. */
+  /** vTaskDelay (rules 9, 10). vTaskDelay(0) yields (outside a task it returns at once: nothing to yield to). */
   delay(ticks: number): Promise<number> {
     const call = "vTaskDelay";
     this.assertNotIsr(call);
     ticks = this.checkTicks(call, ticks);
-    if (this.exec !== EXEC_TASK) return settled(0);
     if (ticks > 0) {
       this.assertCanBlock(call);
       const t = this.current!;
@@ -1067,8 +1113,9 @@ export class Kernel {
     let shouldDelay: boolean;
     if (now < prev) shouldDelay = wake < prev && wake > now; // the tick count wrapped since prev
     else shouldDelay = wake < prev || wake > now;
+    if (shouldDelay && this.exec !== EXEC_TASK) this.assertCanBlock(call); // before pxPreviousWakeTime changes
     prevRef.value = wake;
-    if (!shouldDelay || this.exec !== EXEC_TASK) return this.forceYield(pdFALSE);
+    if (!shouldDelay) return this.forceYield(pdFALSE);
     const ticks = mod === Infinity ? wake - now : (wake - now + mod) % mod;
     const t = this.current!;
     this.addCurrentToDelayedList(ticks, false);
@@ -1109,7 +1156,7 @@ export class Kernel {
     this.assertNotIsr(call);
     const t = this.checkTask(call, handle, true);
     const self = t === this.current;
-    if (self && this.schedulerRunning && this.schedulerSuspended > 0) this.fail(call, `task "${t.name}" suspends itself while the scheduler is suspended`);
+    if (self && this.schedulerRunning) this.assertCanLeave(call, t, "suspends");
     this.interruptPark(t);
     this.removeState(t);
     if (t.eList !== null) t.eList.remove(t);
@@ -1131,6 +1178,12 @@ export class Kernel {
     const top = this.topReadyPriority();
     this.current = top >= 0 ? this.readyLists[top]!.head() : null;
     return settled(0);
+  }
+
+  /** A task that deletes or suspends itself gives up the CPU: not while it holds the scheduler or a critical section. */
+  private assertCanLeave(call: string, t: KernelTask, what: string): void {
+    if (this.schedulerSuspended > 0) this.fail(call, `task "${t.name}" ${what} itself while the scheduler is suspended`);
+    if (this.criticalNesting > 0) this.fail(call, `task "${t.name}" ${what} itself inside a critical section`);
   }
 
   /** prvTaskIsTaskSuspended */
@@ -1253,11 +1306,11 @@ export class Kernel {
     if (timerTaskSetup !== undefined) this.timerTask = timerTaskSetup(this);
     this.schedulerRunning = true;
     if (this.traceSink !== null) this.emit("scheduler.started");
-    // The first task is the one selected during creation (rule 4).
+    // The first task is the one selected during creation (rule 4). It starts with the first
+    // run(): until then the caller is still set-up code, not that task.
     const first = this.current!;
     if (this.traceSink !== null) this.emit("task.switchedIn", first.name, undefined, first.priority);
-    this.exec = EXEC_KERNEL;
-    this.dispatch();
+    this.exec = EXEC_PAUSED;
   }
 
   isSchedulerRunning(): boolean {
@@ -1388,6 +1441,8 @@ export class Kernel {
     this.isrName = "tick hook";
     try {
       hook();
+    } catch (error) {
+      this.isrFaulted(error, "tick hook", -1);
     } finally {
       this.exec = saved;
       this.isrName = savedName;
@@ -1937,7 +1992,8 @@ export class Kernel {
   /**
    * Registers `handler` for interrupt `irq` at `priority` (1-15, higher preempts lower). ISRs at
    * or below configMAX_SYSCALL_INTERRUPT_PRIORITY may call FromISR functions and are masked by
-   * critical sections; ISRs above it are never masked and may not call the kernel.
+   * critical sections; ISRs above it are never masked and may not call the kernel. An irq that
+   * has a handler throws KernelAssertError: unregisterInterrupt(irq) first to replace it.
    */
   registerInterrupt(irq: number, priority: number, handler: InterruptHandler, name?: string): void {
     const call = "registerInterrupt";
@@ -1946,7 +2002,17 @@ export class Kernel {
       throw new RangeError(`${call}(${irq}): interrupt priority must be an integer in [1, 15], got ${String(priority)}`);
     if (typeof handler !== "function") throw new TypeError(`${call}(${irq}): handler must be a function, got ${typeof handler}`);
     if (name !== undefined && typeof name !== "string") throw new TypeError(`${call}(${irq}): name must be a string`);
+    const existing = this.irqs.line(irq);
+    if (existing !== undefined) this.fail(`${call}(${irq})`, `irq ${irq} already has the handler "${existing.name}"; call unregisterInterrupt(${irq}) first to replace it`);
     this.irqs.register(irq, priority, handler, name ?? `IRQ${irq}`);
+  }
+
+  /**
+   * Removes the handler of interrupt `irq`, with its pending request and its scheduled triggers
+   * (events for it from an interrupt ring are then counted as unroutable).
+   */
+  unregisterInterrupt(irq: number): void {
+    if (this.irqs.unregister(irq) === undefined) throw new RangeError(`unregisterInterrupt: interrupt ${String(irq)} is not registered`);
   }
 
   /**
@@ -1997,7 +2063,7 @@ export class Kernel {
     try {
       line.handler();
     } catch (error) {
-      this.recordFault(error);
+      this.isrFaulted(error, line.name, line.irq);
     } finally {
       this.exec = savedExec;
       this.isrName = savedName;
@@ -2005,6 +2071,22 @@ export class Kernel {
       this.isrMask = savedMask;
       if (this.traceSink !== null) this.emit("isr.exit", undefined, line.name, line.priority);
     }
+  }
+
+  /**
+   * An interrupt handler (or the tick hook, irq -1) threw: the error ends the run, named with the
+   * interrupt and the tick count (`isrName`, `irq`, `tick`, and in the message of an Error).
+   */
+  private isrFaulted(error: unknown, name: string, irq: number): void {
+    const tick = this.tickCount;
+    if (error instanceof Error && Object.isExtensible(error) && !("isrName" in error)) {
+      const where = irq < 0 ? `the ${name}` : `ISR "${name}" (irq ${irq})`;
+      error.message = `${error.message} [thrown by ${where} at tick ${tick}]`;
+    }
+    annotate(error, "isrName", name);
+    annotate(error, "irq", irq);
+    annotate(error, "tick", tick);
+    this.recordFault(error);
   }
 
   /** portYIELD_FROM_ISR / portEND_SWITCHING_ISR: requests a context switch when the ISR returns. */
@@ -2074,10 +2156,52 @@ export class Kernel {
     return t.blockedOn ?? taskStateNames[this.getState(t)];
   }
 
+  /** Every live task but the idle task, in creation order: its state and what it waits on. */
+  waits(): TaskWait[] {
+    const out: TaskWait[] = [];
+    for (const t of this.tasks()) {
+      if (t.isIdle) continue;
+      const state = this.getState(t);
+      if (state === eDeleted) continue;
+      const blocked = state === eBlocked;
+      const item = t.stateItem;
+      const timed = blocked && item.container !== null && item.container.kind === ListKind.Delayed;
+      out.push({
+        task: t.name,
+        priority: t.priority,
+        state: taskStateNames[state],
+        waitsOn: blocked ? (t.blockedOn ?? (t.waitingForNotification() ? "notification" : null)) : null,
+        timeoutTick: timed ? (this.tickModulus === Infinity ? item.value : item.value % this.tickModulus) : null,
+      });
+    }
+    return out;
+  }
+
+  /**
+   * The tasks that cannot run (Blocked or Suspended), one line each, e.g.
+   * `task "consumer" (priority 2) is Blocked on queue#3 forever`: why a run stalled.
+   */
+  describeBlocked(): string {
+    const lines: string[] = [];
+    for (const w of this.waits()) {
+      if (w.state !== "Blocked" && w.state !== "Suspended") continue;
+      let line = `task "${w.task}" (priority ${w.priority}) is ${w.state}`;
+      if (w.state === "Blocked") line += ` on ${w.waitsOn ?? "?"} ${w.timeoutTick === null ? "forever" : `until tick ${w.timeoutTick}`}`;
+      lines.push(line);
+    }
+    return lines.length === 0 ? "no task is blocked or suspended" : lines.join("\n");
+  }
+
   /** A fresh object number for default object names. */
   nextObjectNumber(): number {
     return ++this.objectNumber;
   }
+}
+
+/** Sets a non-enumerable property on a thrown object (messages and comparisons stay unchanged); primitives stay as they are. */
+function annotate(error: unknown, key: string, value: unknown): void {
+  if (error !== null && typeof error === "object" && Object.isExtensible(error) && !(key in error))
+    Object.defineProperty(error, key, { value, enumerable: false, configurable: true, writable: true });
 }
 
 /** The idle task's work (rule 21): free deleted tasks, yield to other priority-0 tasks, run the hook, let time pass. */

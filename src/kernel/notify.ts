@@ -108,7 +108,7 @@ function requireTask(k: Kernel, call: string): KernelTask {
   return k.current!;
 }
 
-/** ulTaskNotifyTake(Indexed): returns the value before it was decremented or cleared. */
+/** ulTaskNotifyTake(Indexed): returns the value before it was decremented or cleared. Waits only when the value is 0 and `ticks` > 0. */
 export function notifyTake(k: Kernel, index: number, clearOnExit: number | boolean, ticks: number, call = "ulTaskNotifyTake"): Promise<number> {
   k.assertNotIsr(call);
   ticks = k.checkTicks(call, ticks);
@@ -116,14 +116,12 @@ export function notifyTake(k: Kernel, index: number, clearOnExit: number | boole
   const t = requireTask(k, call);
   t.opArg = index;
   t.opItem = clearOnExit ? 1 : 0;
-  if (t.notifyValue(index) === 0) {
+  if (t.notifyValue(index) === 0 && ticks > 0) {
+    k.assertCanBlock(call);
     t.setNotifyState(index, NOTIFY_WAITING);
-    if (ticks > 0) {
-      k.assertCanBlock(call);
-      if (k.traceEnabled()) k.emit("task.notifyWait", t.name, undefined, index);
-      k.blockWithoutEventList(ticks, notifyTakeFinish, "notification");
-      return k.switchAway();
-    }
+    if (k.traceEnabled()) k.emit("task.notifyWait", t.name, undefined, index);
+    k.blockWithoutEventList(ticks, notifyTakeFinish, "notification");
+    return k.switchAway();
   }
   notifyTakeFinish(k, t);
   return settled(t.resumeValue as number);
@@ -138,7 +136,10 @@ function notifyTakeFinish(_k: Kernel, t: KernelTask): void {
   t.resumeValue = value;
 }
 
-/** xTaskNotifyWait(Indexed) (rule 30): clears on entry only when nothing is pending. */
+/**
+ * xTaskNotifyWait(Indexed) (rule 30, V11.2.0): only a wait that may block (nothing pending and
+ * `ticks` > 0) clears `clearOnEntry` bits first; with a zero timeout nothing is cleared on entry.
+ */
 export function notifyWait(k: Kernel, index: number, clearOnEntry: number, clearOnExit: number, valueRef: Ref<number> | null | undefined, ticks: number, call = "xTaskNotifyWait"): Promise<number> {
   k.assertNotIsr(call);
   ticks = k.checkTicks(call, ticks);
@@ -150,15 +151,13 @@ export function notifyWait(k: Kernel, index: number, clearOnEntry: number, clear
   t.opArg = index;
   t.opItem = valueRef ?? null;
   t.opObject = clearOnExit;
-  if (t.notifyState(index) !== NOTIFY_RECEIVED) {
+  if (t.notifyState(index) !== NOTIFY_RECEIVED && ticks > 0) {
+    k.assertCanBlock(call);
     t.setNotifyValue(index, (t.notifyValue(index) & ~clearOnEntry) >>> 0);
     t.setNotifyState(index, NOTIFY_WAITING);
-    if (ticks > 0) {
-      k.assertCanBlock(call);
-      if (k.traceEnabled()) k.emit("task.notifyWait", t.name, undefined, index);
-      k.blockWithoutEventList(ticks, notifyWaitFinish, "notification");
-      return k.switchAway();
-    }
+    if (k.traceEnabled()) k.emit("task.notifyWait", t.name, undefined, index);
+    k.blockWithoutEventList(ticks, notifyWaitFinish, "notification");
+    return k.switchAway();
   }
   notifyWaitFinish(k, t);
   return settled(t.resumeValue as number);

@@ -313,7 +313,7 @@ export function queueSend(k: Kernel, q: Queue, item: unknown, ticks: number, pos
     // V11: with a receiver (or set) to notify, only its wake decides the yield; else a disinherit does.
     return k.result(pdPASS, receiversWaiting ? woke : disinherited);
   }
-  if (ticks === 0 || !k.inTask()) return failNow(k, q, "queue.sendFailed", errQUEUE_FULL);
+  if (ticks === 0) return failNow(k, q, "queue.sendFailed", errQUEUE_FULL);
   return waitOn(k, call, q, q.txWait, ticks, item, position, sendRetry);
 }
 
@@ -396,7 +396,7 @@ export function queueReceive(k: Kernel, q: Queue, ref: Ref<unknown>, ticks: numb
   checkRef(call, ref);
   if (q.isSemaphore) receiveFromSemaphore(k, call, q);
   if (q.count > 0) return k.result(pdPASS, takeItem(k, q, ref, peek, k.current));
-  if (ticks === 0 || !k.inTask()) return failNow(k, q, "queue.receiveFailed", errQUEUE_EMPTY);
+  if (ticks === 0) return failNow(k, q, "queue.receiveFailed", errQUEUE_EMPTY);
   return waitOn(k, call, q, q.rxWait, ticks, ref, peek ? 1 : 0, receiveRetry);
 }
 
@@ -468,7 +468,7 @@ export function semaphoreTake(k: Kernel, q: Queue, ticks: number, call = "xSemap
   ticks = k.checkTicks(call, ticks);
   if (!q.isSemaphore) k.fail(call, `${q} is a queue, not a semaphore: use xQueueReceive`);
   if (q.count > 0) return k.result(pdPASS, takeToken(k, q, k.current, recursive));
-  if (ticks === 0 || !k.inTask()) {
+  if (ticks === 0) {
     if (k.traceEnabled()) k.emit("queue.receiveFailed", k.current?.name, q.name);
     return settled(pdFAIL);
   }

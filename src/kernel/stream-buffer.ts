@@ -475,7 +475,7 @@ export function streamBufferSend(k: Kernel, sb: StreamBuffer, data: Uint8Array, 
   // A message that cannot fit even in the empty buffer never waits.
   if (sb.isMessageBuffer && required > sb.sizeBytes) ticks = 0;
   let space = 0;
-  if (ticks !== 0 && k.inTask()) {
+  if (ticks !== 0) {
     space = spaceInBuffer(sb);
     if (space < required) {
       k.assertCanBlock(c);
@@ -585,7 +585,7 @@ export function streamBufferReceive(k: Kernel, sb: StreamBuffer, into: Uint8Arra
   ticks = k.checkTicks(c, ticks);
   into = checkBytes(c, sb, "the receive buffer", into);
   const available = bytesInBuffer(sb);
-  if (ticks !== 0 && k.inTask() && available <= sb.lengthPrefixBytes) {
+  if (ticks !== 0 && available <= sb.lengthPrefixBytes) {
     k.assertCanBlock(c);
     const t = k.current!;
     const other = liveWaiter(sb.waitingToReceive);

@@ -69,7 +69,6 @@ test("real time: delays follow the host clock (ticks from the host clock with dr
   const wakes: number[] = [];
   let t0 = 0;
   await rtos.xTaskCreate(async () => {
-    t0 = performance.now();
     const prev = { value: rtos.xTaskGetTickCount() };
     for (let i = 0; i < 20; i++) {
       await rtos.xTaskDelayUntil(prev, 10);
@@ -77,6 +76,8 @@ test("real time: delays follow the host clock (ticks from the host clock with dr
     }
   }, "periodic", 256, null, 2);
   rtos.vTaskStartScheduler();
+  // Tasks start with the first run, whose start is tick 0 on the host clock.
+  t0 = performance.now();
   await rtos.run(210);
   assert.equal(wakes.length, 20);
   // Wake k happens no earlier than 10(k+1) ms after the start (never early, whatever the load).

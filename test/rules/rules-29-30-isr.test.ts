@@ -399,7 +399,7 @@ test("rule 30: eSetValueWithoutOverwrite fails while a notification is pending (
   assert.ok(done, "C finished");
 });
 
-test("rule 30: xTaskNotifyWait clears bits on entry only when nothing is pending; exit bits only when notified", T, async () => {
+test("rule 30: xTaskNotifyWait clears bits on entry only when nothing is pending and it may block; exit bits only when notified", T, async () => {
   const rtos = mk();
   let isrBits = 0;
   let me: TaskHandle | null = null;
@@ -422,9 +422,10 @@ test("rule 30: xTaskNotifyWait clears bits on entry only when nothing is pending
     assert.equal(ref.value, 0xff, "entry bits not cleared while a notification was pending");
     assert.equal(value(), 0xff);
 
-    // Nothing pending: the entry clear applies (and the wait times out at once).
+    // Nothing pending, zero timeout: it cannot block, so nothing is cleared on entry (V11.2.0).
     assert.equal(await rtos.xTaskNotifyWait(0x0f, 0, ref, 0), pdFALSE);
-    assert.equal(ref.value, 0xf0, "entry bits cleared with nothing pending");
+    assert.equal(ref.value, 0xff, "no entry clear with a zero timeout");
+    assert.equal(rtos.ulTaskNotifyValueClear(null, 0x0f), 0xff);
 
     // Pending from an ISR while C is busy: even a clear-all on entry is skipped.
     isrBits = 0x100;
@@ -456,5 +457,33 @@ test("rule 30: xTaskNotifyWait clears bits on entry only when nothing is pending
   });
   rtos.vTaskStartScheduler();
   await rtos.run(30);
+  assert.ok(done, "C finished");
+});
+
+test("rule 30 (V11.2.0): xTaskNotifyWaitIndexed with a zero timeout clears no bits on entry; with a timeout it does", T, async () => {
+  const rtos = mk({ configTASK_NOTIFICATION_ARRAY_ENTRIES: 2 });
+  let done = false;
+  const me = await spawn(rtos, "C", 3, async () => {
+    const ref: Ref<number> = { value: 0 };
+    // Bits set, then the notification consumed: bits present, nothing pending.
+    assert.equal(await rtos.xTaskNotifyIndexed(me, 1, 0xf0f, eSetBits), pdPASS);
+    assert.equal(rtos.xTaskNotifyStateClearIndexed(null, 1), pdTRUE);
+    assert.equal(await rtos.xTaskNotifyWaitIndexed(1, 0xffffffff, 0, ref, 0), pdFALSE);
+    assert.equal(ref.value, 0xf0f, "zero timeout: no entry clear");
+    assert.equal(rtos.ulTaskNotifyValueClearIndexed(null, 1, 0), 0xf0f, "value unchanged");
+    // The zero-timeout wait left the state not-waiting: a new notification is pending, not lost.
+    assert.equal(await rtos.xTaskNotifyIndexed(me, 1, 0x1000, eSetValueWithoutOverwrite), pdPASS);
+    assert.equal(await rtos.xTaskNotifyWaitIndexed(1, 0, 0, ref, 0), pdTRUE);
+    assert.equal(ref.value, 0x1000);
+    // A wait that may block clears the entry bits first (then times out after 2 ticks).
+    const t0 = rtos.xTaskGetTickCount();
+    assert.equal(await rtos.xTaskNotifyWaitIndexed(1, 0x1000, 0, ref, 2), pdFALSE);
+    assert.equal(rtos.xTaskGetTickCount(), t0 + 2);
+    assert.equal(ref.value, 0, "entry bits cleared before blocking");
+    done = true;
+    await park(rtos);
+  });
+  rtos.vTaskStartScheduler();
+  await rtos.run(10);
   assert.ok(done, "C finished");
 });

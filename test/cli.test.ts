@@ -11,6 +11,7 @@ const cli = fileURLToPath(new URL("../src/cli/main.js", import.meta.url));
 const cliSource = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
 const demo = fileURLToPath(new URL("../examples/demo-firmware.js", import.meta.url));
 const freertos = new URL("../src/freertos/index.js", import.meta.url).href;
+const goModule = new URL("../src/go/index.js", import.meta.url).href;
 const tinyrtos = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: "utf8" });
 
 /** Fixture modules in a fresh temp dir, removed after the test. */
@@ -147,5 +148,23 @@ export async function main({ runTicks = 100 }) {
     const [first, ...frames] = r.stderr.trimEnd().split("\n");
     assert.equal(first, 'tinyrtos: firmware fault in task "Sensor" at tick 40.5: RangeError: sensor out of range');
     assert.match(frames[0] ?? "", /^\s+at .*fault\.mjs:7:/);
+  });
+});
+
+test("cli: a Go-style main that passes --max-ticks on stops at the limit with exit code 3 and the waits", () => {
+  const ticking = `import { run, chan } from ${JSON.stringify(goModule)};
+import { createFreeRTOS } from ${JSON.stringify(freertos)};
+export async function main({ maxTicks }) {
+  const rtos = createFreeRTOS({});
+  await rtos.xTaskCreate(async () => { for (;;) await rtos.vTaskDelay(1); }, "blinker", 128, null, 1);
+  await run(async () => { await chan().recv(); }, { rtos, maxTicks });
+}
+`;
+  withModules({ "ticking.mjs": ticking }, (dir) => {
+    const r = tinyrtos("run", join(dir, "ticking.mjs"), "--max-ticks", "50");
+    assert.equal(r.status, 3, r.stderr);
+    assert.match(r.stderr, /^tinyrtos: run limit reached: run: 50 ticks \(maxTicks\) passed/);
+    assert.match(r.stderr, /chan receive/);
+    assert.match(r.stderr, /blinker/);
   });
 });

@@ -8,7 +8,8 @@
  *   tinyrtos help                                        print the usage
  *
  * Exit codes: 0 the module's main() returned; 1 a firmware fault (main() rejected, for example
- * because a task threw); 2 bad command line, or the module cannot be loaded or has no main().
+ * because a task threw); 2 bad command line, or the module cannot be loaded or has no main();
+ * 3 the run limit passed (main() rejected with the Go bridge's RunLimitError).
  * @module
  */
 import { spawnSync } from "node:child_process";
@@ -19,6 +20,7 @@ import { pathToFileURL } from "node:url";
 /** Exit codes, as documented in the usage text and the README. */
 const EXIT_FAULT = 1;
 const EXIT_USAGE = 2;
+const EXIT_RUN_LIMIT = 3;
 
 const usage = `usage: tinyrtos <command>
 
@@ -32,7 +34,8 @@ commands:
   help              print this text
 
 exit codes: 0 main() returned, 1 firmware fault (main() rejected: a task threw, a panic, a
-deadlock), 2 bad command line or a module that cannot be loaded
+deadlock), 2 bad command line or a module that cannot be loaded, 3 the run limit passed
+(main() rejected with RunLimitError: what each goroutine and task waits on is printed)
 `;
 
 /** A usage error or an unloadable module: one line, the usage for usage errors, exit 2. */
@@ -108,9 +111,13 @@ async function runModule(args: string[]): Promise<void> {
   try {
     await main(options);
   } catch (error) {
+    // The firmware's other tasks and timers end with the process.
+    if (error instanceof Error && error.name === "RunLimitError") {
+      process.stderr.write(`tinyrtos: run limit reached: ${error.message}\n`);
+      process.exit(EXIT_RUN_LIMIT);
+    }
     reportFault(error);
-    process.exit(EXIT_FAULT); // the firmware's other tasks and timers end with it
-
+    process.exit(EXIT_FAULT);
   }
 }
 

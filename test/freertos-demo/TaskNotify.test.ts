@@ -222,7 +222,9 @@ async function prvSingleTaskTests(d: Demo): Promise<void> {
   // ---- All 32 bits can be set, one more per notification (eSetBits).
   let ulNotifyingValue = 0x01;
   let ulLoop = 0;
-  await rtos.xTaskNotifyWait(notifyUINT32_MAX, 0, ulNotifiedValue, 0); // start with all bits clear
+  // The original's "clear all bits". Since V11.2.0 a zero-timeout wait clears nothing on entry,
+  // so earlier bits (all below bit 13) stay set; the loop still needs all 32 notifications.
+  await rtos.xTaskNotifyWait(notifyUINT32_MAX, 0, ulNotifiedValue, 0);
   do {
     await rtos.xTaskNotify(xTaskToNotify, ulNotifyingValue, eSetBits);
     xReturned = await rtos.xTaskNotifyWait(0, 0, ulNotifiedValue, 0);
@@ -300,7 +302,7 @@ async function prvSingleTaskTests(d: Demo): Promise<void> {
   );
   assert.ok(xSingleTaskTimer, "configASSERT( xSingleTaskTimer )");
   s.ulNotifyCycleCount++;
-  await rtos.xTaskNotifyWait(notifyUINT32_MAX, 0, null, 0); // ensure no notification is pending
+  await rtos.xTaskNotifyWait(notifyUINT32_MAX, 0, null, 0); // consume a pending notification, if any
   // Raised so it can suspend itself (block) before the timer expires.
   await rtos.vTaskPrioritySet(null, configMAX_PRIORITIES - 1);
 
@@ -323,7 +325,7 @@ async function prvSingleTaskTests(d: Demo): Promise<void> {
   assert.equal(await rtos.xTimerDelete(xSingleTaskTimer, portMAX_DELAY), pdPASS, "xTimerDelete(SingleNotify)"); // added
   s.ulNotifyCycleCount++;
 
-  await rtos.xTaskNotifyWait(notifyUINT32_MAX, 0, null, 0); // leave all bits cleared
+  await rtos.xTaskNotifyWait(notifyUINT32_MAX, 0, null, 0); // leave no notification pending
 }
 
 

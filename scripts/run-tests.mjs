@@ -15,6 +15,7 @@ import { join, relative, resolve } from "node:path";
 import { spawn } from "node:child_process";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { readProgress } from "./test-hang-reporter.mjs";
+import { sourceOf } from "./clean-dist.mjs";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 const options = {
@@ -50,15 +51,13 @@ function walk(dir, out) {
   return out;
 }
 
-/** The TypeScript source a compiled test came from: dist/<path>.test.js <- <sources>/<path>.test.ts. */
-const sourceOf = (file) => join(sources, relative(dist, file).replace(/\.js$/, ".ts"));
-
 if (!existsSync(dist)) fail(`${dist} does not exist; build first (npm run build)`);
 const compiled = walk(dist, [])
   .filter((f) => !relative(dist, f).startsWith("bench/"))
   .filter((f) => filters.length === 0 || filters.some((s) => relative(dist, f).includes(s)))
   .sort();
-const stale = compiled.filter((f) => !existsSync(sourceOf(f)));
+// `npm run build` deletes stale outputs (clean-dist.mjs); this covers runs after a bare tsc.
+const stale = compiled.filter((f) => !existsSync(sourceOf(dist, sources, f)));
 const files = compiled.filter((f) => !stale.includes(f));
 if (stale.length > 0) console.error(`run-tests: not running ${stale.length} stale compiled test(s) whose source is gone: ${stale.map((f) => relative(dist, f)).join(", ")}`);
 if (files.length === 0) fail(`no test files under ${dist} with a source under ${sources} match ${JSON.stringify(filters)}`);

@@ -1,10 +1,9 @@
 // Runs every compiled *.test.js under dist/ whose TypeScript source still exists, with Node's built-in
 // test runner, within bounds so that a livelock fails with a name instead of hanging CI:
-//   per test   a top-level test running longer than --test-timeout-ms ends its file, naming the test
-//              (scripts/test-watchdog.mjs);
+//   per test   a top-level test running longer than --test-timeout-ms ends its file, naming the test,
+//              even one that never yields to the event loop (scripts/test-watchdog.mjs);
 //   per file   a file running longer than --file-timeout-ms is killed (node --test-timeout), and the
-//              tests it was running are named (scripts/test-hang-reporter.mjs) — this also stops a test
-//              that never yields to the event loop;
+//              tests it was running are named (scripts/test-hang-reporter.mjs);
 //   suite      the whole run is killed after --suite-timeout-ms.
 // A compiled test whose source was deleted or moved is stale output and is not run.
 // Usage: node scripts/run-tests.mjs [--test-timeout-ms=N] [--file-timeout-ms=N] [--suite-timeout-ms=N]

@@ -1,7 +1,7 @@
 /**
  * scripts/run-tests.mjs, run on fixture test files written to a temporary directory: a test that
- * livelocks, one that never yields to the event loop and a suite that runs too long each end the run
- * with a failure naming the test; a compiled test whose source is gone is not run.
+ * livelocks, one that never yields to the event loop, a file and a suite that run too long each end
+ * the run with a failure naming the test; a compiled test whose source is gone is not run.
  */
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -66,14 +66,21 @@ describe("run-tests.mjs", { concurrency: true }, () => {
     assert.match(r.stdout, /^ok \d+ - passes$/m);
   });
 
-  test("a test that never yields to the event loop is killed with its file after the per-file timeout, named", async () => {
-    const r = await runRunner(["--file-timeout-ms=1500", "never-yields"]);
+  test("a test that never yields to the event loop fails the run after the per-test timeout, named", async () => {
+    const r = await runRunner(["--test-timeout-ms=500", "never-yields"]);
+    assert.equal(r.status, 1, `exit status; stderr:\n${r.stderr}`);
+    assert.match(r.stdout, /run-tests: test "outer" > "never yields" in \S+never-yields\.test\.js did not finish within 500 ms/);
+    assert.match(r.stderr, /never-yields\.test\.js ended while running test "outer" > "never yields"/);
+  });
+
+  test("without a per-test timeout, such a test is killed with its file after the per-file timeout, named", async () => {
+    const r = await runRunner(["--test-timeout-ms=600000", "--file-timeout-ms=1500", "never-yields"]);
     assert.equal(r.status, 1, `exit status; stderr:\n${r.stderr}`);
     assert.match(r.stderr, /never-yields\.test\.js timed out while running test "outer" > "never yields"/);
   });
 
   test("a suite that runs longer than the suite timeout is stopped, naming what was running", async () => {
-    const r = await runRunner(["--suite-timeout-ms=1500", "sleeps"]);
+    const r = await runRunner(["--test-timeout-ms=600000", "--suite-timeout-ms=1500", "sleeps"]);
     assert.equal(r.status, 1, `exit status; stderr:\n${r.stderr}`);
     assert.match(r.stderr, /the whole suite did not finish within 1500 ms; stopping it\. Running:\n {2}\S+sleeps\.test\.js: "sleeps for an hour"/);
   });

@@ -114,7 +114,11 @@ export function settled(value: number): Promise<number> {
 }
 
 const scheduleMacrotask: (fn: () => void) => void = (() => {
-  const g = globalThis as unknown as { setImmediate?: (fn: () => void) => void; MessageChannel?: typeof MessageChannel };
+  // Typed here, as the host may lack either (the kernel is checked without DOM or Node types).
+  const g = globalThis as unknown as {
+    setImmediate?: (fn: () => void) => void;
+    MessageChannel?: new () => { port1: { onmessage: (() => void) | null }; port2: { postMessage(message: number): void } };
+  };
   if (typeof g.setImmediate === "function") return (fn) => g.setImmediate!(fn);
   if (typeof g.MessageChannel === "function") {
     const queue: Array<() => void> = [];

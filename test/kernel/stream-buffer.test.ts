@@ -17,7 +17,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Kernel, type KernelTask, type Ref } from "./kernel.js";
+import { Kernel, type KernelTask, type Ref } from "../../src/kernel/kernel.js";
 import {
   MESSAGE_LENGTH_BYTES,
   StreamBuffer,
@@ -40,11 +40,11 @@ import {
   streamBufferSetNotificationIndex,
   streamBufferSetTriggerLevel,
   streamBufferSpacesAvailable,
-} from "./stream-buffer.js";
-import { notify } from "./notify.js";
-import { KernelAssertError } from "./errors.js";
-import { eBlocked, eReady, eSuspended, eNoAction, pdFAIL, pdFALSE, pdPASS, pdTRUE } from "./constants.js";
-import type { TraceEvent } from "./trace.js";
+} from "../../src/kernel/stream-buffer.js";
+import { notify } from "../../src/kernel/notify.js";
+import { KernelAssertError } from "../../src/kernel/errors.js";
+import { eBlocked, eReady, eSuspended, eNoAction, pdFAIL, pdFALSE, pdPASS, pdTRUE } from "../../src/kernel/constants.js";
+import type { TraceEvent } from "../../src/kernel/trace.js";
 
 const T = { timeout: 10_000 };
 

@@ -1,0 +1,10 @@
+/**
+ * The host services the kernel (and the layers on it) may use, declared for the portable type check
+ * (tsconfig.portable.json: lib ES2022, no DOM, no Node types). Each exists in browsers, workers and
+ * Node; using any other host global fails that check. Services some hosts lack (setImmediate,
+ * MessageChannel) are typed where the kernel looks them up on globalThis.
+ * Not part of the main build, where Node's types declare these.
+ */
+declare function setTimeout(callback: () => void, delayMs?: number): unknown;
+declare function clearTimeout(handle: unknown): void;
+declare var performance: { now(): number; readonly timeOrigin: number };

@@ -1,5 +1,5 @@
 /**
- * Both directions on one scheduler (seed sections 3.2, 3.3, 4.2): goroutines and FreeRTOS-style
+ * Both directions on one scheduler: goroutines and FreeRTOS-style
  * tasks share a kernel, so a FreeRTOS queue can be used as a channel (queueChan), a counting
  * semaphore as a buffered channel (semChan), and an interrupt handler can wake a goroutine
  * without allocating (IsrSignal, Chan.trySendFromISR).
@@ -129,8 +129,8 @@ export function queueChan<T = unknown>(queue: Queue): QueueChan<T> {
 }
 
 /**
- * A counting semaphore as a buffered channel of undefined (the seed's SemBridge, without its
- * bug): capacity `permits`, starting full; acquire = recv, release = send.
+ * A counting semaphore as a buffered channel of undefined: capacity `permits`, starting full;
+ * acquire = recv, release = send.
  */
 export function semChan(permits: number): Chan<undefined> {
   if (typeof permits !== "number" || !Number.isInteger(permits)) throw new TypeError(`semChan: permits must be an integer, got ${String(permits)}`);
@@ -146,7 +146,7 @@ const PROCESSING = 2;
 const RESOLVED: Promise<void> = Promise.resolve();
 
 /**
- * ISR → goroutine wake-up without allocation: the seed's Idle → Pending → Processing → Idle
+ * ISR → goroutine wake-up without allocation: an Idle → Pending → Processing → Idle
  * compare-and-swap hand-off. raiseFromISR() in a handler (Idle/Processing → Pending), await
  * wait() in one goroutine (Pending → Processing; back to Idle when it waits again with nothing
  * pending). A raise while the goroutine processes is never lost; raises before it waits collapse

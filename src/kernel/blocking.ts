@@ -40,7 +40,7 @@ export function placeOnUnorderedEventList(k: Kernel, eventList: EventList<Kernel
 /** vTaskSetTimeOutState: records the tick count and wrap count for xTaskCheckForTimeOut. */
 export function setTimeOut(k: Kernel, timeOut: TimeOut): void {
   if (timeOut === null || typeof timeOut !== "object") throw new TypeError("vTaskSetTimeOutState: pxTimeOut must be an object");
-  timeOut.overflowCount = k.overflowCount();
+  timeOut.overflowCount = k.overflows;
   timeOut.timeOnEntering = k.getTickCount();
 }
 

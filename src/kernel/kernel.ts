@@ -103,6 +103,7 @@ export function runningKernel(): Kernel | null {
 export class Kernel {
   readonly config: KernelConfig;
   readonly prng: Prng;
+  /** @internal */
   readonly heap: HeapAccount;
   /** portMAX_DELAY of this kernel's tick width; a timeout at or above it waits forever. */
   readonly maxDelay: number;
@@ -111,12 +112,17 @@ export class Kernel {
   readonly tickModulus: number;
 
   // Scheduler state (pxCurrentTCB, pxReadyTasksLists, uxTopReadyPriority, ...).
+  /** @internal */
   current: KernelTask | null = null;
   /** @internal */
   readonly readyLists: List<KernelTask>[];
+  /** @internal */
   private readonly readyBits: Uint32Array;
+  /** @internal */
   readonly delayed = new TimeQueue<KernelTask>();
+  /** @internal */
   readonly suspendedList = new List<KernelTask>(ListKind.Suspended);
+  /** @internal */
   readonly pendingReadyList = new EventList<KernelTask>(ListKind.PendingReady);
   /** @internal */
   readonly terminationList = new List<KernelTask>(ListKind.Termination);
@@ -124,23 +130,29 @@ export class Kernel {
   nextUnblockTick = Infinity;
   /** @internal */
   schedulerRunning = false;
+  /** @internal */
   schedulerSuspended = 0;
-  /** xYieldPending: a switch is due at the next tick or xTaskResumeAll. */
+  /** xYieldPending: a switch is due at the next tick or xTaskResumeAll. @internal */
   yieldPending = false;
-  /** A switch was requested (portYIELD_FROM_ISR, a yield masked by a critical section): taken at the first chance. */
+  /** A switch was requested (portYIELD_FROM_ISR, a yield masked by a critical section): taken at the first chance. @internal */
   pendSV = false;
   /** @internal */
   pendedTicks = 0;
+  /** @internal */
   criticalNesting = 0;
+  /** @internal */
   numberOfTasks = 0;
   /** @internal */
   deletedTasksWaitingCleanUp = 0;
   /** @internal */
   taskNumber = 0;
+  /** @internal */
   idleTask: KernelTask | null = null;
+  /** @internal */
   timerTask: KernelTask | null = null;
-  /** Name of the ISR running (for error messages), or null. */
+  /** Name of the ISR running (for error messages), or null. @internal */
   isrName: string | null = null;
+  /** @internal */
   readonly irqs = new InterruptController();
   /** Priority of the running ISR (0: no ISR). @internal */
   isrPriority = 0;
@@ -153,9 +165,11 @@ export class Kernel {
   tickAbs = 0;
   /** tickAbs wrapped to the tick width, and the number of wraps (xTickCount, xNumOfOverflows). @internal */
   tickCount = 0;
-  /** @internal */
+  /** xNumOfOverflows. @internal */
   overflows = 0;
+  /** @internal */
   private timeTick = 0;
+  /** @internal */
   private timeFrac = 0;
 
   // Execution and run control.
@@ -165,19 +179,27 @@ export class Kernel {
   runTarget = 0;
   /** @internal */
   runActive = false;
+  /** @internal */
   private runResolve: ((outcome: RunOutcome) => void) | null = null;
+  /** @internal */
   private runReject: ((error: unknown) => void) | null = null;
+  /** @internal */
   private stopRequested = false;
+  /** @internal */
   private faultError: unknown = null;
+  /** @internal */
   private hasFault = false;
   /** @internal */
   externalsPending = 0;
+  /** @internal */
   private watchdogArmed = false;
+  /** @internal */
   private workCounter = 0;
   /** @internal */
   hostDeadline = 0;
 
   // Context-switch machinery: one shared executor, no closure per switch.
+  /** @internal */
   private readonly executor = (resolve: (value: unknown) => void): void => {
     this.current!.resolve = resolve;
   };
@@ -185,6 +207,7 @@ export class Kernel {
    * A task that has not started yet "waits" on this instead of a promise: its first switch-in
    * queues it here and starts its function in a microtask (a promise per task would cost two
    * allocations and a reaction more for every goroutine).
+   * @internal
    */
   private readonly startQueue: KernelTask[] = [];
   /** @internal */
@@ -192,11 +215,13 @@ export class Kernel {
     this.startQueue.push(task as KernelTask);
     enqueueMicrotask(this.startNext);
   };
+  /** @internal */
   private readonly startNext = (): void => {
     startTask(this, this.startQueue.shift()!);
   };
 
   // Real-time mode: virtual time follows the host clock (re-anchored at each run() start).
+  /** @internal */
   private readonly realtime: boolean;
   /** @internal */
   realtimeOriginMs = 0;
@@ -206,7 +231,9 @@ export class Kernel {
   readonly rings: InterruptRing[] = [];
   /** @internal */
   readonly ringHandlers = new Map<InterruptRing, () => void>();
+  /** @internal */
   private eventPayload = 0;
+  /** @internal */
   private eventTimestampMs = 0;
   /** Events from rings whose interrupt is not registered (dropped, counted). */
   unroutableEvents = 0;
@@ -215,6 +242,7 @@ export class Kernel {
   traceSink: TraceSink | null = null;
   /** Bumped on every context-switch decision; lets tests and tools count switches cheaply. */
   switchCount = 0;
+  /** @internal */
   private objectNumber = 0;
 
   constructor(config: Partial<KernelConfig> = {}) {
@@ -243,11 +271,12 @@ export class Kernel {
     this.traceSink = sink;
   }
 
+  /** @internal */
   traceEnabled(): boolean {
     return this.traceSink !== null;
   }
 
-  /** Emits one trace event; callers check traceEnabled() first on hot paths. */
+  /** Emits one trace event; callers check traceEnabled() first on hot paths. @internal */
   emit(kind: TraceKind, task?: string, object?: string, value?: number): void {
     const sink = this.traceSink;
     if (sink === null) return;
@@ -258,7 +287,7 @@ export class Kernel {
     sink(e);
   }
 
-  /** Who is calling, for messages: `task "name"`, `ISR "name"` or `set-up code`. */
+  /** Who is calling, for messages: `task "name"`, `ISR "name"` or `set-up code`. @internal */
   callerDescription(): string {
     if (this.exec === Exec.Isr) return `ISR "${this.isrName ?? "?"}"`;
     if (this.exec === Exec.Task && this.current !== null) return `task "${this.current.name}"`;
@@ -266,21 +295,22 @@ export class Kernel {
     return "set-up code (outside any task)";
   }
 
-  /** Throws KernelAssertError (configASSERT) naming the call and the caller. */
+  /** Throws KernelAssertError (configASSERT) naming the call and the caller. @internal */
   fail(call: string, what: string): never {
     throw new KernelAssertError(`${call} called from ${this.callerDescription()}: ${what}`);
   }
 
-  /** True when a task's own code is the caller (as opposed to set-up code or an ISR). */
+  /** True when a task's own code is the caller (as opposed to set-up code or an ISR). @internal */
   inTask(): boolean {
     return this.exec === Exec.Task;
   }
 
+  /** @internal */
   inIsr(): boolean {
     return this.exec === Exec.Isr;
   }
 
-  /** Asserts the caller is not an ISR (rule 33: a non-FromISR call from an ISR). */
+  /** Asserts the caller is not an ISR (rule 33: a non-FromISR call from an ISR). @internal */
   assertNotIsr(call: string): void {
     if (this.exec === Exec.Isr) this.fail(call, `not callable from an interrupt; use the FromISR variant`);
   }
@@ -289,6 +319,7 @@ export class Kernel {
    * Asserts the caller may block now (rule 33): it is a task's own code (set-up code, a hook or
    * a continuation cannot wait), without the scheduler suspended or a critical section entered.
    * Every call that would wait passes here just before it blocks.
+   * @internal
    */
   assertCanBlock(call: string): void {
     if (this.exec !== Exec.Task) this.fail(call, "the call would have to block, and only a task can block (pass a timeout of 0, or call it from a task)");
@@ -300,12 +331,14 @@ export class Kernel {
    * Validates a timeout/delay: a non-negative integer number of ticks; returns it. The common
    * cases are checked inline and everything else, errors included, out of line: hot kernel calls
    * stay small enough for V8 to inline them whole.
+   * @internal
    */
   checkTicks(call: string, ticks: unknown, name = "ticks"): number {
     if (ticks === this.maxDelay || (typeof ticks === "number" && ticks >>> 0 === ticks && ticks < this.maxDelay)) return ticks;
     return this.checkTicksSlow(call, ticks, name);
   }
 
+  /** @internal */
   private checkTicksSlow(call: string, ticks: unknown, name: string): number {
     if (typeof ticks !== "number") throw wrongType(call, name, "a number of ticks", ticks);
     if (ticks === Infinity) return this.maxDelay;
@@ -314,12 +347,14 @@ export class Kernel {
     return ticks >= this.maxDelay ? this.maxDelay : ticks;
   }
 
+  /** @internal */
   checkPriority(call: string, priority: unknown): number {
     const p = checkInteger(call, "priority", priority, 0, Infinity, "a non-negative integer");
     if (p >= this.maxPriorities) this.fail(call, `priority ${p} is not below configMAX_PRIORITIES (${this.maxPriorities})`);
     return p;
   }
 
+  /** @internal */
   checkTask(call: string, handle: unknown, allowNull: boolean): KernelTask {
     if (handle === null || handle === undefined) {
       if (!allowNull) throw new TypeError(`${call}: a task handle is required, got ${describeValue(handle)}`);
@@ -339,7 +374,7 @@ export class Kernel {
     return this.tickCount;
   }
 
-  /** Recomputes the wrapped tick count after tickAbs moved by more than one tick. */
+  /** Recomputes the wrapped tick count after tickAbs moved by more than one tick. @internal */
   private syncTickCount(): void {
     if (this.tickModulus === Infinity) {
       this.tickCount = this.tickAbs;
@@ -349,7 +384,7 @@ export class Kernel {
     }
   }
 
-  /** The tick count without wrapping. */
+  /** The tick count without wrapping. @internal */
   getTickCountAbs(): number {
     return this.tickAbs;
   }
@@ -359,11 +394,6 @@ export class Kernel {
     return this.timeTick + this.timeFrac;
   }
 
-  /** xNumOfOverflows @internal */
-  overflowCount(): number {
-    return this.overflows;
-  }
-
   pdMS_TO_TICKS(ms: number): number {
     if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0) throw new RangeError(`pdMS_TO_TICKS: ms must be a non-negative finite number, got ${String(ms)}`);
     return Math.floor((ms * this.config.configTICK_RATE_HZ) / 1000);
@@ -371,7 +401,7 @@ export class Kernel {
 
   // ───────────────────────────── ready lists ─────────────────────────────
 
-  /** prvAddTaskToReadyList: at the end of the rotation of its priority (rule 2). */
+  /** prvAddTaskToReadyList: at the end of the rotation of its priority (rule 2). @internal */
   addToReadyList(t: KernelTask): void {
     const p = t.priority;
     const list = this.readyLists[p]!;
@@ -380,7 +410,7 @@ export class Kernel {
     if (this.traceSink !== null) this.traceTask("task.ready", t);
   }
 
-  /** A trace event about task `t` (out of line: keeps the hot callers small). */
+  /** A trace event about task `t` (out of line: keeps the hot callers small). @internal */
   private traceTask(kind: TraceKind, t: KernelTask): void {
     this.emit(kind, t.name, undefined, t.priority);
   }
@@ -393,7 +423,7 @@ export class Kernel {
     }
   }
 
-  /** Removes a task's state item from whatever list holds it. */
+  /** Removes a task's state item from whatever list holds it. @internal */
   removeState(t: KernelTask): void {
     const list = t.stateItem.container;
     if (list === null) return;
@@ -419,7 +449,7 @@ export class Kernel {
     return -1;
   }
 
-  /** Number of tasks ready at `priority` (the running task included). */
+  /** Number of tasks ready at `priority` (the running task included). @internal */
   readyCountAt(priority: number): number {
     return this.readyLists[priority]!.length;
   }
@@ -427,6 +457,7 @@ export class Kernel {
   /**
    * vTaskSwitchContext: selects the highest-priority ready task, rotating within its priority
    * (rules 1, 3). Reports "switched in" on every decision, even for the same task (rule 6).
+   * @internal
    */
   switchContext(): void {
     if (this.schedulerSuspended > 0) {
@@ -444,13 +475,14 @@ export class Kernel {
     if (this.traceSink !== null) this.traceTask("task.switchedIn", next);
   }
 
+  /** @internal */
   private noTaskReady(): never {
     throw new KernelError("no task is ready to run (the idle task is missing)");
   }
 
   // ───────────────────────────── blocking and waking ─────────────────────────────
 
-  /** The promise the current task awaits until the kernel switches it back in. */
+  /** The promise the current task awaits until the kernel switches it back in. @internal */
   private suspendCaller<T = number>(): Promise<T> {
     return new Promise<T>(this.executor as (resolve: (value: T) => void) => void);
   }
@@ -458,6 +490,7 @@ export class Kernel {
   /**
    * The current task gives up the CPU inside a kernel call (it blocked, or yields with its call
    * complete): select the next task and run it. Returns the promise the caller awaits.
+   * @internal
    */
   switchAway<T = number>(): Promise<T> {
     const p = this.suspendCaller<T>();
@@ -469,6 +502,7 @@ export class Kernel {
   /**
    * Completes the current call with `value` and yields (taskYIELD_IF_USING_PREEMPTION after a
    * call that readied a higher-priority task): the caller stays ready in its place (rule 3).
+   * @internal
    */
   yieldWith(value: number): Promise<number> {
     const t = this.current!;
@@ -480,12 +514,14 @@ export class Kernel {
   /**
    * The result of a task-level call that did not block: an already-settled promise, unless a
    * switch is due (a higher-priority task was readied), in which case the caller yields first.
+   * @internal
    */
   result(value: number, switchNow: boolean): Promise<number> {
     if (switchNow || this.pendSV) return this.resultAndSwitch(value, switchNow);
     return settled(value);
   }
 
+  /** @internal */
   private resultAndSwitch(value: number, switchNow: boolean): Promise<number> {
     if ((switchNow && this.config.configUSE_PREEMPTION === 1) || this.pendSV) {
       if (this.exec === Exec.Task && this.schedulerSuspended === 0 && this.criticalNesting === 0 && this.deferDepth === 0) return this.yieldWith(value);
@@ -494,11 +530,13 @@ export class Kernel {
     return settled(value);
   }
 
+  /** @internal */
   private deferDepth = 0;
 
   /**
    * Runs `fn` (task-level kernel calls whose promise the caller will not await) so that a switch
    * they would make at once is only requested: taken at the caller's next kernel call.
+   * @internal
    */
   runDeferred<T>(fn: () => T): T {
     this.deferDepth++;
@@ -509,7 +547,7 @@ export class Kernel {
     }
   }
 
-  /** A switch that cannot happen now: pended until the scheduler resumes or the critical section ends. */
+  /** A switch that cannot happen now: pended until the scheduler resumes or the critical section ends. @internal */
   requestSwitch(): void {
     if (!this.schedulerRunning) return;
     if (this.schedulerSuspended > 0) {
@@ -529,6 +567,7 @@ export class Kernel {
   /**
    * prvAddCurrentTaskToDelayedList: removes the running task from the ready list and puts it
    * on the delayed list (or, for an indefinite wait, the suspended list, rule 9).
+   * @internal
    */
   addCurrentToDelayedList(ticksToWait: number, canBlockIndefinitely: boolean): void {
     const t = this.current!;
@@ -547,6 +586,7 @@ export class Kernel {
    * vTaskPlaceOnEventList + the block: the running task waits on `eventList` (priority order,
    * FIFO among equals, rule 15) for up to `ticksToWait`, and runs `cont` when switched back in.
    * The caller then calls switchContext() (from a continuation) or switchAway() (from a task).
+   * @internal
    */
   placeOnEventList(eventList: EventList<KernelTask>, ticksToWait: number, cont: Continuation<Kernel> | null, blockedOn: string): void {
     const t = this.current!;
@@ -564,7 +604,7 @@ export class Kernel {
     this.emit("task.blocked", t.name, blockedOn, ticksToWait >= this.maxDelay ? -1 : ticksToWait);
   }
 
-  /** Blocks the running task without an event list (notification waits, park). */
+  /** Blocks the running task without an event list (notification waits, park). @internal */
   blockWithoutEventList(ticksToWait: number, cont: Continuation<Kernel> | null, blockedOn: string): void {
     const t = this.current!;
     this.addCurrentToDelayedList(ticksToWait, true);
@@ -576,6 +616,7 @@ export class Kernel {
   /**
    * xTaskRemoveFromEventList: readies the head of `eventList`. Returns true when it has a higher
    * priority than the running task (and then marks a yield pending, as FreeRTOS does).
+   * @internal
    */
   removeFromEventList(eventList: EventList<KernelTask>): boolean {
     const t = eventList.head()!;
@@ -583,7 +624,7 @@ export class Kernel {
     return this.readyUnblocked(t);
   }
 
-  /** Readies a task taken off an event list (or a notification wait). */
+  /** Readies a task taken off an event list (or a notification wait). @internal */
   readyUnblocked(t: KernelTask): boolean {
     t.blockedOn = null;
     if (this.schedulerSuspended === 0) {
@@ -599,12 +640,12 @@ export class Kernel {
     return false;
   }
 
-  /** vTaskInternalSetTimeOutState for the running task's pending call. */
+  /** vTaskInternalSetTimeOutState for the running task's pending call. @internal */
   setTimeOutState(t: KernelTask): void {
     t.timeOutEnteringAbs = this.tickAbs;
   }
 
-  /** xTaskCheckForTimeOut (rule 12): true when the call has timed out; updates ticksToWait. */
+  /** xTaskCheckForTimeOut (rule 12): true when the call has timed out; updates ticksToWait. @internal */
   checkForTimeOut(t: KernelTask): boolean {
     if (t.delayAborted) {
       t.delayAborted = false;
@@ -636,7 +677,7 @@ export class Kernel {
   ticksLeft(enteringOverflows: number, entering: number, ticksToWait: number): number {
     if (ticksToWait >= this.maxDelay) return ticksToWait;
     const now = this.getTickCount();
-    if (this.overflowCount() !== enteringOverflows && now >= entering) return -1;
+    if (this.overflows !== enteringOverflows && now >= entering) return -1;
     const mod = this.tickModulus;
     const elapsed = mod === Infinity ? now - entering : (now - entering + mod) % mod;
     return elapsed < ticksToWait ? ticksToWait - elapsed : -1;
@@ -644,14 +685,14 @@ export class Kernel {
 
   // ───────────────────────────── tasks ─────────────────────────────
 
-  /** Calls the malloc-failed hook and traces the failure. */
+  /** Calls the malloc-failed hook and traces the failure. @internal */
   mallocFailed(what: string): void {
     if (this.traceSink !== null) this.emit("heap.mallocFailed", this.current?.name, what);
     const hook = this.config.vApplicationMallocFailedHook;
     if (hook !== null) hook();
   }
 
-  /** Charges the heap for a kernel object; 0 and the malloc-failed hook when it does not fit. */
+  /** Charges the heap for a kernel object; 0 and the malloc-failed hook when it does not fit. @internal */
   allocateObject(sizeBytes: number, what: string): number {
     const block = this.heap.allocate(sizeBytes);
     if (block === 0) this.mallocFailed(what);
@@ -741,6 +782,7 @@ export class Kernel {
    * Runs the current task: its pending continuation first (which may block it again, switch to
    * another task, or consume virtual time), then resumes its own code by settling its promise.
    * Returns when a task's code has been resumed or the kernel paused.
+   * @internal
    */
   dispatch(): void {
     for (;;) {
@@ -771,6 +813,7 @@ export class Kernel {
     }
   }
 
+  /** @internal */
   private notWaiting(t: KernelTask): never {
     throw new KernelError(`task "${t.name}" was switched in but is not waiting in a kernel call`);
   }
@@ -796,6 +839,7 @@ export class Kernel {
    * (Infinity for the idle task). Processes ticks as they fall due, jumping over ticks in which
    * nothing can happen. Returns CONSUME_DONE when the budget is spent, CONSUME_SWITCHED after a
    * preemption (t keeps its continuation), CONSUME_PAUSED when the run ended or paused.
+   * @internal
    */
   consume(t: KernelTask, isIdle: boolean): number {
     const preemption = this.config.configUSE_PREEMPTION === 1;
@@ -918,7 +962,7 @@ export class Kernel {
     }
   }
 
-  /** Ends the current run (or records the pause when no run is active). */
+  /** Ends the current run (or records the pause when no run is active). @internal */
   private pause(outcome: RunOutcome): void {
     this.exec = Exec.Paused;
     this.stopRequested = false;
@@ -943,11 +987,13 @@ export class Kernel {
     }
   }
 
+  /** @internal */
   private yieldToHost(): void {
     this.exec = Exec.HostYield;
     scheduleMacrotask(this.resumeFromHost);
   }
 
+  /** @internal */
   private readonly resumeFromHost = (): void => {
     if (this.exec !== Exec.HostYield) return;
     this.exec = Exec.Kernel;
@@ -967,6 +1013,7 @@ export class Kernel {
     scheduleMacrotask(this.watchdog);
   }
 
+  /** @internal */
   private readonly watchdog = (): void => {
     this.watchdogArmed = false;
     if (!this.runActive) return;
@@ -1155,7 +1202,7 @@ export class Kernel {
     serviceInterrupts(this);
   }
 
-  /** Asserts a FromISR call is allowed here: not from an ISR above configMAX_SYSCALL_INTERRUPT_PRIORITY. */
+  /** Asserts a FromISR call is allowed here: not from an ISR above configMAX_SYSCALL_INTERRUPT_PRIORITY. @internal */
   checkFromIsr(call: string): void {
     if (this.exec === Exec.Isr && this.isrPriority > this.config.configMAX_SYSCALL_INTERRUPT_PRIORITY)
       this.fail(call, `interrupt priority ${this.isrPriority} is above configMAX_SYSCALL_INTERRUPT_PRIORITY (${this.config.configMAX_SYSCALL_INTERRUPT_PRIORITY}): such an ISR may not call the kernel`);
@@ -1195,7 +1242,7 @@ export class Kernel {
     return Math.floor(this.now() * (1_000_000 / this.config.configTICK_RATE_HZ));
   }
 
-  /** What a blocked task waits on, for deadlock reports and task tables. */
+  /** What a blocked task waits on, for deadlock reports and task tables. @internal */
   describeWait(t: KernelTask): string {
     return t.blockedOn ?? taskStateNames[this.getState(t)];
   }
@@ -1236,7 +1283,7 @@ export class Kernel {
     return lines.length === 0 ? "no task is blocked or suspended" : lines.join("\n");
   }
 
-  /** A fresh object number for default object names. */
+  /** A fresh object number for default object names. @internal */
   nextObjectNumber(): number {
     return ++this.objectNumber;
   }

@@ -1,8 +1,63 @@
 /**
  * tinyrtos: a real-time kernel with FreeRTOS semantics in deterministic virtual time.
- * The kernel API, and the FreeRTOS facade's entry point. The Go-style API is `tinyrtos/go`.
+ * The kernel (`Kernel`, its configuration, errors, constants and the types it reports), and the
+ * FreeRTOS facade's entry point. The FreeRTOS-named API is `tinyrtos/freertos`, the Go-style API
+ * `tinyrtos/go`.
  * @module
  */
-export * from "./kernel/index.js";
+export { Kernel, runningKernel } from "./kernel/kernel.js";
+export type { Ref, RunOutcome, TaskFunction, TaskStatus, TaskWait, TimeOut } from "./kernel/kernel.js";
+export { defaultConfig } from "./kernel/config.js";
+export type { KernelConfig } from "./kernel/config.js";
+export { KernelAssertError, KernelError } from "./kernel/errors.js";
+export {
+  pdFALSE,
+  pdTRUE,
+  pdPASS,
+  pdFAIL,
+  errQUEUE_EMPTY,
+  errQUEUE_FULL,
+  errCOULD_NOT_ALLOCATE_REQUIRED_MEMORY,
+  portMAX_DELAY,
+  tskIDLE_PRIORITY,
+  eRunning,
+  eReady,
+  eBlocked,
+  eSuspended,
+  eDeleted,
+  eInvalid,
+  eNoAction,
+  eSetBits,
+  eIncrement,
+  eSetValueWithOverwrite,
+  eSetValueWithoutOverwrite,
+  taskSCHEDULER_SUSPENDED,
+  taskSCHEDULER_NOT_STARTED,
+  taskSCHEDULER_RUNNING,
+  queueSEND_TO_BACK,
+  queueSEND_TO_FRONT,
+  queueOVERWRITE,
+} from "./kernel/constants.js";
+export type { TaskState, NotifyAction, QueuePosition } from "./kernel/constants.js";
+export { CONTEXT_FRAME_WORDS } from "./kernel/task.js";
+export { formatTraceEvent } from "./kernel/trace.js";
+export type { TraceEvent, TraceKind, TraceSink } from "./kernel/trace.js";
+export type { InterruptHandler, InterruptStats } from "./kernel/interrupts.js";
+// Real-time mode: interrupt events posted from other threads.
+export { InterruptRing, sharedClockMs } from "./kernel/interrupt-ring.js";
 export { createFreeRTOS } from "./freertos/index.js";
-export type { FreeRTOS, FreeRTOSConfig, TaskHandle, QueueHandle, SemaphoreHandle } from "./freertos/index.js";
+export type {
+  FreeRTOS,
+  FreeRTOSConfig,
+  TaskHandle,
+  QueueHandle,
+  SemaphoreHandle,
+  QueueSetHandle,
+  QueueSetMemberHandle,
+  EventGroupHandle,
+  StreamBufferHandle,
+  MessageBufferHandle,
+  TimerHandle,
+  TimerCallback,
+  PendedFunction,
+} from "./freertos/index.js";

@@ -126,6 +126,28 @@ import {
   type StreamBuffer,
   type InterruptRing,
   type TimeOut,
+  abortDelay,
+  awaitExternal,
+  catchUpTicks,
+  checkTimeOut,
+  createTask,
+  deleteTask,
+  enterCritical,
+  enterCriticalFromIsr,
+  exitCritical,
+  exitCriticalFromIsr,
+  resumeAll,
+  resumeTask,
+  resumeTaskFromIsr,
+  setTaskPriority,
+  setTimeOut,
+  startScheduler,
+  suspendAll,
+  suspendTask,
+  taskDelay,
+  taskDelayUntil,
+  taskYield,
+  yieldFromIsr,
 } from "../kernel/index.js";
 
 export {
@@ -208,7 +230,7 @@ export function createFreeRTOS(config: FreeRTOSConfig = {}) {
 
     // ── simulation control ──
     /** Creates the idle and timer tasks and starts scheduling; returns at once. */
-    vTaskStartScheduler: (): void => k.startScheduler(startTimerService),
+    vTaskStartScheduler: (): void => startScheduler(k, startTimerService),
     /**
      * Advances virtual time by `ticks`, running everything due. Resolves "target" when the tick
      * count advanced by exactly `ticks`, "stalled" when nothing can ever happen again (see
@@ -223,7 +245,7 @@ export function createFreeRTOS(config: FreeRTOSConfig = {}) {
     /** From a task: consume `ticks` of CPU time (fractions allowed); preemptible. */
     busy: (ticks: number): Promise<number> => k.busy(ticks),
     /** From a task: block until an outside promise settles; resolves (or throws) with its outcome. */
-    external: <T>(promise: PromiseLike<T>): Promise<T> => k.external(promise),
+    external: <T>(promise: PromiseLike<T>): Promise<T> => awaitExternal(k, promise),
     setTraceSink: (sink: TraceSink | null): void => k.setTraceSink(sink),
 
     // ── interrupts ──
@@ -237,10 +259,10 @@ export function createFreeRTOS(config: FreeRTOSConfig = {}) {
     /** Raises `irq` now, or at absolute virtual time `atTick` (fractions allowed). */
     triggerInterrupt: (irq: number, atTick?: number): void => k.triggerInterrupt(irq, atTick),
     /** In a handler: switch to the woken task when the ISR returns, if `woken` (a value or its Ref) is pdTRUE. */
-    portYIELD_FROM_ISR: (woken: number | boolean | Ref<number> | null | undefined): void => k.yieldFromIsr(woken),
-    portEND_SWITCHING_ISR: (woken: number | boolean | Ref<number> | null | undefined): void => k.yieldFromIsr(woken),
-    taskENTER_CRITICAL_FROM_ISR: (): number => k.enterCriticalFromIsr(),
-    taskEXIT_CRITICAL_FROM_ISR: (savedMask: number): void => k.exitCriticalFromIsr(savedMask),
+    portYIELD_FROM_ISR: (woken: number | boolean | Ref<number> | null | undefined): void => yieldFromIsr(k, woken),
+    portEND_SWITCHING_ISR: (woken: number | boolean | Ref<number> | null | undefined): void => yieldFromIsr(k, woken),
+    taskENTER_CRITICAL_FROM_ISR: (): number => enterCriticalFromIsr(k),
+    taskEXIT_CRITICAL_FROM_ISR: (savedMask: number): void => exitCriticalFromIsr(k, savedMask),
     /** Per-interrupt counters: handler runs, overruns (triggers merged while pending), pending. */
     interruptStats: () => k.interruptStats(),
     /** Real-time mode: deliver interrupts written by another thread into `ring` (see InterruptRing). */
@@ -254,20 +276,20 @@ export function createFreeRTOS(config: FreeRTOSConfig = {}) {
 
     // ── tasks ──
     xTaskCreate: <P>(fn: TaskFunction<P>, name: string, stackDepth: number, params: P, priority: number, handleRef?: Ref<TaskHandle | null> | null): Promise<number> =>
-      k.createTask(fn, name, stackDepth, params, priority, handleRef),
-    vTaskDelete: (h: TaskHandle | null): Promise<number> => k.deleteTask(h),
-    vTaskDelay: (ticks: number): Promise<number> => k.delay(ticks),
-    xTaskDelayUntil: (prevRef: Ref<number>, increment: number): Promise<number> => k.delayUntil(prevRef, increment),
-    vTaskDelayUntil: (prevRef: Ref<number>, increment: number): Promise<number> => k.delayUntil(prevRef, increment).then(() => 0),
-    xTaskAbortDelay: (h: TaskHandle): Promise<number> => k.abortDelay(h),
-    taskYIELD: (): Promise<number> => k.yieldTask(),
+      createTask(k, fn, name, stackDepth, params, priority, handleRef),
+    vTaskDelete: (h: TaskHandle | null): Promise<number> => deleteTask(k, h),
+    vTaskDelay: (ticks: number): Promise<number> => taskDelay(k, ticks),
+    xTaskDelayUntil: (prevRef: Ref<number>, increment: number): Promise<number> => taskDelayUntil(k, prevRef, increment),
+    vTaskDelayUntil: (prevRef: Ref<number>, increment: number): Promise<number> => taskDelayUntil(k, prevRef, increment).then(() => 0),
+    xTaskAbortDelay: (h: TaskHandle): Promise<number> => abortDelay(k, h),
+    taskYIELD: (): Promise<number> => taskYield(k),
     uxTaskPriorityGet: (h: TaskHandle | null): number => k.checkTask("uxTaskPriorityGet", h, true).priority,
     uxTaskPriorityGetFromISR: (h: TaskHandle | null): number => k.checkTask("uxTaskPriorityGetFromISR", h, true).priority,
     uxTaskBasePriorityGet: (h: TaskHandle | null): number => k.checkTask("uxTaskBasePriorityGet", h, true).basePriority,
-    vTaskPrioritySet: (h: TaskHandle | null, priority: number): Promise<number> => k.prioritySet(h, priority),
-    vTaskSuspend: (h: TaskHandle | null): Promise<number> => k.suspend(h),
-    vTaskResume: (h: TaskHandle): Promise<number> => k.resume(h),
-    xTaskResumeFromISR: (h: TaskHandle): number => k.resumeFromIsr(h),
+    vTaskPrioritySet: (h: TaskHandle | null, priority: number): Promise<number> => setTaskPriority(k, h, priority),
+    vTaskSuspend: (h: TaskHandle | null): Promise<number> => suspendTask(k, h),
+    vTaskResume: (h: TaskHandle): Promise<number> => resumeTask(k, h),
+    xTaskResumeFromISR: (h: TaskHandle): number => resumeTaskFromIsr(k, h),
     eTaskGetState: (h: TaskHandle): TaskState => k.getState(k.owns(h) ? h : k.checkTask("eTaskGetState", h, false)),
     xTaskGetCurrentTaskHandle: (): TaskHandle | null => k.current,
     xTaskGetIdleTaskHandle: (): TaskHandle | null => k.idleTask,
@@ -277,17 +299,17 @@ export function createFreeRTOS(config: FreeRTOSConfig = {}) {
     xTaskGetTickCount: (): number => k.getTickCount(),
     xTaskGetTickCountFromISR: (): number => k.getTickCount(),
     uxTaskGetNumberOfTasks: (): number => k.numberOfTasks,
-    vTaskSuspendAll: (): void => k.suspendAll(),
+    vTaskSuspendAll: (): void => suspendAll(k),
     /** Adds missed ticks to the tick count (processed as xTaskResumeAll does); pdTRUE when that yielded. */
-    xTaskCatchUpTicks: (ticks: number): Promise<number> => k.catchUpTicks(ticks),
+    xTaskCatchUpTicks: (ticks: number): Promise<number> => catchUpTicks(k, ticks),
     /** Records where a wait begins (TimeOut_t is `{ overflowCount, timeOnEntering }`). */
-    vTaskSetTimeOutState: (timeOut: TimeOut): void => k.setTimeOutStatePublic(timeOut),
-    vTaskInternalSetTimeOutState: (timeOut: TimeOut): void => k.setTimeOutStatePublic(timeOut),
+    vTaskSetTimeOutState: (timeOut: TimeOut): void => setTimeOut(k, timeOut),
+    vTaskInternalSetTimeOutState: (timeOut: TimeOut): void => setTimeOut(k, timeOut),
     /** pdTRUE when the wait begun at `timeOut` has timed out; else updates `ticksToWaitRef.value` to what is left. */
-    xTaskCheckForTimeOut: (timeOut: TimeOut, ticksToWaitRef: Ref<number>): number => k.checkForTimeOutPublic(timeOut, ticksToWaitRef),
-    xTaskResumeAll: (): Promise<number> => k.resumeAll(),
-    taskENTER_CRITICAL: (): void => k.enterCritical(),
-    taskEXIT_CRITICAL: (): Promise<number> => k.exitCritical(),
+    xTaskCheckForTimeOut: (timeOut: TimeOut, ticksToWaitRef: Ref<number>): number => checkTimeOut(k, timeOut, ticksToWaitRef),
+    xTaskResumeAll: (): Promise<number> => resumeAll(k),
+    taskENTER_CRITICAL: (): void => enterCritical(k),
+    taskEXIT_CRITICAL: (): Promise<number> => exitCritical(k),
     xTaskGetSchedulerState: (): number => k.getSchedulerState(),
     uxTaskGetSystemState: (): TaskStatus[] => k.systemState(),
     uxTaskGetStackHighWaterMark: (h: TaskHandle | null): number => k.stackHighWaterMark(k.checkTask("uxTaskGetStackHighWaterMark", h, true)),

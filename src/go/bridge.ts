@@ -1,11 +1,23 @@
 /**
- * Both directions on one scheduler (seed sections 3.2, 3.3, 4.2): goroutines and FreeRTOS-style
+ * Both directions on one scheduler: goroutines and FreeRTOS-style
  * tasks share a kernel, so a FreeRTOS queue can be used as a channel (queueChan), a counting
  * semaphore as a buffered channel (semChan), and an interrupt handler can wake a goroutine
  * without allocating (IsrSignal, Chan.trySendFromISR).
  * @module
  */
-import { queueReceive, queueSend, type Kernel, type KernelTask, type ParkWaiter, type Queue, type Ref } from "../kernel/index.js";
+import {
+  queueReceive,
+  queueSend,
+  type Kernel,
+  type KernelTask,
+  type ParkWaiter,
+  type Queue,
+  type Ref,
+  isParked,
+  park,
+  reparkCurrent,
+  unpark,
+} from "../kernel/index.js";
 import { Chan, type QueueSelectable, type SelectResult } from "./chan.js";
 import { GoPanic } from "./errors.js";
 import { currentKernel } from "./runtime.js";
@@ -29,7 +41,7 @@ class QueueWatchers {
   private wake(set: Set<Watcher>): void {
     if (set.size === 0) return;
     let higher = false;
-    for (const w of set) if (this.k.isParked(w.task)) higher = this.k.unpark(w.task, w.token) || higher;
+    for (const w of set) if (isParked(this.k, w.task)) higher = unpark(this.k, w.task, w.token) || higher;
     set.clear();
     if (higher) this.k.requestSwitch();
   }
@@ -117,8 +129,8 @@ export function queueChan<T = unknown>(queue: Queue): QueueChan<T> {
 }
 
 /**
- * A counting semaphore as a buffered channel of undefined (the seed's SemBridge, without its
- * bug): capacity `permits`, starting full; acquire = recv, release = send.
+ * A counting semaphore as a buffered channel of undefined: capacity `permits`, starting full;
+ * acquire = recv, release = send.
  */
 export function semChan(permits: number): Chan<undefined> {
   if (typeof permits !== "number" || !Number.isInteger(permits)) throw new TypeError(`semChan: permits must be an integer, got ${String(permits)}`);
@@ -134,7 +146,7 @@ const PROCESSING = 2;
 const RESOLVED: Promise<void> = Promise.resolve();
 
 /**
- * ISR → goroutine wake-up without allocation: the seed's Idle → Pending → Processing → Idle
+ * ISR → goroutine wake-up without allocation: an Idle → Pending → Processing → Idle
  * compare-and-swap hand-off. raiseFromISR() in a handler (Idle/Processing → Pending), await
  * wait() in one goroutine (Pending → Processing; back to Idle when it waits again with nothing
  * pending). A raise while the goroutine processes is never lost; raises before it waits collapse
@@ -164,10 +176,10 @@ export class IsrSignal implements ParkWaiter {
     const w = this.waiter;
     if (w === null) return;
     const k = currentKernel("IsrSignal.raiseFromISR");
-    if (!k.isParked(w)) return;
+    if (!isParked(k, w)) return;
     this.waiter = null;
     Atomics.compareExchange(st, 0, PENDING, PROCESSING); // handed straight to the waiter
-    if (k.unpark(w, undefined)) k.requestSwitch();
+    if (unpark(k, w, undefined)) k.requestSwitch();
   }
 
   /** In a goroutine: wait for the next raise (returns at once if one is pending). One waiter at a time. */
@@ -183,7 +195,7 @@ export class IsrSignal implements ParkWaiter {
     }
     if (this.waiter !== null && this.waiter !== k.current) k.fail("IsrSignal.wait", `task "${this.waiter.name}" is already waiting on this signal`);
     this.waiter = k.current;
-    return k.park("IsrSignal.wait", k.maxDelay, this) as Promise<void>;
+    return park(k, "IsrSignal.wait", k.maxDelay, this) as Promise<void>;
   }
 
   /** The waiting goroutine was suspended, aborted or deleted. */
@@ -199,7 +211,7 @@ export class IsrSignal implements ParkWaiter {
       return;
     }
     this.waiter = t;
-    k.reparkCurrent("IsrSignal.wait", this);
+    reparkCurrent(k, "IsrSignal.wait", this);
   }
 }
 

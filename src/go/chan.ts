@@ -10,7 +10,19 @@
  * yields to it at once.
  * @module
  */
-import { EventList, ListKind, PARK_TIMED_OUT, ResumeWithError, type EventNode, type Kernel, type KernelTask, type ParkWaiter } from "../kernel/index.js";
+import {
+  EventList,
+  ListKind,
+  PARK_TIMED_OUT,
+  ResumeWithError,
+  type EventNode,
+  type Kernel,
+  type KernelTask,
+  type ParkWaiter,
+  park,
+  reparkCurrent,
+  unpark,
+} from "../kernel/index.js";
 import { GoPanic } from "./errors.js";
 import { currentKernel, goroutineId, type GoroutineState } from "./runtime.js";
 
@@ -127,7 +139,7 @@ class SelectWait implements ParkWaiter {
     for (let i = 0; i < n; i++) if (ready(this.cases[i]!)) readyCount++;
     if (readyCount === 0) {
       enqueueSelect(k, t, this);
-      k.reparkCurrent(selectReason(this.cases), this);
+      reparkCurrent(k, selectReason(this.cases), this);
       return;
     }
     let pick = readyCount === 1 ? 0 : k.prng.nextInt(readyCount);
@@ -272,7 +284,7 @@ export class Chan<T = unknown> implements SelectableChannel, AsyncIterable<T> {
     const t = k.current!;
     t.opItem = value;
     this.sendq.insertSorted(t);
-    return k.park(this.sendReason, k.maxDelay, this.sendWaiter) as Promise<void>;
+    return park(k, this.sendReason, k.maxDelay, this.sendWaiter) as Promise<void>;
   }
 
   /** Receives a value; blocks until one is sent. Resolves undefined once the channel is closed and drained. */
@@ -295,7 +307,7 @@ export class Chan<T = unknown> implements SelectableChannel, AsyncIterable<T> {
     if (this.closed) return kind === RECV2 ? Promise.resolve([undefined, false]) : RESOLVED_UNDEFINED;
     const t = k.current!;
     this.recvq.insertSorted(t);
-    return k.park(this.recvReason, k.maxDelay, kind === RECV2 ? this.recv2Waiter : this.recvWaiter);
+    return park(k, this.recvReason, k.maxDelay, kind === RECV2 ? this.recv2Waiter : this.recvWaiter);
   }
 
   /**
@@ -325,7 +337,7 @@ export class Chan<T = unknown> implements SelectableChannel, AsyncIterable<T> {
         return;
       }
       this.sendq.insertSorted(t);
-      k.reparkCurrent(this.sendReason, this.sendWaiter);
+      reparkCurrent(k, this.sendReason, this.sendWaiter);
       return;
     }
     if (this.sendq.length > 0 || this.count > 0) {
@@ -339,7 +351,7 @@ export class Chan<T = unknown> implements SelectableChannel, AsyncIterable<T> {
       return;
     }
     this.recvq.insertSorted(t);
-    k.reparkCurrent(this.recvReason, kind === RECV2 ? this.recv2Waiter : this.recvWaiter);
+    reparkCurrent(k, this.recvReason, kind === RECV2 ? this.recv2Waiter : this.recvWaiter);
   }
 
   /** Buffers a value; the caller checked that count < capacity. */
@@ -404,10 +416,10 @@ export class Chan<T = unknown> implements SelectableChannel, AsyncIterable<T> {
       if (node instanceof Sudog) {
         const task = node.task!;
         node.sel?.dequeueAll();
-        higher = k.unpark(task, panic) || higher;
+        higher = unpark(k, task, panic) || higher;
       } else {
         (node as KernelTask).opItem = undefined;
-        higher = k.unpark(node as KernelTask, panic) || higher;
+        higher = unpark(k, node as KernelTask, panic) || higher;
       }
     }
     // close() does not block; a higher-priority goroutine it readied runs at the caller's next kernel call.
@@ -508,10 +520,10 @@ function deliver(k: Kernel, node: EventNode, value: unknown, ok: boolean): boole
     const task = node.task!;
     const index = node.caseIndex;
     node.sel!.dequeueAll();
-    return k.unpark(task, { index, value, ok });
+    return unpark(k, task, { index, value, ok });
   }
   const t = node as KernelTask;
-  return k.unpark(t, (t.opObject as ChanWaiter).kind === RECV2 ? [value, ok] : value);
+  return unpark(k, t, (t.opObject as ChanWaiter).kind === RECV2 ? [value, ok] : value);
 }
 
 /** Readies a sender whose value was taken. */
@@ -520,11 +532,11 @@ function wakeSender(k: Kernel, node: EventNode): boolean {
     const task = node.task!;
     const index = node.caseIndex;
     node.sel!.dequeueAll();
-    return k.unpark(task, { index, value: undefined, ok: undefined });
+    return unpark(k, task, { index, value: undefined, ok: undefined });
   }
   const t = node as KernelTask;
   t.opItem = undefined;
-  return k.unpark(t, undefined);
+  return unpark(k, t, undefined);
 }
 
 /**
@@ -656,7 +668,7 @@ function parkSelect(k: Kernel, cases: readonly SelectCase[], options: SelectOpti
   while (pool.length < n) pool.push(new Sudog());
   const sel = new SelectWait(pool, n, cases);
   enqueueSelect(k, t, sel);
-  const parked = k.park(selectReason(cases), k.maxDelay, sel) as Promise<SelectResult | typeof REPOLL | typeof PARK_TIMED_OUT>;
+  const parked = park(k, selectReason(cases), k.maxDelay, sel) as Promise<SelectResult | typeof REPOLL | typeof PARK_TIMED_OUT>;
   if (sel.undos === null) return parked as Promise<SelectResult>;
   return parked.then((r) => {
     sel.withdraw();

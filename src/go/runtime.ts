@@ -11,6 +11,10 @@ import {
   startTimerService,
   type KernelConfig,
   type KernelTask,
+  awaitExternal,
+  createTask,
+  startScheduler,
+  taskYield,
 } from "../kernel/index.js";
 import { DeadlockError, GoFatalError, GoPanic, RunLimitError, type BlockedGoroutine } from "./errors.js";
 
@@ -124,7 +128,7 @@ export function go(fn: () => unknown, options: GoOptions = {}): void {
  * ```
  */
 export function external<T>(promise: PromiseLike<T>): Promise<T> {
-  return currentKernel("external").external(promise);
+  return awaitExternal(currentKernel("external"), promise);
 }
 
 /** createTask's out-parameter, shared: createTask is synchronous, so one object serves every spawn. */
@@ -135,7 +139,7 @@ function spawn(k: Kernel, fn: () => unknown, name: string | undefined, priority:
   const id = rt.nextGoroutineId++;
   // An unnamed goroutine is "goroutine <id>", its string built only when read (when it fits the name length).
   const numbered = name === undefined && id < rt.numberedNameLimit;
-  void k.createTask(fn, numbered ? UNNAMED : (name ?? `${UNNAMED}${id}`), GOROUTINE_STACK_WORDS, undefined, priority, spawnedRef, false, true);
+  void createTask(k, fn, numbered ? UNNAMED : (name ?? `${UNNAMED}${id}`), GOROUTINE_STACK_WORDS, undefined, priority, spawnedRef, false, true);
   const t = spawnedRef.value;
   spawnedRef.value = null;
   if (t === null) throw new GoPanic(`runtime: cannot allocate goroutine ${id}: kernel heap exhausted (${k.heap.getFreeHeapSize()} bytes free)`);
@@ -154,7 +158,7 @@ export function goroutineId(t: KernelTask): number {
 
 /** Yields the processor to other ready goroutines of the same priority (runtime.Gosched → taskYIELD). */
 export function gosched(): Promise<void> {
-  return currentKernel("gosched").yieldTask() as unknown as Promise<void>;
+  return taskYield(currentKernel("gosched")) as unknown as Promise<void>;
 }
 
 /** Options of `run()`. */
@@ -235,7 +239,7 @@ export async function run<T>(main: () => T | Promise<T>, options: RunOptions = {
     "main",
     options.priority ?? 1,
   );
-  if (!k.isSchedulerRunning()) k.startScheduler(startTimerService);
+  if (!k.isSchedulerRunning()) startScheduler(k, startTimerService);
   try {
     for (;;) {
       let outcome;

@@ -3,7 +3,21 @@
  * on the kernel's park/unpark.
  * @module
  */
-import { createSemaphore, mutexHandOff, mutexHolder, QueueKind, semaphoreTake, type Kernel, type KernelTask, type ParkWaiter, type Queue } from "../kernel/index.js";
+import {
+  createSemaphore,
+  mutexHandOff,
+  mutexHolder,
+  QueueKind,
+  semaphoreTake,
+  type Kernel,
+  type KernelTask,
+  type ParkWaiter,
+  type Queue,
+  park,
+  reparkCurrent,
+  transferMutex,
+  unpark,
+} from "../kernel/index.js";
 import { GoPanic } from "./errors.js";
 import { currentKernel, fatal } from "./runtime.js";
 
@@ -34,7 +48,7 @@ class Waiters {
   park(k: Kernel): Promise<void> {
     const t = k.current!;
     this.tasks.push(t);
-    return k.park(this.reason, k.maxDelay, new SyncWaiter(this, t)) as Promise<void>;
+    return park(k, this.reason, k.maxDelay, new SyncWaiter(this, t)) as Promise<void>;
   }
   withdraw(t: KernelTask): void {
     const i = this.tasks.indexOf(t);
@@ -46,16 +60,16 @@ class Waiters {
       return;
     }
     this.tasks.push(t);
-    k.reparkCurrent(this.reason, waiter);
+    reparkCurrent(k, this.reason, waiter);
   }
   /** Readies the first waiter; true when it outranks the caller. */
   wakeOne(k: Kernel): boolean {
     const t = this.tasks.shift();
-    return t !== undefined && k.unpark(t, undefined);
+    return t !== undefined && unpark(k, t, undefined);
   }
   wakeAll(k: Kernel): boolean {
     let higher = false;
-    while (this.tasks.length > 0) higher = k.unpark(this.tasks.shift()!, undefined) || higher;
+    while (this.tasks.length > 0) higher = unpark(k, this.tasks.shift()!, undefined) || higher;
     return higher;
   }
 }
@@ -126,7 +140,7 @@ export class Mutex {
     const m = this.kernelMutex(k);
     if (m.count > 0) throw fatal(k, "sync: unlock of unlocked mutex");
     const holder = mutexHolder(k, m);
-    if (holder !== null && holder !== k.current) k.transferMutex(m, k.current!);
+    if (holder !== null && holder !== k.current) transferMutex(k, m, k.current!);
     if (mutexHandOff(k, m, "sync.Mutex.Unlock")) k.requestSwitch();
   }
 }

@@ -5,7 +5,7 @@
  * are exact however long (a wait longer than the kernel's longest delay is re-armed for the rest).
  * @module
  */
-import { createTimer, timerStartNow, timerStopNow, type Kernel, type SoftwareTimer } from "../kernel/index.js";
+import { createTimer, timerStartNow, timerStopNow, type Kernel, type SoftwareTimer, park, taskDelay } from "../kernel/index.js";
 import { Chan } from "./chan.js";
 import { GoPanic } from "./errors.js";
 import { currentKernel, runtimeOf } from "./runtime.js";
@@ -52,14 +52,14 @@ export function sleep(ms: number): Promise<void> {
   const k = currentKernel("sleep");
   if (ms <= 0) return RESOLVED;
   const ticks = msToTicks(k, ms);
-  if (ticks <= longestWaitTicks(k)) return k.delay(ticks) as unknown as Promise<void>;
-  if (ticks === Infinity) return k.park("sleep (forever)", k.maxDelay) as Promise<void>;
+  if (ticks <= longestWaitTicks(k)) return taskDelay(k, ticks) as unknown as Promise<void>;
+  if (ticks === Infinity) return park(k, "sleep (forever)", k.maxDelay) as Promise<void>;
   return sleepUntil(k, k.getTickCountAbs() + ticks);
 }
 
 /** Delays until the tick count reaches `wakeTick`, in waits the kernel can make. */
 async function sleepUntil(k: Kernel, wakeTick: number): Promise<void> {
-  for (let left = wakeTick - k.getTickCountAbs(); left > 0; left = wakeTick - k.getTickCountAbs()) await k.delay(Math.min(left, longestWaitTicks(k)));
+  for (let left = wakeTick - k.getTickCountAbs(); left > 0; left = wakeTick - k.getTickCountAbs()) await taskDelay(k, Math.min(left, longestWaitTicks(k)));
 }
 
 /**

@@ -10,9 +10,11 @@
 import { checkInteger, describeValue } from "./check.js";
 import { pdPASS } from "./constants.js";
 import { sizeOf } from "./heap.js";
-import { settled, type Kernel, type KernelTask, type Ref } from "./kernel.js";
+import { settled } from "./exec.js";
+import type { Kernel, KernelTask, Ref } from "./kernel.js";
 import { EventList, ListKind } from "./list.js";
 import { pendFunctionCallFromIsr } from "./timers.js";
+import { placeOnUnorderedEventList, resetEventItemValue } from "./blocking.js";
 
 /** An opaque event group handle (EventGroupHandle_t). */
 export class EventGroup {
@@ -153,7 +155,7 @@ export function waitBits(k: Kernel, eg: EventGroup, waitFor: number, clearOnExit
   const c = control(k);
   const t = k.current!;
   t.opObject = eg;
-  k.placeOnUnorderedEventList(eg.waiting, (waitFor | (clearOnExit ? c.clearOnExit : 0) | (waitForAll ? c.waitForAll : 0)) >>> 0, ticks, waitFinish, eg.name);
+  placeOnUnorderedEventList(k, eg.waiting, (waitFor | (clearOnExit ? c.clearOnExit : 0) | (waitForAll ? c.waitForAll : 0)) >>> 0, ticks, waitFinish, eg.name);
   return k.switchAway();
 }
 
@@ -163,7 +165,7 @@ function waitFinish(k: Kernel, t: KernelTask): void {
   t.opObject = null;
   const c = control(k);
   const waited = t.eValue;
-  let value = k.resetEventItemValue(t);
+  let value = resetEventItemValue(k, t);
   if ((value & c.unblocked) === 0) {
     // Timed out (or aborted, or suspended): report the bits as they are now.
     const waitFor = waited & ~c.reserved;
@@ -196,7 +198,7 @@ export function syncBits(k: Kernel, eg: EventGroup, setBitsValue: number, waitFo
   const c = control(k);
   const t = k.current!;
   t.opObject = eg;
-  k.placeOnUnorderedEventList(eg.waiting, (waitFor | c.clearOnExit | c.waitForAll) >>> 0, ticks, waitFinish, eg.name);
+  placeOnUnorderedEventList(k, eg.waiting, (waitFor | c.clearOnExit | c.waitForAll) >>> 0, ticks, waitFinish, eg.name);
   return k.switchAway();
 }
 

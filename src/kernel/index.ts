@@ -2,8 +2,28 @@
  * The kernel's public API. Layers above (freertos, go) use only what is exported here.
  * @module
  */
-export { Kernel, runningKernel, settled, CONTEXT_FRAME_WORDS, ResumeWithError, PARK_TIMED_OUT } from "./kernel.js";
-export type { Ref, TaskFunction, RunOutcome, TaskStatus, TaskWait, KernelTask, ParkWaiter, TimeOut } from "./kernel.js";
+export { Kernel, runningKernel } from "./kernel.js";
+export type { Ref, TaskFunction, RunOutcome, TaskStatus, TaskWait, KernelTask, TimeOut } from "./kernel.js";
+export { settled } from "./exec.js";
+export { CONTEXT_FRAME_WORDS } from "./task.js";
+export { ResumeWithError, PARK_TIMED_OUT, park, unpark, reparkCurrent, isParked } from "./park.js";
+export type { ParkWaiter } from "./park.js";
+export {
+  createTask,
+  deleteTask,
+  startScheduler,
+  taskDelay,
+  taskDelayUntil,
+  taskYield,
+  abortDelay,
+  suspendTask,
+  resumeTask,
+  resumeTaskFromIsr,
+  setTaskPriority,
+} from "./task-control.js";
+export { setTimeOut, checkTimeOut, transferMutex, awaitExternal } from "./blocking.js";
+export { suspendAll, resumeAll, catchUpTicks, enterCritical, exitCritical } from "./tick.js";
+export { yieldFromIsr, enterCriticalFromIsr, exitCriticalFromIsr } from "./isr.js";
 export type { KernelConfig } from "./config.js";
 export { defaultConfig, resolveConfig } from "./config.js";
 export { KernelAssertError, KernelError } from "./errors.js";

@@ -3,7 +3,7 @@
  * come from another thread (a Worker reading a real device) into a kernel in real-time mode.
  *
  * The producer writes an event (irq, payload, timestamp) and then signals the kernel through a
- * state word with the seed's compare-and-swap hand-off: Idle → Pending (and Atomics.notify),
+ * state word with a compare-and-swap hand-off: Idle → Pending (and Atomics.notify),
  * the kernel takes Pending → Processing while it drains, and Processing → Idle when the ring is
  * empty; an event written during processing turns Processing back into Pending, so the kernel
  * drains again and nothing is lost. Events are delivered exactly once and in order; when the

@@ -16,7 +16,8 @@ import {
   pdTRUE,
   type NotifyAction,
 } from "./constants.js";
-import { settled, type Kernel, type KernelTask, type Ref } from "./kernel.js";
+import { settled } from "./exec.js";
+import type { Kernel, KernelTask, Ref } from "./kernel.js";
 import { checkInteger } from "./check.js";
 import { NOTIFY_NOT_WAITING, NOTIFY_RECEIVED, NOTIFY_WAITING } from "./task.js";
 

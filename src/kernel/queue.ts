@@ -24,10 +24,12 @@ import {
 } from "./constants.js";
 import { checkInteger, describeValue, UBASE_MAX, wrongType } from "./check.js";
 import { sizeOf } from "./heap.js";
-import { settled, type Kernel, type KernelTask, type Ref } from "./kernel.js";
+import { settled } from "./exec.js";
+import type { Kernel, KernelTask, Ref } from "./kernel.js";
 import { EventList, ListKind } from "./list.js";
 import type { Continuation } from "./task.js";
 import type { TraceKind } from "./trace.js";
+import { priorityDisinherit, priorityDisinheritAfterTimeout, priorityInherit } from "./blocking.js";
 
 export const enum QueueKind {
   Queue = 0,
@@ -211,7 +213,7 @@ function copyToQueue(k: Kernel, q: Queue, item: unknown, position: number, call:
 function giveToken(k: Kernel, q: Queue, call: string): boolean {
   let yieldRequired = false;
   if (q.isMutex) {
-    yieldRequired = k.priorityDisinherit(q.holder!, call);
+    yieldRequired = priorityDisinherit(k, q.holder!, call);
     q.holder = null;
   }
   q.count++;
@@ -478,7 +480,7 @@ export function semaphoreTake(k: Kernel, q: Queue, ticks: number, call = "xSemap
   t.ticksToWait = ticks;
   t.opObject = q;
   t.opArg = recursive ? 1 : 0;
-  t.inheritanceOccurred = q.isMutex ? k.priorityInherit(q.holder) : false;
+  t.inheritanceOccurred = q.isMutex ? priorityInherit(k, q.holder) : false;
   k.placeOnEventList(q.rxWait, ticks, takeRetry, q.takeReason ?? q.name);
   return k.switchAway();
 }
@@ -507,14 +509,14 @@ function takeRetry(k: Kernel, t: KernelTask): void {
       // rule 27: the holder drops to the highest priority still waiting (or its base).
       const head = q.rxWait.head();
       const highestWaiting = head === null ? 0 : k.maxPriorities - head.eValue;
-      k.priorityDisinheritAfterTimeout(q.holder, highestWaiting);
+      priorityDisinheritAfterTimeout(k, q.holder, highestWaiting);
       t.inheritanceOccurred = false;
     }
     t.resumeValue = pdFAIL;
     if (k.traceEnabled()) k.emit("queue.receiveFailed", t.name, q.name);
     return;
   }
-  if (q.isMutex) t.inheritanceOccurred = k.priorityInherit(q.holder);
+  if (q.isMutex) t.inheritanceOccurred = priorityInherit(k, q.holder);
   k.placeOnEventList(q.rxWait, t.ticksToWait, takeRetry, q.takeReason ?? q.name);
   k.switchContext();
 }
@@ -538,7 +540,7 @@ export function mutexHandOff(k: Kernel, q: Queue, call = "mutexHandOff"): boolea
   q = checkQueue(k, call, q);
   if (!q.isMutex) k.fail(call, `${q} is not a mutex`);
   if (q.count > 0 || q.holder !== k.current) k.fail(call, `${q} is not held by the caller`);
-  const disinherited = k.priorityDisinherit(q.holder!, call);
+  const disinherited = priorityDisinherit(k, q.holder!, call);
   q.holder = null;
   const next = q.rxWait.head();
   if (next === null) {
@@ -557,7 +559,7 @@ export function mutexHandOff(k: Kernel, q: Queue, call = "mutexHandOff"): boolea
   if (waiter !== null && waiter.priority > next.priority) {
     const saved = k.current;
     k.current = waiter;
-    k.priorityInherit(next);
+    priorityInherit(k, next);
     k.current = saved;
   }
   return higher || disinherited;

@@ -34,7 +34,8 @@
 import { eNoAction, pdFAIL, pdFALSE, pdPASS, pdTRUE } from "./constants.js";
 import { checkInteger, describeValue } from "./check.js";
 import { HeapAccount, sizeOf } from "./heap.js";
-import { settled, type Kernel, type KernelTask, type Ref } from "./kernel.js";
+import { settled } from "./exec.js";
+import type { Kernel, KernelTask, Ref } from "./kernel.js";
 import { notifyFromIsr, notifyWithoutYield, NOTIFY_PREEMPTS } from "./notify.js";
 import { NOTIFY_NOT_WAITING, NOTIFY_WAITING } from "./task.js";
 

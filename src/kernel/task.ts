@@ -9,6 +9,9 @@
 import type { EventList, EventNode, List, ListItem } from "./list.js";
 
 /** Notification states per index (taskNOT_WAITING_NOTIFICATION ...). */
+/** Words of stack a task uses at the least: the context frame a Cortex-M port saves (no FPU). */
+export const CONTEXT_FRAME_WORDS = 17;
+
 export const NOTIFY_NOT_WAITING = 0;
 export const NOTIFY_WAITING = 1;
 export const NOTIFY_RECEIVED = 2;

@@ -19,6 +19,7 @@ import type { Kernel, KernelTask, Ref } from "./kernel.js";
 import { ListItem } from "./list.js";
 import { createQueue, queueReceive, queueSend, queueSendFromIsr, queueWaitForMessageRestricted, QueueKind, type Queue } from "./queue.js";
 import { TimeQueue } from "./time-queue.js";
+import { createTask } from "./task-control.js";
 
 /** A timer's callback, run in the timer task. */
 export type TimerCallback = (timer: SoftwareTimer) => void | Promise<void>;
@@ -119,7 +120,7 @@ function service(k: Kernel, call: string): TimerService {
 export function startTimerService(k: Kernel): KernelTask | null {
   const svc = service(k, "vTaskStartScheduler");
   const ref: Ref<KernelTask | null> = { value: null };
-  void k.createTask(() => timerTask(k, svc), "Tmr Svc", k.config.configTIMER_TASK_STACK_DEPTH, null, k.config.configTIMER_TASK_PRIORITY, ref);
+  void createTask(k, () => timerTask(k, svc), "Tmr Svc", k.config.configTIMER_TASK_STACK_DEPTH, null, k.config.configTIMER_TASK_PRIORITY, ref);
   svc.task = ref.value;
   return ref.value;
 }

@@ -45,6 +45,9 @@ import { notify } from "../../src/kernel/notify.js";
 import { KernelAssertError } from "../../src/kernel/errors.js";
 import { eBlocked, eReady, eSuspended, eNoAction, pdFAIL, pdFALSE, pdPASS, pdTRUE } from "../../src/kernel/constants.js";
 import type { TraceEvent } from "../../src/kernel/trace.js";
+import { yieldFromIsr } from "../../src/kernel/isr.js";
+import { abortDelay, createTask, deleteTask, startScheduler, taskDelay } from "../../src/kernel/task-control.js";
+import { resumeAll, suspendAll } from "../../src/kernel/tick.js";
 
 const T = { timeout: 10_000 };
 
@@ -54,7 +57,7 @@ function mk(extra: Record<string, unknown> = {}): Kernel {
 
 function spawn(k: Kernel, name: string, prio: number, fn: () => Promise<unknown>): KernelTask {
   const ref: Ref<KernelTask | null> = { value: null };
-  void k.createTask(fn, name, 128, null, prio, ref);
+  void createTask(k, fn, name, 128, null, prio, ref);
   assert.ok(ref.value, `task ${name} created`);
   return ref.value;
 }
@@ -216,7 +219,7 @@ test("message: all-or-nothing with a 4-byte length per message; too big never wa
     result = await streamBufferSend(k, mb, seq(17), k.maxDelay);
     at = k.getTickCount();
   });
-  k.startScheduler();
+  startScheduler(k);
   await k.advance(5);
   assert.equal(result, 0);
   assert.equal(at, 0);
@@ -257,7 +260,7 @@ test("message: a too-small receive with a timeout does not block when a message 
     n = await streamBufferReceive(k, mb, new Uint8Array(4), 50);
     at = k.getTickCount();
   });
-  k.startScheduler();
+  startScheduler(k);
   await k.advance(1);
   assert.equal(n, 0);
   assert.equal(at, 0);
@@ -277,12 +280,12 @@ test("trigger level: a blocked reader wakes only when the bytes present reach it
   });
   spawn(k, "tx", 2, async () => {
     for (let i = 1; i <= 5; i++) {
-      await k.delay(1);
+      await taskDelay(k, 1);
       const n = await streamBufferSend(k, sb, bytes(i), 0);
       log.push(`tx ${n} @${k.getTickCount()}`);
     }
   });
-  k.startScheduler();
+  startScheduler(k);
   await k.advance(3);
   assert.deepEqual(log, ["tx 1 @1", "tx 1 @2", "tx 1 @3"]);
   assert.equal(k.getState(rx), eBlocked, "3 bytes < trigger 4: reader still blocked");
@@ -303,7 +306,7 @@ test("trigger level: a receive returns at once with fewer bytes than the trigger
   spawn(k, "rx", 2, async () => {
     n = await streamBufferReceive(k, sb, new Uint8Array(16), 100);
   });
-  k.startScheduler();
+  startScheduler(k);
   await k.advance(1);
   assert.equal(n, 2);
 });
@@ -326,12 +329,12 @@ test("trigger level: setTriggerLevel (0 means 1; above sizeBytes is refused); a 
     log.push(`rx ${n}`);
   });
   spawn(k, "tx", 2, async () => {
-    await k.delay(1);
+    await taskDelay(k, 1);
     log.push(`tx ${await streamBufferSend(k, sb, seq(3), 0)}`);
     log.push("tx after");
-    await k.delay(1);
+    await taskDelay(k, 1);
   });
-  k.startScheduler();
+  startScheduler(k);
   await k.advance(3);
   assert.deepEqual(log, ["tx 3", "tx after", "rx 3"]);
 });
@@ -348,12 +351,12 @@ test("message buffer: the reader wakes on any complete message", T, async () => 
     }
   });
   spawn(k, "tx", 2, async () => {
-    await k.delay(2);
+    await taskDelay(k, 2);
     await streamBufferSend(k, mb, seq(1), 0);
-    await k.delay(3);
+    await taskDelay(k, 3);
     await streamBufferSend(k, mb, seq(30), 0);
   });
-  k.startScheduler();
+  startScheduler(k);
   await k.advance(10);
   assert.deepEqual(log, ["rx 1 @2", "rx 30 @5"]);
 });
@@ -367,7 +370,7 @@ test("blocking receive with a timeout: Blocked (a notification wait), then 0 at 
     n = await streamBufferReceive(k, sb, new Uint8Array(8), 10);
     at = k.getTickCount();
   });
-  k.startScheduler();
+  startScheduler(k);
   await k.advance(9);
   assert.equal(k.getState(rx), eBlocked);
   assert.equal(rx.notifyState(0), 1, "waiting on notification index 0 (taskWAITING_NOTIFICATION)");
@@ -386,7 +389,7 @@ test("blocking receive with portMAX_DELAY is Blocked (not Suspended) and wakes o
   const rx = spawn(k, "rx", 2, async () => {
     n = await streamBufferReceive(k, sb, new Uint8Array(8), k.maxDelay);
   });
-  k.startScheduler();
+  startScheduler(k);
   await k.advance(1000);
   assert.equal(k.getState(rx), eBlocked);
   assert.notEqual(k.getState(rx), eSuspended);
@@ -408,11 +411,11 @@ test("blocking stream send waits for the whole item, re-blocks on partial room, 
   spawn(k, "rx", 1, async () => {
     const into = new Uint8Array(3);
     for (let i = 0; i < 2; i++) {
-      await k.delay(5);
+      await taskDelay(k, 5);
       log.push(`rx ${await streamBufferReceive(k, sb, into, 0)} @${k.getTickCount()}`);
     }
   });
-  k.startScheduler();
+  startScheduler(k);
   await k.advance(4);
   assert.deepEqual(log, ["tx 10"]);
   assert.equal(k.getState(tx), eBlocked);
@@ -436,7 +439,7 @@ test("blocking stream send times out, then writes what fits (partial)", T, async
     n = await streamBufferSend(k, sb, seq(5, 100), 7);
     at = k.getTickCount();
   });
-  k.startScheduler();
+  startScheduler(k);
   await k.advance(7);
   assert.equal(n, 2, "2 of 5 bytes fit after the timeout");
   assert.equal(at, 7);
@@ -455,13 +458,13 @@ test("blocking stream send longer than the capacity waits for an empty buffer an
     n = await streamBufferSend(k, sb, seq(20), k.maxDelay);
     at = k.getTickCount();
   });
-  k.startScheduler();
+  startScheduler(k);
   await k.advance(3);
   assert.equal(n, -1, "7 free < min(20, 8): waits");
   const woken = { value: pdFALSE };
   assert.equal(streamBufferReceiveFromIsr(k, sb, new Uint8Array(1), woken), 1);
   assert.equal(woken.value, pdTRUE);
-  k.yieldFromIsr(woken);
+  yieldFromIsr(k, woken);
   await k.advance(1);
   assert.equal(n, 8);
   assert.equal(at, 3);
@@ -475,14 +478,14 @@ test("blocking send on timeout uses the space it measured last (V11 xSpace is no
   const sb = createStreamBuffer(k, 10, 1, false)!;
   let n = -1;
   spawn(k, "rx", 3, async () => {
-    await k.delay(5);
+    await taskDelay(k, 5);
     await streamBufferReceive(k, sb, new Uint8Array(3), 0);
   });
   spawn(k, "tx", 2, async () => {
     await streamBufferSend(k, sb, seq(8), 0);
     n = await streamBufferSend(k, sb, seq(8), 5);
   });
-  k.startScheduler();
+  startScheduler(k);
   await k.advance(6);
   assert.equal(n, 2);
   assert.equal(streamBufferBytesAvailable(k, sb), 7);
@@ -498,10 +501,10 @@ test("blocking message send waits until the whole message fits", T, async () => 
     log.push(`tx ${await streamBufferSend(k, mb, seq(8), 20)} @${k.getTickCount()}`);
   });
   spawn(k, "rx", 1, async () => {
-    await k.delay(6);
+    await taskDelay(k, 6);
     log.push(`rx ${await streamBufferReceive(k, mb, new Uint8Array(20), 0)} @${k.getTickCount()}`);
   });
-  k.startScheduler();
+  startScheduler(k);
   await k.advance(10);
   assert.deepEqual(log, ["tx 10", "tx 0 @3", "tx 8 @6", "rx 10 @6"]);
   assert.equal(streamBufferNextMessageLength(k, mb), 8);
@@ -517,10 +520,10 @@ test("a direct notification on the same index wakes a blocked reader early: it r
     at = k.getTickCount();
   });
   spawn(k, "poker", 1, async () => {
-    await k.delay(3);
+    await taskDelay(k, 3);
     await notify(k, rx, 0, 0, eNoAction);
   });
-  k.startScheduler();
+  startScheduler(k);
   await k.advance(10);
   assert.equal(n, 0);
   assert.equal(at, 3);
@@ -537,10 +540,10 @@ test("a blocked writer whose wait is aborted re-blocks for the remaining time (t
     at = k.getTickCount();
   });
   spawn(k, "aborter", 1, async () => {
-    await k.delay(4);
-    assert.equal(await k.abortDelay(tx), pdPASS);
+    await taskDelay(k, 4);
+    assert.equal(await abortDelay(k, tx), pdPASS);
   });
-  k.startScheduler();
+  startScheduler(k);
   await k.advance(5);
   assert.equal(k.getState(tx), eBlocked, "back in the wait after the abort");
   await k.advance(6);
@@ -566,7 +569,7 @@ test("single reader: a second task blocking to receive asserts; a second writer 
     // Polling (ticks 0) is not a wait and does not assert.
     assert.equal(await streamBufferReceive(k, sb, new Uint8Array(4), 0), 0);
   });
-  k.startScheduler();
+  startScheduler(k);
   await k.advance(1);
   assert.equal(errors.length, 1);
   assert.ok(errors[0] instanceof KernelAssertError);
@@ -606,15 +609,15 @@ test("task-level calls assert in an ISR; blocking asserts with the scheduler sus
   }, "uart");
   let suspendedError: unknown = null;
   spawn(k, "t", 1, async () => {
-    k.suspendAll();
+    suspendAll(k);
     try {
       await streamBufferReceive(k, sb, new Uint8Array(1), 5);
     } catch (e) {
       suspendedError = e;
     }
-    await k.resumeAll();
+    await resumeAll(k);
   });
-  k.startScheduler();
+  startScheduler(k);
   k.triggerInterrupt(1, 2);
   await k.advance(3);
   assert.equal(caught.length, 4);
@@ -637,7 +640,7 @@ test("SendFromISR wakes a higher-priority reader and sets *pxHigherPriorityTaskW
     const n = streamBufferSendFromIsr(k, sb, seq(2, 10 * ++chunk), woken);
     log.push(`isr ${n}`);
     wokenSeen.push(woken.value);
-    k.yieldFromIsr(woken);
+    yieldFromIsr(k, woken);
   }, "dma");
   spawn(k, "rx", 3, async () => {
     const into = new Uint8Array(16);
@@ -647,7 +650,7 @@ test("SendFromISR wakes a higher-priority reader and sets *pxHigherPriorityTaskW
   spawn(k, "low", 1, async () => {
     await k.busy(100);
   });
-  k.startScheduler();
+  startScheduler(k);
   k.triggerInterrupt(2, 2.25);
   k.triggerInterrupt(2, 4.5);
   await k.advance(10);
@@ -663,7 +666,7 @@ test("SendFromISR: a lower-priority reader is readied but woken stays pdFALSE", 
     await streamBufferReceive(k, sb, new Uint8Array(16), k.maxDelay);
   });
   spawn(k, "busy", 2, async () => {
-    await k.delay(1);
+    await taskDelay(k, 1);
     await k.busy(5);
   });
   k.registerInterrupt(3, 5, () => {
@@ -671,7 +674,7 @@ test("SendFromISR: a lower-priority reader is readied but woken stays pdFALSE", 
     streamBufferSendFromIsr(k, sb, seq(1), ref);
     woken = ref.value;
   });
-  k.startScheduler();
+  startScheduler(k);
   k.triggerInterrupt(3, 2.5);
   await k.advance(3);
   assert.equal(woken, pdFALSE);
@@ -690,13 +693,13 @@ test("SendFromISR with the scheduler suspended puts the reader on the pending-re
     log.push(`isr ${streamBufferSendFromIsr(k, sb, seq(3), woken)} woken=${woken.value}`);
   });
   spawn(k, "t", 1, async () => {
-    k.suspendAll();
+    suspendAll(k);
     k.triggerInterrupt(4);
     log.push(`state ${k.getState(rx) === eReady ? "ready" : "other"} pending=${k.pendingReadyList.length}`);
-    await k.resumeAll();
+    await resumeAll(k);
     log.push("t resumed");
   });
-  k.startScheduler();
+  startScheduler(k);
   await k.advance(2);
   assert.deepEqual(log, ["isr 3 woken=1", "state ready pending=1", "rx 3", "t resumed"]);
 });
@@ -717,9 +720,9 @@ test("ReceiveFromISR wakes a blocked higher-priority writer (woken pdTRUE); mess
     const woken = { value: pdFALSE };
     got.push(streamBufferReceiveFromIsr(k, mb, new Uint8Array(4), woken), woken.value);
     got.push(streamBufferReceiveFromIsr(k, mb, new Uint8Array(8), woken), woken.value);
-    k.yieldFromIsr(woken);
+    yieldFromIsr(k, woken);
   });
-  k.startScheduler();
+  startScheduler(k);
   k.triggerInterrupt(5, 3.5);
   await k.advance(5);
   assert.deepEqual(got, [0, pdFALSE, 8, pdTRUE]);
@@ -738,7 +741,7 @@ test("FromISR calls assert above configMAX_SYSCALL_INTERRUPT_PRIORITY", T, async
       err = e;
     }
   });
-  k.startScheduler();
+  startScheduler(k);
   k.triggerInterrupt(6, 1);
   await k.advance(2);
   assert.ok(err instanceof KernelAssertError);
@@ -752,7 +755,7 @@ test("Send/ReceiveCompletedFromISR wake the recorded task and report whether one
   spawn(k, "rx", 2, async () => {
     n = await streamBufferReceive(k, sb, new Uint8Array(4), k.maxDelay);
   });
-  k.startScheduler();
+  startScheduler(k);
   await k.advance(1);
   assert.equal(streamBufferReceiveCompletedFromIsr(k, sb, null), pdFALSE);
   // Bytes written "by hand" then signalled: the reader wakes and reads them.
@@ -781,7 +784,7 @@ test("reset: refused while a task waits on either side; otherwise empties and ke
   const rx = spawn(k, "rx", 2, async () => {
     n = await streamBufferReceive(k, sb, new Uint8Array(8), 20);
   });
-  k.startScheduler();
+  startScheduler(k);
   await k.advance(1);
   await streamBufferSend(k, sb, seq(1), 0); // below the trigger level: rx stays blocked
   assert.equal(k.getState(rx), eBlocked);
@@ -825,7 +828,7 @@ test("a reader blocks on the configured notification index and is woken through 
   const rx = spawn(k, "rx", 2, async () => {
     n = await streamBufferReceive(k, sb, new Uint8Array(8), k.maxDelay);
   });
-  k.startScheduler();
+  startScheduler(k);
   await k.advance(1);
   assert.deepEqual([rx.notifyState(0), rx.notifyState(1)], [0, 1]);
   assert.throws(() => streamBufferSetNotificationIndex(k, sb, 0), /"rx" is waiting/);
@@ -844,7 +847,7 @@ test("delete: asserts while a task is blocked on the buffer; frees the heap othe
     await streamBufferReceive(k, mb, new Uint8Array(30), 5);
   });
   const afterTask = k.heap.getFreeHeapSize();
-  k.startScheduler();
+  startScheduler(k);
   await k.advance(1);
   assert.throws(() => streamBufferDelete(k, mb), (e: unknown) => e instanceof KernelAssertError && /vMessageBufferDelete.*"rx" is blocked receiving/.test(e.message));
   await k.advance(10);
@@ -860,9 +863,9 @@ test("a reader deleted while waiting does not block reset or a new reader, and i
   const rx = spawn(k, "rx", 2, async () => {
     await streamBufferReceive(k, sb, new Uint8Array(8), k.maxDelay);
   });
-  k.startScheduler();
+  startScheduler(k);
   await k.advance(1);
-  await k.deleteTask(rx);
+  await deleteTask(k, rx);
   assert.equal(sb.waitingToReceive, rx, "the handle stays recorded, as in C");
   assert.equal(await streamBufferSend(k, sb, seq(1), 0), 1);
   assert.equal(sb.waitingToReceive, null);
@@ -895,7 +898,7 @@ test("trace: created, send, sendFailed, receive, receiveFailed, reset, deleted, 
     await streamBufferSend(k, sb, seq(1), 0);
     await streamBufferReceive(k, sb, into, 0);
   });
-  k.startScheduler();
+  startScheduler(k);
   await k.advance(5);
   streamBufferReset(k, sb);
   streamBufferDelete(k, sb);

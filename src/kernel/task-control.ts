@@ -1,0 +1,463 @@
+/**
+ * Task lifecycle (the task-control part of FreeRTOS's tasks.c): creating, starting, deleting,
+ * suspending and resuming tasks, delays and priorities, and what happens when a task's
+ * function returns or throws. Free functions over the kernel, as queue.ts is.
+ * @module
+ */
+import {
+  eBlocked,
+  errCOULD_NOT_ALLOCATE_REQUIRED_MEMORY,
+  pdFAIL,
+  pdFALSE,
+  pdPASS,
+  pdTRUE,
+} from "./constants.js";
+import { KernelAssertError, KernelError } from "./errors.js";
+import { annotate, Exec, settled } from "./exec.js";
+import { HeapAccount, sizeOf } from "./heap.js";
+import { serviceInterrupts } from "./isr.js";
+import type { Kernel, KernelTask, Ref, TaskFunction } from "./kernel.js";
+import { interruptPark } from "./park.js";
+import { CONTEXT_FRAME_WORDS, Task } from "./task.js";
+import { drainPendingReady, replayPendedTicks } from "./tick.js";
+import { setEventValue } from "./blocking.js";
+
+/**
+ * xTaskCreate. The task's function starts when the scheduler first switches it in.
+ * Returns pdPASS, or errCOULD_NOT_ALLOCATE_REQUIRED_MEMORY when the heap cannot hold its TCB
+ * and stack. Yields when the new task has a strictly higher priority than the caller (rule 5).
+ */
+export function createTask<P>(
+  k: Kernel,
+  fn: TaskFunction<P>,
+  name: string,
+  stackDepth: number,
+  params: P,
+  priority: number,
+  handleRef?: Ref<KernelTask | null> | null,
+  switchNow = true,
+  reclaimOnReturn = false,
+): Promise<number> {
+  const call = "xTaskCreate";
+  k.assertNotIsr(call);
+  if (typeof fn !== "function") throw new TypeError(`${call}: the task function must be a function, got ${fn === null ? "null" : typeof fn}`);
+  if (typeof name !== "string") throw new TypeError(`${call}: name must be a string, got ${typeof name}`);
+  if (typeof stackDepth !== "number" || !Number.isInteger(stackDepth) || stackDepth < CONTEXT_FRAME_WORDS)
+    throw new RangeError(`${call}("${name}"): stackDepth must be an integer number of words >= ${CONTEXT_FRAME_WORDS}, got ${String(stackDepth)}`);
+  // Checked inline first: the message naming the task is built only when it is needed.
+  if (typeof priority !== "number" || !Number.isInteger(priority) || priority < 0 || priority >= k.maxPriorities)
+    priority = k.checkPriority(`${call}("${name}")`, priority);
+  if (handleRef !== undefined && handleRef !== null && typeof handleRef !== "object")
+    throw new TypeError(`${call}("${name}"): handleRef must be an object { value } or null`);
+  const t = allocateTask(k, name, stackDepth, priority, false);
+  if (t === null) {
+    if (handleRef) handleRef.value = null;
+    return settled(errCOULD_NOT_ALLOCATE_REQUIRED_MEMORY);
+  }
+  if (handleRef) handleRef.value = t;
+  if (reclaimOnReturn) t.reclaimOnReturn = true;
+  // The first switch-in "resolves" startOnSwitchIn with the task, and the body begins.
+  t.opObject = fn;
+  t.opItem = params;
+  t.resumeValue = t;
+  t.resolve = k.startOnSwitchIn;
+  const higher = addNewTaskToReadyList(k, t);
+  if (!switchNow) {
+    // The caller does not await: the new task preempts it at its next kernel call.
+    if (higher && k.config.configUSE_PREEMPTION === 1) k.requestSwitch();
+    return settled(pdPASS);
+  }
+  return k.result(pdPASS, higher);
+}
+
+/** Creates the TCB and charges the heap; null (and the malloc-failed hook) when it does not fit. */
+export function allocateTask(k: Kernel, name: string, stackDepth: number, priority: number, isIdle: boolean): KernelTask | null {
+  const block = k.heap.allocate(sizeOf.tcb + stackDepth * sizeOf.stackWord);
+  if (block === 0) {
+    k.mallocFailed(`task "${name}"`);
+    return null;
+  }
+  const maxLen = k.config.configMAX_TASK_NAME_LEN - 1;
+  const t = new Task<Kernel>(k, ++k.taskNumber, name.length > maxLen ? name.slice(0, maxLen) : name, priority, stackDepth, isIdle);
+  t.eValue = k.maxPriorities - priority;
+  return t;
+}
+
+/** prvAddNewTaskToReadyList; returns true when the new task should preempt the caller (rule 5). */
+export function addNewTaskToReadyList(k: Kernel, t: KernelTask): boolean {
+  k.numberOfTasks++;
+  if (k.traceSink !== null) k.emit("task.created", t.name, undefined, t.priority);
+  if (k.current === null) {
+    k.current = t;
+  } else if (!k.schedulerRunning && k.current.priority <= t.priority) {
+    k.current = t; // rule 4: the last-created task of the highest priority
+  }
+  k.addToReadyList(t);
+  return k.schedulerRunning && k.current !== t && t.priority > k.current.priority;
+}
+
+/** vTaskDelete (rule 20). Deleting the caller never returns to it. */
+export function deleteTask(k: Kernel, handle: KernelTask | null): Promise<number> {
+  const call = "vTaskDelete";
+  k.assertNotIsr(call);
+  const t = k.checkTask(call, handle, true);
+  if (t.isIdle) k.fail(call, "the idle task cannot be deleted");
+  const self = t === k.current && k.schedulerRunning;
+  if (self) assertCanLeave(k, call, t, "deletes");
+  k.removeState(t);
+  if (t.eList !== null) t.eList.remove(t);
+  if (k.traceSink !== null) k.emit("task.deleted", t.name);
+  if (self) {
+    k.terminationList.insertEnd(t.stateItem);
+    k.deletedTasksWaitingCleanUp++;
+    t.cont = null;
+    if (k.exec === Exec.Task) return k.switchAway();
+    // Deleting the running task from outside it (set-up code between runs): pick another.
+    k.switchContext();
+    return settled(0);
+  }
+  k.numberOfTasks--;
+  freeTask(k, t);
+  if (t === k.current) {
+    // Before the scheduler starts: the current task becomes the highest-priority other one.
+    k.current = null;
+    if (k.topReadyPriority() >= 0) k.current = k.readyLists[k.topReadyPriority()]!.head();
+  }
+  return settled(0);
+}
+
+export function freeTask(k: Kernel, t: KernelTask): void {
+  interruptPark(k, t);
+  t.deleted = true;
+  t.resolve = null;
+  t.cont = null;
+  k.heap.free(HeapAccount.blockSize(sizeOf.tcb + t.stackDepth * sizeOf.stackWord));
+}
+
+/**
+ * Runs a task's function when it is first switched in. Its completion is watched with two
+ * handlers shared by every task (no closure per task): when a task's function settles, that
+ * task is the running one, unless it awaited a foreign promise.
+ */
+export function startTask(k: Kernel, t: KernelTask): void {
+  if (t.deleted) return;
+  const fn = t.opObject as (params: unknown) => unknown;
+  const params = t.opItem;
+  t.opObject = null;
+  t.opItem = undefined;
+  let result: unknown;
+  try {
+    result = fn(params);
+  } catch (error) {
+    taskFaulted(k, t, error);
+    return;
+  }
+  if (result !== null && typeof result === "object" && typeof (result as PromiseLike<unknown>).then === "function") {
+    (result as PromiseLike<unknown>).then(k.onTaskReturned, k.onTaskFaulted);
+  } else {
+    taskReturned(k, t);
+  }
+}
+
+/** A task function settled while no task was running: it awaited something foreign. */
+export function foreignCompletion(k: Kernel, error: unknown): void {
+  const detail = error === null ? "" : ` (it threw: ${error instanceof Error ? error.message : String(error)})`;
+  k.failSchedule(
+    new KernelError(`a task function finished while no task was running${detail}: a task awaited a promise that is not a kernel operation; wrap outside work in external(promise)`),
+  );
+}
+
+/** A task function returned: the task deletes itself. */
+export function taskReturned(k: Kernel, t: KernelTask): void {
+  if (t.deleted || t.stateItem.container === k.terminationList) return;
+  if (t !== k.current || k.exec !== Exec.Task) {
+    k.foreignAwait(t, "returned");
+    return;
+  }
+  const held = releaseHeld(k, t);
+  if (held !== null) {
+    const error = new KernelAssertError(`task "${t.name}" returned while holding ${held}; the kernel released it`);
+    annotate(error, "heldOnFault", held);
+    taskFaulted(k, t, error);
+    return;
+  }
+  if (t.reclaimOnReturn) {
+    // Like a goroutine's exit: freed at once instead of waiting for the idle task.
+    if (k.traceSink !== null) k.emit("task.deleted", t.name);
+    k.removeState(t);
+    if (t.eList !== null) t.eList.remove(t);
+    k.numberOfTasks--;
+    freeTask(k, t);
+    k.switchContext();
+    k.dispatch();
+    return;
+  }
+  void deleteTask(k, t);
+}
+
+/**
+ * A task function threw: the task is deleted and the error ends the current run. The
+ * scheduler suspension or critical section it held is released (and named on the error as
+ * `heldOnFault`): the fault is its own, not the next task's that blocks.
+ */
+export function taskFaulted(k: Kernel, t: KernelTask, error: unknown): void {
+  if (k.traceSink !== null) k.emit("task.faulted", t.name);
+  // Name the task and the time on the error (non-enumerable, so messages and comparisons are unchanged).
+  annotate(error, "taskName", t.name);
+  annotate(error, "timeTicks", k.now());
+  if (!t.deleted) {
+    if (t === k.current && k.exec === Exec.Task) {
+      const held = releaseHeld(k, t);
+      if (held !== null) annotate(error, "heldOnFault", held);
+      k.recordFault(error);
+      void deleteTask(k, t);
+      return;
+    }
+    k.removeState(t);
+    if (t.eList !== null) t.eList.remove(t);
+    k.numberOfTasks--;
+    freeTask(k, t);
+  }
+  k.recordFault(error);
+}
+
+/**
+ * Releases the scheduler suspension and critical section of task `t`, which ends while holding
+ * them (only the running task can hold them: it cannot block or be switched out meanwhile), as
+ * xTaskResumeAll and taskEXIT_CRITICAL would. Returns what was held, or null.
+ */
+export function releaseHeld(k: Kernel, t: KernelTask): string | null {
+  const suspended = k.schedulerSuspended;
+  const nesting = k.criticalNesting;
+  if (suspended === 0 && nesting === 0) return null;
+  const held: string[] = [];
+  if (suspended > 0) held.push(`the scheduler suspended (vTaskSuspendAll without xTaskResumeAll, depth ${suspended})`);
+  if (nesting > 0) held.push(`a critical section (taskENTER_CRITICAL without taskEXIT_CRITICAL, nesting ${nesting})`);
+  k.schedulerSuspended = 0;
+  k.criticalNesting = 0;
+  if (suspended > 0) drainPendingReady(k);
+  serviceInterrupts(k); // interrupts the critical section held back run now
+  replayPendedTicks(k);
+  return held.join(" and ");
+}
+
+/** vTaskDelay (rules 9, 10). vTaskDelay(0) yields (outside a task it returns at once: nothing to yield to). */
+export function taskDelay(k: Kernel, ticks: number): Promise<number> {
+  const call = "vTaskDelay";
+  k.assertNotIsr(call);
+  ticks = k.checkTicks(call, ticks);
+  if (ticks > 0) {
+    k.assertCanBlock(call);
+    const t = k.current!;
+    k.addCurrentToDelayedList(ticks, false);
+    t.cont = null;
+    t.resumeValue = 0;
+    t.blockedOn = "delay";
+    if (k.traceSink !== null) k.emit("task.delayed", t.name, undefined, k.tickAbs + ticks);
+    return k.switchAway();
+  }
+  return k.forceYield(0);
+}
+
+/** xTaskDelayUntil (rule 10): returns pdTRUE when the task was delayed, pdFALSE when the wake time had passed. */
+export function taskDelayUntil(k: Kernel, prevRef: Ref<number>, increment: number): Promise<number> {
+  const call = "xTaskDelayUntil";
+  k.assertNotIsr(call);
+  if (prevRef === null || typeof prevRef !== "object" || typeof prevRef.value !== "number")
+    throw new TypeError(`${call}: pxPreviousWakeTime must be a { value: number } reference`);
+  if (typeof increment !== "number" || !Number.isInteger(increment) || increment <= 0)
+    k.fail(call, `xTimeIncrement must be > 0, got ${increment}`);
+  if (k.exec === Exec.Task) k.assertCanBlock(call);
+  const mod = k.tickModulus;
+  const now = k.getTickCount();
+  const prev = prevRef.value;
+  const wake = mod === Infinity ? prev + increment : (prev + increment) % mod;
+  let shouldDelay: boolean;
+  if (now < prev) shouldDelay = wake < prev && wake > now; // the tick count wrapped since prev
+  else shouldDelay = wake < prev || wake > now;
+  if (shouldDelay && k.exec !== Exec.Task) k.assertCanBlock(call); // before pxPreviousWakeTime changes
+  prevRef.value = wake;
+  if (!shouldDelay) return k.forceYield(pdFALSE);
+  const ticks = mod === Infinity ? wake - now : (wake - now + mod) % mod;
+  const t = k.current!;
+  k.addCurrentToDelayedList(ticks, false);
+  t.cont = null;
+  t.resumeValue = pdTRUE;
+  t.blockedOn = "delay";
+  if (k.traceSink !== null) k.emit("task.delayed", t.name, undefined, k.tickAbs + ticks);
+  return k.switchAway();
+}
+
+/** taskYIELD */
+export function taskYield(k: Kernel): Promise<number> {
+  k.assertNotIsr("taskYIELD");
+  return k.forceYield(0);
+}
+
+/** xTaskAbortDelay (rule 14). */
+export function abortDelay(k: Kernel, handle: KernelTask): Promise<number> {
+  const call = "xTaskAbortDelay";
+  k.assertNotIsr(call);
+  const t = k.checkTask(call, handle, false);
+  if (k.getState(t) !== eBlocked) return settled(pdFAIL);
+  interruptPark(k, t);
+  k.removeState(t);
+  if (t.eList !== null) {
+    t.eList.remove(t);
+    t.delayAborted = true;
+  }
+  t.blockedOn = null;
+  if (k.traceSink !== null) k.emit("task.delayAborted", t.name);
+  k.addToReadyList(t);
+  return k.result(pdPASS, t.priority > k.current!.priority);
+}
+
+/** vTaskSuspend (rule 18). */
+export function suspendTask(k: Kernel, handle: KernelTask | null): Promise<number> {
+  const call = "vTaskSuspend";
+  k.assertNotIsr(call);
+  const t = k.checkTask(call, handle, true);
+  const self = t === k.current;
+  if (self && k.schedulerRunning) assertCanLeave(k, call, t, "suspends");
+  interruptPark(k, t);
+  k.removeState(t);
+  if (t.eList !== null) t.eList.remove(t);
+  t.cancelNotificationWaits();
+  k.suspendedList.insertEnd(t.stateItem);
+  t.blockedOn = null;
+  if (k.traceSink !== null) k.emit("task.suspended", t.name);
+  if (!self) return settled(0);
+  if (k.schedulerRunning) {
+    if (k.exec === Exec.Task) {
+      t.cont = null;
+      t.resumeValue = 0;
+      return k.switchAway();
+    }
+    k.switchContext();
+    return settled(0);
+  }
+  // Scheduler not started: the current task is the highest-priority ready one, if any.
+  const top = k.topReadyPriority();
+  k.current = top >= 0 ? k.readyLists[top]!.head() : null;
+  return settled(0);
+}
+
+/** A task that deletes or suspends itself gives up the CPU: not while it holds the scheduler or a critical section. */
+export function assertCanLeave(k: Kernel, call: string, t: KernelTask, what: string): void {
+  if (k.schedulerSuspended > 0) k.fail(call, `task "${t.name}" ${what} itself while the scheduler is suspended`);
+  if (k.criticalNesting > 0) k.fail(call, `task "${t.name}" ${what} itself inside a critical section`);
+}
+
+/** prvTaskIsTaskSuspended */
+export function isSuspended(k: Kernel, t: KernelTask): boolean {
+  if (t.stateItem.container !== k.suspendedList) return false;
+  if (t.eList !== null || t.blockedOn !== null) return false;
+  return !t.waitingForNotification();
+}
+
+/** vTaskResume (rule 18): ignores tasks that are not suspended, and the caller itself. */
+export function resumeTask(k: Kernel, handle: KernelTask): Promise<number> {
+  const call = "vTaskResume";
+  k.assertNotIsr(call);
+  const t = k.checkTask(call, handle, false);
+  if (t === k.current || !isSuspended(k, t)) return settled(0);
+  k.suspendedList.remove(t.stateItem);
+  if (k.traceSink !== null) k.emit("task.resumed", t.name);
+  k.addToReadyList(t);
+  return k.result(0, k.current !== null && t.priority > k.current.priority);
+}
+
+/** xTaskResumeFromISR: returns pdTRUE when a context switch should follow. */
+export function resumeTaskFromIsr(k: Kernel, handle: KernelTask): number {
+  k.checkFromIsr("xTaskResumeFromISR");
+  const t = k.checkTask("xTaskResumeFromISR", handle, false);
+  if (!isSuspended(k, t)) return pdFALSE;
+  if (k.traceSink !== null) k.emit("task.resumed", t.name);
+  let yieldRequired = pdFALSE;
+  if (k.schedulerSuspended === 0) {
+    if (k.current !== null && t.priority > k.current.priority) {
+      yieldRequired = pdTRUE;
+      k.yieldPending = true;
+    }
+    k.suspendedList.remove(t.stateItem);
+    k.addToReadyList(t);
+  } else {
+    k.pendingReadyList.insertEnd(t);
+  }
+  return yieldRequired;
+}
+
+/** vTaskPrioritySet (rule 19). */
+export function setTaskPriority(k: Kernel, handle: KernelTask | null, newPriority: number): Promise<number> {
+  const call = "vTaskPrioritySet";
+  k.assertNotIsr(call);
+  newPriority = k.checkPriority(call, newPriority);
+  const t = k.checkTask(call, handle, true);
+  const cur = k.current!;
+  if (t.basePriority === newPriority) return settled(0);
+  let yieldRequired = false;
+  if (newPriority > t.basePriority) {
+    if (t !== cur && newPriority > cur.priority) yieldRequired = true;
+  } else if (t === cur) {
+    yieldRequired = true;
+  }
+  const priorityUsedOnEntry = t.priority;
+  if (t.basePriority === t.priority || newPriority > t.priority) t.priority = newPriority;
+  t.basePriority = newPriority;
+  if (!t.eventValueInUse) setEventValue(k, t, k.maxPriorities - newPriority);
+  if (k.traceSink !== null) k.emit("task.prioritySet", t.name, undefined, newPriority);
+  const list = t.stateItem.container;
+  if (list !== null && list === k.readyLists[priorityUsedOnEntry]) {
+    k.removeFromReadyList(t, list);
+    k.addToReadyList(t);
+  }
+  if (!k.schedulerRunning) {
+    // Before start, the current task is the highest-priority (last-created among equals) one.
+    return settled(0);
+  }
+  return k.result(0, yieldRequired);
+}
+
+/** vTaskStartScheduler: creates the idle task (then the timer service task) and starts. */
+export function startScheduler(k: Kernel, timerTaskSetup?: (kernel: Kernel) => KernelTask | null): void {
+  if (k.schedulerRunning) k.fail("vTaskStartScheduler", "the scheduler is already running");
+  k.assertNotIsr("vTaskStartScheduler");
+  const idle = allocateTask(k, "IDLE", k.config.configMINIMAL_STACK_SIZE, 0, true);
+  if (idle === null) throw new KernelError("vTaskStartScheduler: the heap cannot hold the idle task");
+  idle.cont = idleContinuation;
+  k.idleTask = idle;
+  addNewTaskToReadyList(k, idle);
+  if (timerTaskSetup !== undefined) k.timerTask = timerTaskSetup(k);
+  k.schedulerRunning = true;
+  if (k.traceSink !== null) k.emit("scheduler.started");
+  // The first task is the one selected during creation (rule 4). It starts with the first
+  // run(): until then the caller is still set-up code, not that task.
+  const first = k.current!;
+  if (k.traceSink !== null) k.emit("task.switchedIn", first.name, undefined, first.priority);
+  k.exec = Exec.Paused;
+}
+
+/** prvCheckTasksWaitingTermination: the idle task frees self-deleted tasks (rule 20). */
+export function cleanUpTerminated(k: Kernel): void {
+  while (k.deletedTasksWaitingCleanUp > 0) {
+    const t = k.terminationList.head()!;
+    k.terminationList.remove(t.stateItem);
+    k.numberOfTasks--;
+    k.deletedTasksWaitingCleanUp--;
+    freeTask(k, t);
+  }
+}
+
+/** The idle task's work (rule 21): free deleted tasks, yield to other priority-0 tasks, run the hook, let time pass. */
+function idleContinuation(k: Kernel, t: KernelTask): void {
+  t.cont = idleContinuation;
+  cleanUpTerminated(k);
+  if (k.config.configUSE_PREEMPTION === 1 && k.config.configIDLE_SHOULD_YIELD === 1 && k.readyCountAt(0) > 1) {
+    k.switchContext();
+    return;
+  }
+  const hook = k.config.vApplicationIdleHook;
+  if (hook !== null) hook();
+  k.consume(t, true);
+}
+

@@ -160,11 +160,20 @@ export async function main({ maxTicks }) {
   await run(async () => { await chan().recv(); }, { rtos, maxTicks });
 }
 `;
-  withModules({ "ticking.mjs": ticking }, (dir) => {
+  const stuck = `import { run, chan } from ${JSON.stringify(goModule)};
+export async function main({ maxTicks }) {
+  await run(async () => { await chan().recv(); }, { maxTicks });
+}
+`;
+  withModules({ "ticking.mjs": ticking, "stuck.mjs": stuck }, (dir) => {
     const r = tinyrtos("run", join(dir, "ticking.mjs"), "--max-ticks", "50");
     assert.equal(r.status, 3, r.stderr);
     assert.match(r.stderr, /^tinyrtos: run limit reached: run: 50 ticks \(maxTicks\) passed/);
     assert.match(r.stderr, /chan receive/);
     assert.match(r.stderr, /blinker/);
+    // Without a ticking task the same program is a deadlock: a fault, not a limit.
+    const dead = tinyrtos("run", join(dir, "stuck.mjs"), "--max-ticks", "50");
+    assert.equal(dead.status, 1, dead.stderr);
+    assert.match(dead.stderr, /deadlock/);
   });
 });

@@ -244,7 +244,8 @@ export async function run<T>(main: () => T | Promise<T>, options: RunOptions = {
     for (;;) {
       let outcome;
       try {
-        outcome = await k.advance(maxTicks === Infinity ? Infinity : Math.max(0, Math.ceil(endTicks - k.now())));
+        // A deadlock found before the limit is still a deadlock (endOnStall), not a limit.
+        outcome = await k.advance(maxTicks === Infinity ? Infinity : Math.max(0, Math.ceil(endTicks - k.now())), true);
       } catch (e) {
         throw rt.fatal ?? e; // a fatal error comes first, even when the program went on to fail otherwise
       }

@@ -177,6 +177,8 @@ export class Kernel {
   exec = Exec.Setup;
   /** @internal */
   runTarget = 0;
+  /** @internal Whether this run ends "stalled" before its target when nothing can ever happen. */
+  private endOnStall = false;
   /** @internal */
   runActive = false;
   /** @internal */
@@ -913,23 +915,27 @@ export class Kernel {
           this.config.vApplicationTickHook !== null ||
           (!pended && preemption && this.config.configUSE_TIME_SLICING === 1 && this.readyLists[t.priority]!.length > 1);
         if (!everyTick) {
-          let limit = Math.min(this.runTarget, this.irqs.nextTick()); // the run pauses at its target tick
+          let limit = this.irqs.nextTick();
           if (!pended) {
             const wake = this.delayed.nextWake(); // in tick-count terms
             if (wake !== Infinity) limit = Math.min(limit, this.timeTick + (wake - this.tickAbs));
           }
           if (!isIdle) limit = Math.min(limit, this.timeTick + Math.floor(t.busyRemaining));
-          if (limit !== Infinity && this.realtime) limit = Math.min(limit, Math.floor(wallTicks(this)) + 1);
           if (limit === Infinity) {
-            if (this.realtime && this.rings.length > 0) {
+            const ringsCanWake = this.realtime && this.rings.length > 0;
+            if (ringsCanWake && this.runTarget === Infinity) {
               // Only an interrupt from another thread can wake anything: wait for one.
               realtimeWaitUntil(this, Infinity);
               return CONSUME_PAUSED;
             }
-            // Nothing will ever happen: the system is stalled (every task blocked for good).
-            this.pause("stalled");
-            return CONSUME_PAUSED;
+            if (!ringsCanWake && (this.runTarget === Infinity || this.endOnStall)) {
+              // Nothing will ever happen: the system is stalled (every task blocked for good).
+              this.pause("stalled");
+              return CONSUME_PAUSED;
+            }
           }
+          limit = Math.min(limit, this.runTarget); // the run pauses at its target tick
+          if (limit !== Infinity && this.realtime) limit = Math.min(limit, Math.floor(wallTicks(this)) + 1);
           const skip = limit - 1 - this.timeTick;
           if (skip > 0) {
             this.timeTick += skip;
@@ -1049,9 +1055,11 @@ export class Kernel {
   /**
    * Advances virtual time by `ticks` (Infinity: until stop() or until nothing can happen),
    * running everything due. Resolves with how the run ended; rejects with the error of a task
-   * that threw, or a KernelError when the simulation cannot go on.
+   * that threw, or a KernelError when the simulation cannot go on. With `endOnStall`, a finite
+   * run also ends "stalled" as soon as nothing can ever happen again (a deadlock found before a
+   * run limit), instead of letting the idle ticks pass up to its target.
    */
-  advance(ticks: number): Promise<RunOutcome> {
+  advance(ticks: number, endOnStall = false): Promise<RunOutcome> {
     if (typeof ticks !== "number" || Number.isNaN(ticks) || ticks < 0 || (ticks !== Infinity && !Number.isInteger(ticks)))
       return Promise.reject(new RangeError(`run: ticks must be a non-negative integer (or Infinity), got ${String(ticks)}`));
     if (!this.schedulerRunning) return Promise.reject(new KernelError("run() called before vTaskStartScheduler(): start the scheduler first"));
@@ -1067,6 +1075,7 @@ export class Kernel {
       return Promise.reject(error);
     }
     this.runTarget = this.timeTick + ticks;
+    this.endOnStall = endOnStall;
     this.runActive = true;
     activeKernel = this;
     const p = new Promise<RunOutcome>((resolve, reject) => {

@@ -147,6 +147,16 @@ test("maxTicks without rtos: a busy program ends at the limit; one that returns 
   await assert.rejects(run(async () => 1, { maxTicks: "9" as unknown as number }), TypeError);
 });
 
+test("maxTicks: a deadlock found before the limit is a DeadlockError, not a run limit", async () => {
+  await assert.rejects(
+    run(async () => {
+      await sleep(30);
+      await chan<number>().recv();
+    }, { ...opts, maxTicks: 1e9 }),
+    (e: unknown) => e instanceof DeadlockError && /chan receive/.test(e.message),
+  );
+});
+
 test("deadlock reports name mutexes, RW mutexes and wait groups (default names are numbered)", async () => {
   let err: unknown = null;
   try {

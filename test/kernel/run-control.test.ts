@@ -28,6 +28,15 @@ test('run() resolves "target", "stalled" or "stopped"', T, async () => {
   await idle.xTaskCreate(async () => void (await idle.xQueueReceive(q, { value: 0 }, portMAX_DELAY)), "waiter", 128, null, 1);
   idle.vTaskStartScheduler();
   assert.equal(await idle.run(Infinity), "stalled");
+  // A finite run lets the idle ticks pass up to its target, unless asked to end on a stall.
+  assert.equal(await idle.run(50), "target");
+  assert.equal(idle.xTaskGetTickCount(), 50);
+  assert.equal(await idle.kernel.advance(50, true), "stalled");
+  assert.equal(idle.xTaskGetTickCount(), 50);
+  // With a timed wait pending, time still passes: not a stall.
+  await idle.xTaskCreate(async () => void (await idle.vTaskDelay(20)), "sleeper", 128, null, 1);
+  assert.equal(await idle.kernel.advance(50, true), "stalled");
+  assert.equal(idle.xTaskGetTickCount(), 70);
 });
 
 test("waits() and describeBlocked() say which task waits on which object, and until when", T, async () => {

@@ -397,7 +397,8 @@ export class Kernel {
   }
 
   pdMS_TO_TICKS(ms: number): number {
-    if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0) throw new RangeError(`pdMS_TO_TICKS: ms must be a non-negative finite number, got ${String(ms)}`);
+    if (typeof ms !== "number") throw wrongType("pdMS_TO_TICKS", "ms", "a number of milliseconds", ms);
+    if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`pdMS_TO_TICKS: ms must be a non-negative finite number, got ${String(ms)}`);
     return Math.floor((ms * this.config.configTICK_RATE_HZ) / 1000);
   }
 
@@ -824,7 +825,8 @@ export class Kernel {
   busy(ticks: number): Promise<number> {
     const call = "busy";
     this.assertNotIsr(call);
-    if (typeof ticks !== "number" || !(ticks >= 0) || !Number.isFinite(ticks))
+    if (typeof ticks !== "number") throw wrongType(call, "ticks", "a number of ticks", ticks);
+    if (!(ticks >= 0) || !Number.isFinite(ticks))
       throw new RangeError(`${call}: ticks must be a non-negative finite number (fractions allowed), got ${String(ticks)}`);
     if (this.exec !== Exec.Task) throw new KernelError(`busy(${ticks}) called from ${this.callerDescription()}: only a task can consume CPU time`);
     if (ticks === 0) return settled(0);
@@ -1060,7 +1062,8 @@ export class Kernel {
    * run limit), instead of letting the idle ticks pass up to its target.
    */
   advance(ticks: number, endOnStall = false): Promise<RunOutcome> {
-    if (typeof ticks !== "number" || Number.isNaN(ticks) || ticks < 0 || (ticks !== Infinity && !Number.isInteger(ticks)))
+    if (typeof ticks !== "number") return Promise.reject(wrongType("run", "ticks", "a number of ticks", ticks));
+    if (Number.isNaN(ticks) || ticks < 0 || (ticks !== Infinity && !Number.isInteger(ticks)))
       return Promise.reject(new RangeError(`run: ticks must be a non-negative integer (or Infinity), got ${String(ticks)}`));
     if (!this.schedulerRunning) return Promise.reject(new KernelError("run() called before vTaskStartScheduler(): start the scheduler first"));
     if (this.exec === Exec.Faulted) return Promise.reject(this.faultError);
@@ -1171,11 +1174,10 @@ export class Kernel {
    */
   registerInterrupt(irq: number, priority: number, handler: InterruptHandler, name?: string): void {
     const call = "registerInterrupt";
-    if (typeof irq !== "number" || !Number.isInteger(irq) || irq < 0) throw new RangeError(`${call}: irq must be a non-negative integer, got ${String(irq)}`);
-    if (typeof priority !== "number" || !Number.isInteger(priority) || priority < 1 || priority > 15)
-      throw new RangeError(`${call}(${irq}): interrupt priority must be an integer in [1, 15], got ${String(priority)}`);
-    if (typeof handler !== "function") throw new TypeError(`${call}(${irq}): handler must be a function, got ${typeof handler}`);
-    if (name !== undefined && typeof name !== "string") throw new TypeError(`${call}(${irq}): name must be a string`);
+    checkInteger(call, "irq", irq, 0, Infinity, "a non-negative integer");
+    checkInteger(`${call}(${irq})`, "interrupt priority", priority, 1, 15, "an integer in [1, 15]");
+    if (typeof handler !== "function") throw wrongType(`${call}(${irq})`, "handler", "a function", handler);
+    if (name !== undefined && typeof name !== "string") throw wrongType(`${call}(${irq})`, "name", "a string", name);
     const existing = this.irqs.line(irq);
     if (existing !== undefined) this.fail(`${call}(${irq})`, `irq ${irq} already has the handler "${existing.name}"; call unregisterInterrupt(${irq}) first to replace it`);
     this.irqs.register(irq, priority, handler, name ?? `IRQ${irq}`);
@@ -1186,6 +1188,7 @@ export class Kernel {
    * (events for it from an interrupt ring are then counted as unroutable).
    */
   unregisterInterrupt(irq: number): void {
+    if (typeof irq !== "number") throw wrongType("unregisterInterrupt", "irq", "a number", irq);
     if (this.irqs.unregister(irq) === undefined) throw new RangeError(`unregisterInterrupt: interrupt ${String(irq)} is not registered`);
   }
 
@@ -1196,9 +1199,13 @@ export class Kernel {
   triggerInterrupt(irq: number, atTick?: number): void {
     const call = "triggerInterrupt";
     const line = this.irqs.line(irq);
-    if (line === undefined) throw new RangeError(`${call}: interrupt ${String(irq)} is not registered (registerInterrupt first)`);
+    if (line === undefined) {
+      if (typeof irq !== "number") throw wrongType(call, "irq", "a number", irq);
+      throw new RangeError(`${call}: interrupt ${String(irq)} is not registered (registerInterrupt first)`);
+    }
     if (atTick !== undefined) {
-      if (typeof atTick !== "number" || !Number.isFinite(atTick)) throw new RangeError(`${call}(${irq}): atTick must be a finite number of ticks, got ${String(atTick)}`);
+      if (typeof atTick !== "number") throw wrongType(`${call}(${irq})`, "atTick", "a number of ticks", atTick);
+      if (!Number.isFinite(atTick)) throw new RangeError(`${call}(${irq}): atTick must be a finite number of ticks, got ${String(atTick)}`);
       const now = this.timeTick + this.timeFrac;
       if (atTick < now) throw new RangeError(`${call}(${irq}): atTick ${atTick} is in the past (virtual time is ${now})`);
       const tick = Math.floor(atTick);

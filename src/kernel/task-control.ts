@@ -4,6 +4,7 @@
  * function returns or throws. Free functions over the kernel, as queue.ts is.
  * @module
  */
+import { wrongType } from "./check.js";
 import {
   eBlocked,
   errCOULD_NOT_ALLOCATE_REQUIRED_MEMORY,
@@ -41,8 +42,9 @@ export function createTask<P>(
   const call = "xTaskCreate";
   k.assertNotIsr(call);
   if (typeof fn !== "function") throw new TypeError(`${call}: the task function must be a function, got ${fn === null ? "null" : typeof fn}`);
-  if (typeof name !== "string") throw new TypeError(`${call}: name must be a string, got ${typeof name}`);
-  if (typeof stackDepth !== "number" || !Number.isInteger(stackDepth) || stackDepth < CONTEXT_FRAME_WORDS)
+  if (typeof name !== "string") throw wrongType(call, "name", "a string", name);
+  if (typeof stackDepth !== "number") throw wrongType(`${call}("${name}")`, "stackDepth", "a number of words", stackDepth);
+  if (!Number.isInteger(stackDepth) || stackDepth < CONTEXT_FRAME_WORDS)
     throw new RangeError(`${call}("${name}"): stackDepth must be an integer number of words >= ${CONTEXT_FRAME_WORDS}, got ${String(stackDepth)}`);
   // Checked inline first: the message naming the task is built only when it is needed.
   if (typeof priority !== "number" || !Number.isInteger(priority) || priority < 0 || priority >= k.maxPriorities)

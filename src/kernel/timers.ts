@@ -13,6 +13,7 @@
  * task, as in FreeRTOS). A callback may be async if it awaits only calls that do not block.
  * @module
  */
+import { wrongType } from "./check.js";
 import { pdFALSE, pdPASS, pdTRUE, queueSEND_TO_BACK } from "./constants.js";
 import { sizeOf } from "./heap.js";
 import type { Kernel, KernelTask, Ref } from "./kernel.js";
@@ -320,7 +321,8 @@ function checkTimer(k: Kernel, call: string, timer: unknown): SoftwareTimer {
 }
 
 function checkPeriod(k: Kernel, call: string, period: unknown): number {
-  if (typeof period !== "number" || !Number.isInteger(period) || period < 0) throw new RangeError(`${call}: the period must be a positive integer number of ticks, got ${String(period)}`);
+  if (typeof period !== "number") throw wrongType(call, "the period", "a number of ticks", period);
+  if (!Number.isInteger(period) || period < 0) throw new RangeError(`${call}: the period must be a positive integer number of ticks, got ${String(period)}`);
   if (period === 0) k.fail(call, "the period must not be 0 ticks");
   if (period > k.maxDelay) throw new RangeError(`${call}: the period ${period} exceeds portMAX_DELAY (${k.maxDelay})`);
   return period;

@@ -66,6 +66,19 @@ test("a wrong type is a TypeError naming the argument, the expected type and wha
     expect(() => rtos.xStreamBufferSend(sb, any("abc"), 0), TypeError, /xStreamBufferSend\(.*\): the data must be a Uint8Array, got string "abc"/);
     expect(() => rtos.xStreamBufferBytesAvailable(any(7)), TypeError, "xStreamBufferBytesAvailable: expected a stream or message buffer handle, got number 7");
     expect(() => rtos.xEventGroupGetBits(any([])), TypeError, "xEventGroupGetBits: expected an event group handle, got object Array");
+    // task creation, CPU time, timers, interrupts, time conversion
+    expect(() => void rtos.xTaskCreate(async () => {}, "t", any("128"), null, 1), TypeError, 'xTaskCreate("t"): stackDepth must be a number of words, got string "128"');
+    expect(() => void rtos.xTaskCreate(async () => {}, any(7), 128, null, 1), TypeError, "xTaskCreate: name must be a string, got number 7");
+    expect(() => void rtos.busy(any("1")), TypeError, 'busy: ticks must be a number of ticks, got string "1"');
+    expect(() => rtos.xTimerCreate("tmr", any("10"), false, null, () => {}), TypeError, 'xTimerCreate("tmr"): the period must be a number of ticks, got string "10"');
+    expect(() => rtos.registerInterrupt(any("3"), 5, () => {}), TypeError, 'registerInterrupt: irq must be a number, got string "3"');
+    expect(() => rtos.registerInterrupt(-1, 5, () => {}), RangeError, "registerInterrupt: irq must be a non-negative integer, got -1");
+    expect(() => rtos.registerInterrupt(3, any(null), () => {}), TypeError, "registerInterrupt(3): interrupt priority must be a number, got null");
+    expect(() => rtos.registerInterrupt(3, 16, () => {}), RangeError, "registerInterrupt(3): interrupt priority must be an integer in [1, 15], got 16");
+    expect(() => rtos.registerInterrupt(3, 5, any("h")), TypeError, 'registerInterrupt(3): handler must be a function, got string "h"');
+    expect(() => rtos.triggerInterrupt(any("3")), TypeError, 'triggerInterrupt: irq must be a number, got string "3"');
+    expect(() => rtos.unregisterInterrupt(any(undefined)), TypeError, "unregisterInterrupt: irq must be a number, got undefined");
+    expect(() => rtos.pdMS_TO_TICKS(any("5")), TypeError, 'pdMS_TO_TICKS: ms must be a number of milliseconds, got string "5"');
     // The kernel still works.
     if ((await rtos.xQueueSend(q, 1, 0)) !== pdPASS) problems.push("send failed after the errors");
     const got = { value: 0 };
@@ -76,4 +89,5 @@ test("a wrong type is a TypeError naming the argument, the expected type and wha
   await rtos.run(2);
   assert.deepEqual(problems, []);
   assert.match(queueName, /^Queue#/);
+  await assert.rejects(rtos.run(any("5")), (e: unknown) => e instanceof TypeError && e.message === 'run: ticks must be a number of ticks, got string "5"');
 });

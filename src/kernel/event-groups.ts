@@ -18,15 +18,20 @@ import { placeOnUnorderedEventList, resetEventItemValue } from "./blocking.js";
 
 /** An opaque event group handle (EventGroupHandle_t). */
 export class EventGroup {
+  /** @internal */
   bits = 0;
+  /** @internal */
   readonly waiting = new EventList<KernelTask>(ListKind.Event);
+  /** @internal */
   deleted = false;
+  /** @internal */
   heapBlockBytes = 0;
   constructor(
     readonly kernel: Kernel,
     readonly id: number,
     public name: string,
   ) {}
+  /** @internal */
   toString(): string {
     return `EventGroup(${this.name})`;
   }

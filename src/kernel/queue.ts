@@ -50,27 +50,35 @@ const INITIAL_SLOTS = 16;
  * the compiler only: a queue of `itemSize > 0` holds `Uint8Array`s).
  */
 export class Queue<T = unknown> {
+  /** @internal */
   count = 0;
-  /** Index of the next item to read, in the ring. */
+  /** @internal Index of the next item to read, in the ring. */
   head = 0;
-  /** Slots the ring has now: at most `length`, grown as the queue fills. */
+  /** @internal Slots the ring has now: at most `length`, grown as the queue fills. */
   slots: number;
-  /** The ring of a by-reference queue (itemSize 0) or a queue set; null otherwise. */
+  /** @internal The ring of a by-reference queue (itemSize 0) or a queue set; null otherwise. */
   values: unknown[] | null;
-  /** The ring of a queue of `itemSize` > 0: `slots` items of itemSize bytes; null otherwise. */
+  /** @internal The ring of a queue of `itemSize` > 0: `slots` items of itemSize bytes; null otherwise. */
   bytes: Uint8Array | null;
+  /** @internal */
   readonly txWait = new EventList<KernelTask>(ListKind.Event);
+  /** @internal */
   readonly rxWait = new EventList<KernelTask>(ListKind.Event);
+  /** @internal */
   holder: KernelTask | null = null;
+  /** @internal */
   recursiveCount = 0;
+  /** @internal */
   deleted = false;
+  /** @internal */
   heapBlockBytes = 0;
-  /** The queue set this queue belongs to (xQueueAddToSet), if any. */
+  /** @internal The queue set this queue belongs to (xQueueAddToSet), if any. */
   set: Queue | null = null;
-  /** What a task blocked taking this semaphore waits on, when not the name (the Go bridge: "sync.Mutex.Lock"). */
+  /** @internal What a task blocked taking this semaphore waits on, when not the name (the Go bridge: "sync.Mutex.Lock"). */
   takeReason: string | null = null;
-  /** Layers above the kernel may hang a wake-up hook here (the Go bridge's select). */
+  /** @internal Layers above the kernel may hang a wake-up hook here (the Go bridge's select). */
   onSendHook: ((q: Queue) => void) | null = null;
+  /** @internal */
   onReceiveHook: ((q: Queue) => void) | null = null;
   /** The item type, for the compiler only (never set). */
   declare readonly itemType?: T;
@@ -89,14 +97,17 @@ export class Queue<T = unknown> {
     this.bytes = holdsItems && itemSize > 0 ? new Uint8Array(this.slots * itemSize) : null;
   }
 
+  /** @internal */
   get isMutex(): boolean {
     return this.kind === QueueKind.Mutex || this.kind === QueueKind.RecursiveMutex;
   }
 
+  /** @internal */
   get isSemaphore(): boolean {
     return this.kind !== QueueKind.Queue && this.kind !== QueueKind.Set;
   }
 
+  /** @internal */
   toString(): string {
     return `${kindNames[this.kind]}(${this.name})`;
   }

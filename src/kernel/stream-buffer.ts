@@ -102,29 +102,33 @@ const messageCalls: CallNames = {
 
 /** An opaque stream or message buffer handle (StreamBufferHandle_t, MessageBufferHandle_t). */
 export class StreamBuffer {
-  /** xTail: index of the next byte to read. */
+  /** @internal xTail: index of the next byte to read. */
   tail = 0;
-  /** xHead: index of the next byte to write. */
+  /** @internal xHead: index of the next byte to write. */
   head = 0;
-  /** xLength: the ring's length, sizeBytes + 1 (one byte always stays free). */
+  /** @internal xLength: the ring's length, sizeBytes + 1 (one byte always stays free). */
   readonly length: number;
-  /** xTriggerLevelBytes: bytes that must be present before a waiting reader is woken (>= 1). */
+  /** @internal xTriggerLevelBytes: bytes that must be present before a waiting reader is woken (>= 1). */
   triggerLevelBytes: number;
-  /** xTaskWaitingToReceive: the one task blocked reading, or null. */
+  /** @internal xTaskWaitingToReceive: the one task blocked reading, or null. */
   waitingToReceive: KernelTask | null = null;
-  /** xTaskWaitingToSend: the one task blocked writing, or null. */
+  /** @internal xTaskWaitingToSend: the one task blocked writing, or null. */
   waitingToSend: KernelTask | null = null;
-  /** uxNotificationIndex: the notification index a waiting task blocks on. */
+  /** @internal uxNotificationIndex: the notification index a waiting task blocks on. */
   notifyIndex = 0;
   /**
    * pucBuffer: the first bytes of the ring. Shorter than `length` until a write reaches past its
    * end; every byte from 0 to the furthest written one is in it.
+   * @internal
    */
   storage: Uint8Array;
-  /** Bytes of a stored length prefix: 4 for a message buffer, 0 for a stream buffer. */
+  /** @internal Bytes of a stored length prefix: 4 for a message buffer, 0 for a stream buffer. */
   readonly lengthPrefixBytes: number;
+  /** @internal */
   readonly calls: CallNames;
+  /** @internal */
   deleted = false;
+  /** @internal */
   heapBlockBytes = 0;
 
   constructor(
@@ -143,6 +147,7 @@ export class StreamBuffer {
     this.calls = isMessageBuffer ? messageCalls : streamCalls;
   }
 
+  /** @internal */
   toString(): string {
     return `${this.isMessageBuffer ? "MessageBuffer" : "StreamBuffer"}(${this.name})`;
   }

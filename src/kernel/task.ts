@@ -50,43 +50,51 @@ export class Task<K = unknown> implements ListItem<Task<K>>, EventNode {
   /** Sort key of the state item (the wake tick on the delayed list). */
   declare value: number;
   declare owner: Task<K>;
+  /** @internal */
   declare priority: number;
   private declare flags: number;
-  /** Resolves the promise the task awaits; set while the task is switched out inside a kernel call. */
+  /** @internal Resolves the promise the task awaits; set while the task is switched out inside a kernel call. */
   declare resolve: ((value: unknown) => void) | null;
-  /** Work to do when switched in (see Continuation); null means "resolve with resumeValue". */
+  /** @internal Work to do when switched in (see Continuation); null means "resolve with resumeValue". */
   declare cont: Continuation<K> | null;
-  /** What the pending call returns when the task resumes (a number for most calls). */
+  /** @internal What the pending call returns when the task resumes (a number for most calls). */
   declare resumeValue: unknown;
-  /** What the task is blocked on, for introspection (a queue's name, "delay", "notification"). */
+  /** @internal What the task is blocked on, for introspection (a queue's name, "delay", "notification"). */
   declare blockedOn: string | null;
   // xEventListItem, inline (see EventList).
   declare eList: EventList<EventNode> | null;
   declare eNext: EventNode;
   declare ePrev: EventNode;
   declare eValue: number;
-  /** Operands of the pending blocking call (queue, item or ref, position); the function and its argument before the task starts. */
+  /** @internal Operands of the pending blocking call (queue, item or ref, position); the function and its argument before the task starts. */
   declare opObject: unknown;
+  /** @internal */
   declare opItem: unknown;
+  /** @internal */
   declare opArg: number;
-  /** xTaskCheckForTimeOut state of the pending call (ticks left; the absolute tick when the wait began). */
+  /** @internal xTaskCheckForTimeOut state of the pending call (ticks left; the absolute tick when the wait began). */
   declare ticksToWait: number;
+  /** @internal */
   declare timeOutEnteringAbs: number;
+  /** @internal */
   declare basePriority: number;
+  /** @internal */
   declare mutexesHeld: number;
-  /** Virtual time consumed while Running, in ticks. */
+  /** @internal Virtual time consumed while Running, in ticks. */
   declare runTimeTicks: number;
   /** ulNotifiedValue[] then ucNotifyState[], allocated on first use. */
   private declare notifyArray: number[] | null;
-  /** Free-form slot for layers above the kernel (the Go bridge keeps its goroutine here). */
+  /** @internal Free-form slot for layers above the kernel (the Go bridge keeps its goroutine here). */
   declare tag: unknown;
   /** The name, or its prefix while nameNumber >= 0. */
   private declare label: string;
   /** When >= 0 the name is `label + nameNumber`, built on first use (goroutines are numbered by the thousand and rarely named aloud). */
   private declare nameNumber: number;
-  /** The kernel the task belongs to. */
+  /** @internal The kernel the task belongs to. */
   declare readonly kernel: K;
+  /** @internal */
   declare readonly id: number;
+  /** @internal */
   declare readonly stackDepth: number;
 
   constructor(kernel: K, id: number, name: string, priority: number, stackDepth: number, isIdle: boolean) {
@@ -135,85 +143,94 @@ export class Task<K = unknown> implements ListItem<Task<K>>, EventNode {
     this.nameNumber = -1;
   }
 
-  /** Names the task `prefix + number`, without building the string until someone reads it. */
+  /** @internal Names the task `prefix + number`, without building the string until someone reads it. */
   setNumberedName(prefix: string, number: number): void {
     this.label = prefix;
     this.nameNumber = number;
   }
 
-  /** xStateListItem: the task itself. */
+  /** @internal xStateListItem: the task itself. */
   get stateItem(): ListItem<Task<K>> {
     return this;
   }
 
+  /** @internal */
   get isIdle(): boolean {
     return (this.flags & FLAG_IDLE) !== 0;
   }
 
-  /** Set once the task has been deleted and freed. */
+  /** @internal Set once the task has been deleted and freed. */
   get deleted(): boolean {
     return (this.flags & FLAG_DELETED) !== 0;
   }
+  /** @internal */
   set deleted(on: boolean) {
     this.flags = on ? this.flags | FLAG_DELETED : this.flags & ~FLAG_DELETED;
   }
 
-  /** ucDelayAborted */
+  /** @internal ucDelayAborted */
   get delayAborted(): boolean {
     return (this.flags & FLAG_DELAY_ABORTED) !== 0;
   }
+  /** @internal */
   set delayAborted(on: boolean) {
     this.flags = on ? this.flags | FLAG_DELAY_ABORTED : this.flags & ~FLAG_DELAY_ABORTED;
   }
 
-  /** For mutex waits: whether this wait raised the holder's priority. */
+  /** @internal For mutex waits: whether this wait raised the holder's priority. */
   get inheritanceOccurred(): boolean {
     return (this.flags & FLAG_INHERITANCE_OCCURRED) !== 0;
   }
+  /** @internal */
   set inheritanceOccurred(on: boolean) {
     this.flags = on ? this.flags | FLAG_INHERITANCE_OCCURRED : this.flags & ~FLAG_INHERITANCE_OCCURRED;
   }
 
-  /** The event item value holds event-group bits (taskEVENT_LIST_ITEM_VALUE_IN_USE). */
+  /** @internal The event item value holds event-group bits (taskEVENT_LIST_ITEM_VALUE_IN_USE). */
   get eventValueInUse(): boolean {
     return (this.flags & FLAG_EVENT_VALUE_IN_USE) !== 0;
   }
+  /** @internal */
   set eventValueInUse(on: boolean) {
     this.flags = on ? this.flags | FLAG_EVENT_VALUE_IN_USE : this.flags & ~FLAG_EVENT_VALUE_IN_USE;
   }
 
-  /** When its function returns the task is freed at once (a goroutine's exit), not by the idle task. */
+  /** @internal When its function returns the task is freed at once (a goroutine's exit), not by the idle task. */
   get reclaimOnReturn(): boolean {
     return (this.flags & FLAG_RECLAIM_ON_RETURN) !== 0;
   }
+  /** @internal */
   set reclaimOnReturn(on: boolean) {
     this.flags = on ? this.flags | FLAG_RECLAIM_ON_RETURN : this.flags & ~FLAG_RECLAIM_ON_RETURN;
   }
 
-  /** CPU time still owed to a preempted busy() call, in ticks (busy() is not a blocking call: it shares ticksToWait). */
+  /** @internal CPU time still owed to a preempted busy() call, in ticks (busy() is not a blocking call: it shares ticksToWait). */
   get busyRemaining(): number {
     return this.ticksToWait;
   }
+  /** @internal */
   set busyRemaining(ticks: number) {
     this.ticksToWait = ticks;
   }
 
-  /** The notification value at `index`. */
+  /** @internal The notification value at `index`. */
   notifyValue(index: number): number {
     const a = this.notifyArray;
     return a === null ? 0 : a[index]!;
   }
 
+  /** @internal */
   setNotifyValue(index: number, value: number): void {
     this.notifications()[index] = value;
   }
 
-  /** The notification state at `index` (NOTIFY_*). */
+  /** @internal The notification state at `index` (NOTIFY_*). */
   notifyState(index: number): number {
     const a = this.notifyArray;
     return a === null ? NOTIFY_NOT_WAITING : a[(a.length >> 1) + index]!;
   }
 
+  /** @internal */
   setNotifyState(index: number, state: number): void {
     const a = this.notifications();
     a[(a.length >> 1) + index] = state;
@@ -228,7 +245,7 @@ export class Task<K = unknown> implements ListItem<Task<K>>, EventNode {
     return a;
   }
 
-  /** Whether any notification index is in the waiting state (without allocating). */
+  /** @internal Whether any notification index is in the waiting state (without allocating). */
   waitingForNotification(): boolean {
     const a = this.notifyArray;
     if (a === null) return false;
@@ -236,13 +253,14 @@ export class Task<K = unknown> implements ListItem<Task<K>>, EventNode {
     return false;
   }
 
-  /** Cancels every notification wait (vTaskSuspend). */
+  /** @internal Cancels every notification wait (vTaskSuspend). */
   cancelNotificationWaits(): void {
     const a = this.notifyArray;
     if (a === null) return;
     for (let i = a.length >> 1; i < a.length; i++) if (a[i] === NOTIFY_WAITING) a[i] = NOTIFY_NOT_WAITING;
   }
 
+  /** @internal */
   toString(): string {
     return `Task(${this.name})`;
   }

@@ -54,10 +54,13 @@ const commandNames: Record<number, string> = {
 
 /** An opaque timer handle (TimerHandle_t). The timer is its own list item (xTimerListItem). */
 export class SoftwareTimer extends ListItem<SoftwareTimer> {
+  /** @internal */
   active = false;
+  /** @internal */
   deleted = false;
+  /** @internal */
   heapBlockBytes = 0;
-  /** The list the timer is in (the service's current or overflow list), or null. */
+  /** @internal The list the timer is in (the service's current or overflow list), or null. */
   inList: TimeQueue<SoftwareTimer> | null = null;
   constructor(
     readonly kernel: Kernel,
@@ -71,14 +74,15 @@ export class SoftwareTimer extends ListItem<SoftwareTimer> {
     this.owner = this;
   }
 
-  /** xTimerListItem: the timer itself. */
+  /** @internal xTimerListItem: the timer itself. */
   get item(): ListItem<SoftwareTimer> {
     return this;
   }
-  /** The wrapped tick count of the next expiry (xTimerGetExpiryTime). */
+  /** @internal The wrapped tick count of the next expiry (xTimerGetExpiryTime). */
   get expiryTick(): number {
     return this.item.value;
   }
+  /** @internal */
   override toString(): string {
     return `Timer(${this.name})`;
   }

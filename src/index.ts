@@ -10,35 +10,8 @@ export type { Ref, RunOutcome, TaskFunction, TaskStatus, TaskWait, TimeOut } fro
 export { defaultConfig } from "./kernel/config.js";
 export type { KernelConfig } from "./kernel/config.js";
 export { KernelAssertError, KernelError } from "./kernel/errors.js";
-export {
-  pdFALSE,
-  pdTRUE,
-  pdPASS,
-  pdFAIL,
-  errQUEUE_EMPTY,
-  errQUEUE_FULL,
-  errCOULD_NOT_ALLOCATE_REQUIRED_MEMORY,
-  portMAX_DELAY,
-  tskIDLE_PRIORITY,
-  eRunning,
-  eReady,
-  eBlocked,
-  eSuspended,
-  eDeleted,
-  eInvalid,
-  eNoAction,
-  eSetBits,
-  eIncrement,
-  eSetValueWithOverwrite,
-  eSetValueWithoutOverwrite,
-  taskSCHEDULER_SUSPENDED,
-  taskSCHEDULER_NOT_STARTED,
-  taskSCHEDULER_RUNNING,
-  queueSEND_TO_BACK,
-  queueSEND_TO_FRONT,
-  queueOVERWRITE,
-} from "./kernel/constants.js";
-export type { TaskState, NotifyAction, QueuePosition } from "./kernel/constants.js";
+// pd*, err*, e* (task states, notify actions), taskSCHEDULER_*, queueSEND_*, portMAX_DELAY, tskIDLE_PRIORITY.
+export * from "./kernel/constants.js";
 export { CONTEXT_FRAME_WORDS } from "./kernel/task.js";
 export { formatTraceEvent } from "./kernel/trace.js";
 export type { TraceEvent, TraceKind, TraceSink } from "./kernel/trace.js";

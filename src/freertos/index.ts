@@ -150,33 +150,8 @@ import {
   yieldFromIsr,
 } from "../kernel/index.js";
 
+export * from "../kernel/constants.js";
 export {
-  pdTRUE,
-  pdFALSE,
-  pdPASS,
-  pdFAIL,
-  errQUEUE_FULL,
-  errQUEUE_EMPTY,
-  errCOULD_NOT_ALLOCATE_REQUIRED_MEMORY,
-  portMAX_DELAY,
-  tskIDLE_PRIORITY,
-  eRunning,
-  eReady,
-  eBlocked,
-  eSuspended,
-  eDeleted,
-  eInvalid,
-  eNoAction,
-  eSetBits,
-  eIncrement,
-  eSetValueWithOverwrite,
-  eSetValueWithoutOverwrite,
-  taskSCHEDULER_SUSPENDED,
-  taskSCHEDULER_NOT_STARTED,
-  taskSCHEDULER_RUNNING,
-  queueSEND_TO_BACK,
-  queueSEND_TO_FRONT,
-  queueOVERWRITE,
   KernelAssertError,
   KernelError,
   Kernel,
@@ -184,7 +159,7 @@ export {
   InterruptRing,
   sharedClockMs,
 } from "../kernel/index.js";
-export type { Ref, TaskState, TaskStatus, TaskWait, TraceEvent, TraceSink, KernelConfig, NotifyAction, RunOutcome, TimeOut } from "../kernel/index.js";
+export type { Ref, TaskStatus, TaskWait, TraceEvent, TraceSink, KernelConfig, RunOutcome, TimeOut } from "../kernel/index.js";
 
 /** An opaque task handle (TaskHandle_t). */
 export type TaskHandle = KernelTask;

@@ -1,5 +1,6 @@
 /**
- * FreeRTOS's numeric constants, with their FreeRTOS names and values.
+ * FreeRTOS's numeric constants, with their FreeRTOS names and values. Every export here is
+ * public: the package's entry points re-export this module whole.
  * @module
  */
 export const pdFALSE = 0;
@@ -41,4 +42,3 @@ export const queueSEND_TO_FRONT = 1;
 export const queueOVERWRITE = 2;
 export type QueuePosition = 0 | 1 | 2;
 
-export const taskStateNames = ["Running", "Ready", "Blocked", "Suspended", "Deleted", "Invalid"] as const;

@@ -24,7 +24,6 @@ import {
   taskSCHEDULER_NOT_STARTED,
   taskSCHEDULER_RUNNING,
   taskSCHEDULER_SUSPENDED,
-  taskStateNames,
   type TaskState,
 } from "./constants.js";
 import { TimeQueue } from "./time-queue.js";
@@ -42,6 +41,9 @@ import { pollRings, realtimeWaitUntil, serviceInterrupts, wallTicks } from "./is
 import { ResumeWithError } from "./park.js";
 import { foreignCompletion, startTask, taskFaulted, taskReturned } from "./task-control.js";
 import { callTickHook, incrementTick } from "./tick.js";
+
+/** eTaskState values by name, as vTaskList and the wait reports print them. */
+const taskStateNames = ["Running", "Ready", "Blocked", "Suspended", "Deleted", "Invalid"] as const;
 
 /** An out-parameter, as C's pointer arguments (`pxHigherPriorityTaskWoken`, `pxPreviousWakeTime`). */
 export interface Ref<T> {

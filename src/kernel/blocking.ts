@@ -193,7 +193,7 @@ export function awaitExternal<T>(k: Kernel, promise: PromiseLike<T>): Promise<T>
 }
 
 /** Readies a task from host code (an external settled) and resumes the kernel if it waits. */
-export function wakeFromOutside(k: Kernel, t: KernelTask): void {
+function wakeFromOutside(k: Kernel, t: KernelTask): void {
   if (k.schedulerSuspended > 0) k.pendingReadyList.insertEnd(t);
   else k.addToReadyList(t);
   if (k.current !== null && t.priority > k.current.priority) k.requestSwitch();

@@ -59,7 +59,7 @@ export function serviceInterrupts(k: Kernel): void {
   }
 }
 
-export function runIsr(k: Kernel, line: InterruptLine): void {
+function runIsr(k: Kernel, line: InterruptLine): void {
   const savedExec = k.exec;
   const savedName = k.isrName;
   const savedPriority = k.isrPriority;

@@ -49,7 +49,7 @@ export function park(k: Kernel, reason: string, ticks: number = k.maxDelay, wait
   return k.switchAway<unknown>();
 }
 
-export function parkCurrent(k: Kernel, reason: string, ticks: number, waiter: ParkWaiter | null): void {
+function parkCurrent(k: Kernel, reason: string, ticks: number, waiter: ParkWaiter | null): void {
   const t = k.current!;
   t.opArg = PARKED;
   t.opObject = waiter;

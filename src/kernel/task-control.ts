@@ -73,7 +73,7 @@ export function createTask<P>(
 }
 
 /** Creates the TCB and charges the heap; null (and the malloc-failed hook) when it does not fit. */
-export function allocateTask(k: Kernel, name: string, stackDepth: number, priority: number, isIdle: boolean): KernelTask | null {
+function allocateTask(k: Kernel, name: string, stackDepth: number, priority: number, isIdle: boolean): KernelTask | null {
   const block = k.heap.allocate(sizeOf.tcb + stackDepth * sizeOf.stackWord);
   if (block === 0) {
     k.mallocFailed(`task "${name}"`);
@@ -86,7 +86,7 @@ export function allocateTask(k: Kernel, name: string, stackDepth: number, priori
 }
 
 /** prvAddNewTaskToReadyList; returns true when the new task should preempt the caller (rule 5). */
-export function addNewTaskToReadyList(k: Kernel, t: KernelTask): boolean {
+function addNewTaskToReadyList(k: Kernel, t: KernelTask): boolean {
   k.numberOfTasks++;
   if (k.traceSink !== null) k.emit("task.created", t.name, undefined, t.priority);
   if (k.current === null) {
@@ -128,7 +128,7 @@ export function deleteTask(k: Kernel, handle: KernelTask | null): Promise<number
   return settled(0);
 }
 
-export function freeTask(k: Kernel, t: KernelTask): void {
+function freeTask(k: Kernel, t: KernelTask): void {
   interruptPark(k, t);
   t.deleted = true;
   t.resolve = null;
@@ -176,7 +176,7 @@ export function taskReturned(k: Kernel, t: KernelTask): void {
     k.foreignAwait(t, "returned");
     return;
   }
-  const held = releaseHeld(k, t);
+  const held = releaseHeld(k);
   if (held !== null) {
     const error = new KernelAssertError(`task "${t.name}" returned while holding ${held}; the kernel released it`);
     annotate(error, "heldOnFault", held);
@@ -209,7 +209,7 @@ export function taskFaulted(k: Kernel, t: KernelTask, error: unknown): void {
   annotate(error, "timeTicks", k.now());
   if (!t.deleted) {
     if (t === k.current && k.exec === Exec.Task) {
-      const held = releaseHeld(k, t);
+      const held = releaseHeld(k);
       if (held !== null) annotate(error, "heldOnFault", held);
       k.recordFault(error);
       void deleteTask(k, t);
@@ -224,11 +224,11 @@ export function taskFaulted(k: Kernel, t: KernelTask, error: unknown): void {
 }
 
 /**
- * Releases the scheduler suspension and critical section of task `t`, which ends while holding
- * them (only the running task can hold them: it cannot block or be switched out meanwhile), as
- * xTaskResumeAll and taskEXIT_CRITICAL would. Returns what was held, or null.
+ * Releases the scheduler suspension and critical section held by the running task, which ends
+ * while holding them (only the running task can hold them: it cannot block or be switched out
+ * meanwhile), as xTaskResumeAll and taskEXIT_CRITICAL would. Returns what was held, or null.
  */
-export function releaseHeld(k: Kernel, t: KernelTask): string | null {
+function releaseHeld(k: Kernel): string | null {
   const suspended = k.schedulerSuspended;
   const nesting = k.criticalNesting;
   if (suspended === 0 && nesting === 0) return null;
@@ -345,13 +345,13 @@ export function suspendTask(k: Kernel, handle: KernelTask | null): Promise<numbe
 }
 
 /** A task that deletes or suspends itself gives up the CPU: not while it holds the scheduler or a critical section. */
-export function assertCanLeave(k: Kernel, call: string, t: KernelTask, what: string): void {
+function assertCanLeave(k: Kernel, call: string, t: KernelTask, what: string): void {
   if (k.schedulerSuspended > 0) k.fail(call, `task "${t.name}" ${what} itself while the scheduler is suspended`);
   if (k.criticalNesting > 0) k.fail(call, `task "${t.name}" ${what} itself inside a critical section`);
 }
 
 /** prvTaskIsTaskSuspended */
-export function isSuspended(k: Kernel, t: KernelTask): boolean {
+function isSuspended(k: Kernel, t: KernelTask): boolean {
   if (t.stateItem.container !== k.suspendedList) return false;
   if (t.eList !== null || t.blockedOn !== null) return false;
   return !t.waitingForNotification();
@@ -440,7 +440,7 @@ export function startScheduler(k: Kernel, timerTaskSetup?: (kernel: Kernel) => K
 }
 
 /** prvCheckTasksWaitingTermination: the idle task frees self-deleted tasks (rule 20). */
-export function cleanUpTerminated(k: Kernel): void {
+function cleanUpTerminated(k: Kernel): void {
   while (k.deletedTasksWaitingCleanUp > 0) {
     const t = k.terminationList.head()!;
     k.terminationList.remove(t.stateItem);

@@ -15,6 +15,9 @@ import {
   createTask,
   startScheduler,
   taskYield,
+  isGenerator,
+  isGeneratorFunction,
+  type KernelCall,
 } from "../kernel/index.js";
 import { DeadlockError, GoFatalError, GoPanic, RunLimitError, type BlockedGoroutine } from "./errors.js";
 
@@ -127,7 +130,7 @@ export function go(fn: () => unknown, options: GoOptions = {}): void {
  * const text = await external(readFile("config.json", "utf8"));
  * ```
  */
-export function external<T>(promise: PromiseLike<T>): Promise<T> {
+export function external<T>(promise: PromiseLike<T>): KernelCall<T> {
   return awaitExternal(currentKernel("external"), promise);
 }
 
@@ -157,8 +160,8 @@ export function goroutineId(t: KernelTask): number {
 }
 
 /** Yields the processor to other ready goroutines of the same priority (runtime.Gosched → taskYIELD). */
-export function gosched(): Promise<void> {
-  return taskYield(currentKernel("gosched")) as unknown as Promise<void>;
+export function gosched(): KernelCall<void> {
+  return taskYield(currentKernel("gosched")) as unknown as KernelCall<void>;
 }
 
 /** Options of `run()`. */
@@ -192,7 +195,7 @@ export interface RunOptions {
  * goroutine is blocked and nothing can wake one, or with RunLimitError after `maxTicks`.
  * A kernel made by run() has 64-bit ticks, so that every Go duration (up to 292 years) is one wait.
  */
-export async function run<T>(main: () => T | Promise<T>, options: RunOptions = {}): Promise<T> {
+export async function run<T>(main: () => T | Promise<T> | Generator<unknown, T, unknown>, options: RunOptions = {}): Promise<T> {
   if (typeof main !== "function") throw new TypeError(`run: main must be a function, got ${typeof main}`);
   const maxTicks = options.maxTicks ?? Infinity;
   if (typeof maxTicks !== "number") throw new TypeError(`run: options.maxTicks must be a number of ticks, got ${typeof maxTicks}`);
@@ -224,21 +227,31 @@ export async function run<T>(main: () => T | Promise<T>, options: RunOptions = {
   let value: T | undefined;
   let failed = false;
   let error: unknown;
-  const mainTask = spawn(
-    k,
-    async () => {
-      try {
-        value = await main();
-      } catch (e) {
-        failed = true;
-        error = e;
+  // main runs in the lane it is written for: a generator function in the generator lane.
+  const mainBody = isGeneratorFunction(main)
+    ? function* (): Generator<unknown, void, unknown> {
+        try {
+          value = yield* (main as () => Generator<unknown, T, unknown>)();
+        } catch (e) {
+          failed = true;
+          error = e;
+        }
+        finished = true;
+        k.stop();
       }
-      finished = true;
-      k.stop();
-    },
-    "main",
-    options.priority ?? 1,
-  );
+    : async (): Promise<void> => {
+        try {
+          const result = main();
+          // A plain function that returns a generator: run it to its end from this async task.
+          value = (isGenerator(result) ? await k.driveGenerator(result) : await result) as T;
+        } catch (e) {
+          failed = true;
+          error = e;
+        }
+        finished = true;
+        k.stop();
+      };
+  const mainTask = spawn(k, mainBody, "main", options.priority ?? 1);
   if (!k.isSchedulerRunning()) startScheduler(k, startTimerService);
   try {
     for (;;) {

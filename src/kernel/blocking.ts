@@ -7,6 +7,8 @@
  */
 import { pdFALSE, pdTRUE } from "./constants.js";
 import { Exec, wallNow } from "./exec.js";
+import type { KernelCall } from "./lane.js";
+import { ResumeWithError } from "./park.js";
 import type { Kernel, KernelTask, Ref, TimeOut } from "./kernel.js";
 import { ListKind, type EventList } from "./list.js";
 import type { Continuation } from "./task.js";
@@ -150,17 +152,14 @@ export function priorityDisinheritAfterTimeout(k: Kernel, holder: KernelTask | n
  * Blocks the running task until `promise` settles (outside work: I/O, a host timer). Virtual
  * time does not advance while the system is otherwise idle and an external promise is pending.
  */
-export function awaitExternal<T>(k: Kernel, promise: PromiseLike<T>): Promise<T> {
+export function awaitExternal<T>(k: Kernel, promise: PromiseLike<T>): KernelCall<T> {
   const call = "external";
   k.assertNotIsr(call);
   if (promise === null || (typeof promise !== "object" && typeof promise !== "function") || typeof (promise as PromiseLike<T>).then !== "function")
     throw new TypeError(`${call}: expected a promise, got ${promise === null ? "null" : typeof promise}`);
-  if (k.exec !== Exec.Task) return Promise.resolve(promise);
+  if (k.exec !== Exec.Task) return Promise.resolve(promise) as KernelCall<T>;
   k.assertCanBlock(call);
   const t = k.current!;
-  let value: T | undefined;
-  let error: unknown;
-  let failed = false;
   k.externalsPending++;
   k.removeState(t);
   k.suspendedList.insertEnd(t.stateItem);
@@ -168,28 +167,17 @@ export function awaitExternal<T>(k: Kernel, promise: PromiseLike<T>): Promise<T>
   t.cont = null;
   t.resumeValue = 0;
   if (k.traceSink !== null) k.emit("task.blocked", t.name, "external", -1);
-  const settle = (): void => {
+  // Lane-neutral: the outcome becomes the task's resume value, as a continuation would write it.
+  const settle = (value: unknown): void => {
     k.externalsPending--;
     if (t.deleted || t.stateItem.container !== k.suspendedList || t.blockedOn !== "external") return;
     k.suspendedList.remove(t.stateItem);
     t.blockedOn = null;
+    t.resumeValue = value;
     wakeFromOutside(k, t);
   };
-  Promise.resolve(promise).then(
-    (v) => {
-      value = v;
-      settle();
-    },
-    (e: unknown) => {
-      error = e;
-      failed = true;
-      settle();
-    },
-  );
-  return k.switchAway<unknown>().then(() => {
-    if (failed) throw error;
-    return value as T;
-  });
+  Promise.resolve(promise).then(settle, (error: unknown) => settle(new ResumeWithError(error)));
+  return k.switchAway<T>();
 }
 
 /** Readies a task from host code (an external settled) and resumes the kernel if it waits. */

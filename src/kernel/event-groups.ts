@@ -11,6 +11,7 @@ import { checkInteger, describeValue } from "./check.js";
 import { pdPASS } from "./constants.js";
 import { sizeOf } from "./heap.js";
 import { settled } from "./exec.js";
+import type { KernelCall } from "./lane.js";
 import type { Kernel, KernelTask, Ref } from "./kernel.js";
 import { EventList, ListKind } from "./list.js";
 import { pendFunctionCallFromIsr } from "./timers.js";
@@ -118,7 +119,7 @@ function releaseSatisfiedWaiters(k: Kernel, eg: EventGroup): boolean {
 }
 
 /** xEventGroupSetBits: returns the bits after waking satisfied waiters and clearing their exit bits. */
-export function setBits(k: Kernel, eg: EventGroup, bits: number, call = "xEventGroupSetBits"): Promise<number> {
+export function setBits(k: Kernel, eg: EventGroup, bits: number, call = "xEventGroupSetBits"): KernelCall<number> {
   k.assertNotIsr(call);
   eg = checkGroup(k, call, eg);
   bits = checkBits(k, call, "uxBitsToSet", bits, false);
@@ -143,7 +144,7 @@ export function getBits(k: Kernel, eg: EventGroup, call = "xEventGroupGetBits"):
 }
 
 /** xEventGroupWaitBits: the bits when the condition was met, or the current bits on timeout. */
-export function waitBits(k: Kernel, eg: EventGroup, waitFor: number, clearOnExit: number | boolean, waitForAll: number | boolean, ticks: number): Promise<number> {
+export function waitBits(k: Kernel, eg: EventGroup, waitFor: number, clearOnExit: number | boolean, waitForAll: number | boolean, ticks: number): KernelCall<number> {
   const call = "xEventGroupWaitBits";
   k.assertNotIsr(call);
   eg = checkGroup(k, call, eg);
@@ -181,7 +182,7 @@ function waitFinish(k: Kernel, t: KernelTask): void {
 }
 
 /** xEventGroupSync: set bits, then wait for all of `waitFor` (a rendezvous); returns the bits. */
-export function syncBits(k: Kernel, eg: EventGroup, setBitsValue: number, waitFor: number, ticks: number): Promise<number> {
+export function syncBits(k: Kernel, eg: EventGroup, setBitsValue: number, waitFor: number, ticks: number): KernelCall<number> {
   const call = "xEventGroupSync";
   k.assertNotIsr(call);
   eg = checkGroup(k, call, eg);
@@ -239,7 +240,7 @@ export function clearBitsFromIsr(k: Kernel, eg: EventGroup, bits: number): numbe
 }
 
 /** vEventGroupDelete: releases every waiter (they return 0) and frees the group. */
-export function deleteEventGroup(k: Kernel, eg: EventGroup): Promise<number> {
+export function deleteEventGroup(k: Kernel, eg: EventGroup): KernelCall<number> {
   const call = "vEventGroupDelete";
   k.assertNotIsr(call);
   eg = checkGroup(k, call, eg);

@@ -3,6 +3,7 @@
  * results, and the host primitives the scheduler resumes itself with.
  * @module
  */
+import { genLane, type KernelCall } from "./lane.js";
 
 /** Execution states: who holds the CPU from the host's point of view (inlined by the compiler). */
 export const enum Exec {
@@ -24,14 +25,35 @@ export const enum Exec {
   Faulted = 7,
   /** Real-time mode: waiting for the host clock or an interrupt ring. */
   RealtimeWait = 8,
+  /**
+   * A generator task's code runs on after a kernel call that switched away, before it has
+   * yielded to the kernel (the call was not `yield*`ed): any kernel call now is misuse.
+   */
+  Detached = 9,
 }
 
 const P0 = Promise.resolve(0);
 const P1 = Promise.resolve(1);
 const PM1 = Promise.resolve(-1);
-/** An already-settled promise for `value`, shared for the common results. */
-export function settled(value: number): Promise<number> {
-  return value === 0 ? P0 : value === 1 ? P1 : value === -1 ? PM1 : Promise.resolve(value);
+/**
+ * A call that completed without switching, with `value`: in an async task an already-settled
+ * promise (shared for the common results), in a generator task the lane's token.
+ */
+export function settled(value: number): KernelCall<number> {
+  if (genLane.active) {
+    genLane.value = value;
+    return genLane as unknown as KernelCall<number>;
+  }
+  return (value === 0 ? P0 : value === 1 ? P1 : value === -1 ? PM1 : Promise.resolve(value)) as KernelCall<number>;
+}
+
+/** settled() for a value of any type (a channel's element, a select result). */
+export function settledValue<T>(value: T): KernelCall<T> {
+  if (genLane.active) {
+    genLane.value = value;
+    return genLane as unknown as KernelCall<T>;
+  }
+  return Promise.resolve(value) as KernelCall<T>;
 }
 
 /** Runs `fn` in a macrotask (after the microtask queue drains). */

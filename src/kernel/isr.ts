@@ -5,6 +5,7 @@
  * @module
  */
 import { annotate, Exec, scheduleMacrotask, wallNow } from "./exec.js";
+import { genLane } from "./lane.js";
 import type { InterruptLine } from "./interrupts.js";
 import type { Kernel, Ref } from "./kernel.js";
 
@@ -61,6 +62,9 @@ export function serviceInterrupts(k: Kernel): void {
 
 function runIsr(k: Kernel, line: InterruptLine): void {
   const savedExec = k.exec;
+  // An ISR taken inside a generator task's code is not that task: its calls take no lane.
+  const savedLane = genLane.active;
+  genLane.active = false;
   const savedName = k.isrName;
   const savedPriority = k.isrPriority;
   const savedMask = k.isrMask;
@@ -74,6 +78,7 @@ function runIsr(k: Kernel, line: InterruptLine): void {
   } catch (error) {
     isrFaulted(k, error, line.name, line.irq);
   } finally {
+    genLane.active = savedLane;
     k.exec = savedExec;
     k.isrName = savedName;
     k.isrPriority = savedPriority;

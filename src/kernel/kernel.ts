@@ -27,7 +27,8 @@ import {
   type TaskState,
 } from "./constants.js";
 import { TimeQueue } from "./time-queue.js";
-import { enqueueMicrotask, Exec, scheduleMacrotask, settled, wallNow } from "./exec.js";
+import { enqueueMicrotask, Exec, scheduleMacrotask, settled, settledValue, wallNow } from "./exec.js";
+import { genCall, genLane, type KernelCall } from "./lane.js";
 import { KernelAssertError, KernelError } from "./errors.js";
 import { HeapAccount } from "./heap.js";
 import { checkInteger, describeValue, wrongType } from "./check.js";
@@ -50,8 +51,12 @@ export interface Ref<T> {
   value: T;
 }
 
-/** A task's function: receives the `params` of xTaskCreate. Returning deletes the task. */
-export type TaskFunction<P = unknown> = (params: P) => Promise<unknown> | unknown;
+/**
+ * A task's function: receives the `params` of xTaskCreate. Returning deletes the task. An async
+ * function awaits its kernel calls; a generator function (`function*`) runs in the generator
+ * lane and `yield*`s them.
+ */
+export type TaskFunction<P = unknown> = (params: P) => Promise<unknown> | Generator<unknown, unknown, unknown> | unknown;
 
 /** How a run ended. */
 export type RunOutcome = "target" | "stalled" | "stopped";
@@ -244,6 +249,8 @@ export class Kernel {
 
   /** @internal */
   traceSink: TraceSink | null = null;
+  /** The generator task whose code runs now (the dispatch loop's or a driver's next()), for misuse reports. @internal */
+  genTask: KernelTask | null = null;
   /** Bumped on every context-switch decision; lets tests and tools count switches cheaply. */
   switchCount = 0;
   /** @internal */
@@ -296,6 +303,7 @@ export class Kernel {
     if (this.exec === Exec.Isr) return `ISR "${this.isrName ?? "?"}"`;
     if (this.exec === Exec.Task && this.current !== null) return `task "${this.current.name}"`;
     if (this.exec === Exec.Kernel && this.current !== null) return `task "${this.current.name}"`;
+    if (this.exec === Exec.Detached && this.genTask !== null) return `task "${this.genTask.name}"`;
     return "set-up code (outside any task)";
   }
 
@@ -314,9 +322,39 @@ export class Kernel {
     return this.exec === Exec.Isr;
   }
 
-  /** Asserts the caller is not an ISR (rule 33: a non-FromISR call from an ISR). @internal */
+  /**
+   * Asserts the caller may make a task-level call: not an ISR (rule 33: a non-FromISR call from
+   * an ISR), nor a generator task whose previous call switched away without `yield*`. One
+   * state test on the hot path: task code, set-up code and kernel context pass at once.
+   * @internal
+   */
   assertNotIsr(call: string): void {
+    if (this.exec > Exec.Kernel) this.checkCallerSlow(call);
+  }
+
+  /** @internal */
+  private checkCallerSlow(call: string): void {
     if (this.exec === Exec.Isr) this.fail(call, `not callable from an interrupt; use the FromISR variant`);
+    if (this.exec === Exec.Detached) throw this.detachedCall(call);
+  }
+
+  /** A generator task made `call` after a call that switched away without being `yield*`ed. @internal */
+  private detachedCall(call: string): KernelError {
+    const t = this.genTask;
+    const name = t === null ? "?" : t.name;
+    const where = t !== null && t.blockedOn !== null ? ` (blocked on ${t.blockedOn})` : "";
+    return new KernelError(
+      `${call} called from task "${name}" while its previous kernel call${where} had switched away: that call was not \`yield*\`ed. ` +
+        `In a generator task, write \`yield* call\` for every kernel call`,
+    );
+  }
+
+  /** (The lane's LaneHost.) A generator task misused a kernel call's result; the error ends the run. @internal */
+  laneMisuse(what: string): Error {
+    const t = this.genTask ?? this.current;
+    const error = new KernelError(`task "${t === null ? "?" : t.name}" ${what}`);
+    this.recordFault(error);
+    return error;
   }
 
   /**
@@ -497,11 +535,25 @@ export class Kernel {
    * complete): select the next task and run it. Returns the promise the caller awaits.
    * @internal
    */
-  switchAway<T = number>(): Promise<T> {
+  switchAway<T = number>(): KernelCall<T> {
+    if (genLane.active) return this.switchAwayGen<T>();
     const p = this.suspendCaller<T>();
     this.switchContext();
     this.dispatch();
-    return p;
+    return p as KernelCall<T>;
+  }
+
+  /**
+   * The generator lane's switchAway: select the next task and return the token, whose `yield*`
+   * yields to the dispatch loop, which runs that task. (Dispatching here would run it nested
+   * inside this generator.) Until then the task's code may make no kernel call (Exec.Detached).
+   * @internal
+   */
+  private switchAwayGen<T>(): KernelCall<T> {
+    this.switchContext();
+    genLane.pending = true;
+    this.exec = Exec.Detached;
+    return genCall<T>();
   }
 
   /**
@@ -509,11 +561,11 @@ export class Kernel {
    * call that readied a higher-priority task): the caller stays ready in its place (rule 3).
    * @internal
    */
-  yieldWith(value: number): Promise<number> {
+  yieldWith<T = number>(value: T): KernelCall<T> {
     const t = this.current!;
     t.cont = null;
     t.resumeValue = value;
-    return this.switchAway();
+    return this.switchAway<T>();
   }
 
   /**
@@ -521,18 +573,24 @@ export class Kernel {
    * switch is due (a higher-priority task was readied), in which case the caller yields first.
    * @internal
    */
-  result(value: number, switchNow: boolean): Promise<number> {
+  result(value: number, switchNow: boolean): KernelCall<number> {
     if (switchNow || this.pendSV) return this.resultAndSwitch(value, switchNow);
     return settled(value);
   }
 
+  /** result() for a value of any type (a channel's element, a select result). @internal */
+  resultValue<T>(value: T, switchNow: boolean): KernelCall<T> {
+    if (switchNow || this.pendSV) return this.resultAndSwitch(value, switchNow);
+    return settledValue(value);
+  }
+
   /** @internal */
-  private resultAndSwitch(value: number, switchNow: boolean): Promise<number> {
+  private resultAndSwitch<T>(value: T, switchNow: boolean): KernelCall<T> {
     if ((switchNow && this.config.configUSE_PREEMPTION === 1) || this.pendSV) {
       if (this.exec === Exec.Task && this.schedulerSuspended === 0 && this.criticalNesting === 0 && this.deferDepth === 0) return this.yieldWith(value);
       this.requestSwitch();
     }
-    return settled(value);
+    return typeof value === "number" ? (settled(value) as unknown as KernelCall<T>) : settledValue(value);
   }
 
   /** @internal */
@@ -564,7 +622,7 @@ export class Kernel {
   }
 
   /** Like result() for calls that yield regardless of preemption (taskYIELD, vTaskDelay(0)). @internal */
-  forceYield(value: number): Promise<number> {
+  forceYield(value: number): KernelCall<number> {
     if (this.exec === Exec.Task && this.schedulerSuspended === 0 && this.criticalNesting === 0) return this.yieldWith(value);
     return settled(value);
   }
@@ -802,6 +860,10 @@ export class Kernel {
           this.yieldToHost();
           return;
         }
+        if (t.gen !== null) {
+          this.stepGenerator(t);
+          continue;
+        }
         const resolve = t.resolve;
         if (resolve === null) this.notWaiting(t);
         t.resolve = null;
@@ -818,13 +880,126 @@ export class Kernel {
     }
   }
 
+  /**
+   * Runs generator task `t` (the current task) until its code yields to the kernel (a call
+   * switched away: the token's `yield*` yields `genLane.switched`), returns or throws. Its call
+   * completes with `resumeValue` (a ResumeWithError is thrown into it at its `yield*`).
+   * @internal
+   */
+  private stepGenerator(t: KernelTask): void {
+    const gen = t.gen!;
+    const value = t.resumeValue;
+    this.exec = Exec.Task;
+    this.genTask = t;
+    genLane.host = this;
+    genLane.active = true;
+    let r: IteratorResult<unknown, unknown>;
+    try {
+      if (value instanceof ResumeWithError) {
+        t.resumeValue = 0;
+        r = gen.throw(value.error);
+      } else {
+        genLane.value = value;
+        r = gen.next();
+      }
+    } catch (error) {
+      genLane.active = false;
+      genLane.pending = false;
+      this.genTask = null;
+      this.exec = Exec.Kernel;
+      taskFaulted(this, t, error, true);
+      return;
+    }
+    genLane.active = false;
+    this.genTask = null;
+    if (r !== genLane.switched) this.generatorStopped(t, r);
+  }
+
+  /** A generator task returned, or yielded something other than a kernel call's switch. @internal */
+  private generatorStopped(t: KernelTask, r: IteratorResult<unknown, unknown>): void {
+    const unyielded = genLane.pending;
+    genLane.pending = false;
+    if (unyielded) {
+      // Its last call switched away (the kernel runs another task) but the code went on.
+      const what = r.done === true ? "returned" : `yielded ${describeValue(r.value)}`;
+      const blocked = t.blockedOn !== null ? ` (blocked on ${t.blockedOn})` : "";
+      this.exec = Exec.Kernel;
+      taskFaulted(this, t, new KernelError(`task "${t.name}" ${what} after a kernel call${blocked} that switched away was not \`yield*\`ed: in a generator task, write \`yield* call\` for every kernel call`), true);
+      return;
+    }
+    if (r.done === true) {
+      this.exec = Exec.Kernel;
+      taskReturned(this, t, true);
+      return;
+    }
+    // It yielded a value of its own: raise the misuse in the task, at its yield.
+    const v = r.value;
+    const what =
+      v === (genLane as unknown)
+        ? "yielded a kernel call instead of delegating to it: write `yield* call`, not `yield call`"
+        : v !== null && (typeof v === "object" || typeof v === "function") && typeof (v as PromiseLike<unknown>).then === "function"
+          ? "yielded a promise: a generator task may only `yield*` kernel calls (for outside work, `yield* external(promise)`)"
+          : `yielded ${describeValue(v)}: a generator task may only \`yield*\` kernel calls`;
+    t.resumeValue = new ResumeWithError(new KernelError(`task "${t.name}" ${what}`));
+  }
+
+  /**
+   * Runs a generator inside the running async task (a generator callback of the async timer
+   * task) to its end: its kernel calls take the generator lane, and when one switches away this
+   * task waits on a promise like any other async task. Resolves with the generator's return value.
+   * @internal
+   */
+  async driveGenerator(gen: Generator<unknown, unknown, unknown>): Promise<unknown> {
+    const t = this.current!;
+    let resume: unknown = undefined;
+    for (;;) {
+      this.genTask = t;
+      genLane.host = this;
+      genLane.active = true;
+      let r: IteratorResult<unknown, unknown>;
+      try {
+        if (resume instanceof ResumeWithError) r = gen.throw(resume.error);
+        else {
+          genLane.value = resume;
+          r = gen.next();
+        }
+      } finally {
+        genLane.active = false;
+        this.genTask = null;
+      }
+      if (r === genLane.switched) {
+        try {
+          resume = await this.waitSwitchedIn(t);
+        } catch (error) {
+          resume = new ResumeWithError(error);
+        }
+        continue;
+      }
+      if (genLane.pending) {
+        genLane.pending = false;
+        throw new KernelError(`a generator run by task "${t.name}" ${r.done === true ? "returned" : "yielded"} after a kernel call that switched away was not \`yield*\`ed`);
+      }
+      if (r.done === true) return r.value;
+      resume = new ResumeWithError(new KernelError(`a generator run by task "${t.name}" yielded ${describeValue(r.value)}: it may only \`yield*\` kernel calls`));
+    }
+  }
+
+  /** The async task `t`, whose generator's call switched away, waits until it is switched back in. @internal */
+  private waitSwitchedIn(t: KernelTask): Promise<unknown> {
+    const p = new Promise<unknown>((resolve) => {
+      t.resolve = resolve;
+    });
+    this.dispatch();
+    return p;
+  }
+
   /** @internal */
   private notWaiting(t: KernelTask): never {
     throw new KernelError(`task "${t.name}" was switched in but is not waiting in a kernel call`);
   }
 
   /** busy(ticks): the running task consumes CPU time; preemptible by ticks (time slicing) and interrupts. */
-  busy(ticks: number): Promise<number> {
+  busy(ticks: number): KernelCall<number> {
     const call = "busy";
     this.assertNotIsr(call);
     if (typeof ticks !== "number") throw wrongType(call, "ticks", "a number of ticks", ticks);
@@ -835,9 +1010,15 @@ export class Kernel {
     const t = this.current!;
     t.busyRemaining = ticks;
     t.cont = busyContinuation;
+    if (genLane.active) {
+      // The dispatch loop runs the continuation once the generator has yielded.
+      genLane.pending = true;
+      this.exec = Exec.Detached;
+      return genCall();
+    }
     const p = this.suspendCaller();
     this.dispatch();
-    return p;
+    return p as KernelCall<number>;
   }
 
   /**

@@ -17,6 +17,7 @@ import {
   type NotifyAction,
 } from "./constants.js";
 import { settled } from "./exec.js";
+import type { KernelCall } from "./lane.js";
 import type { Kernel, KernelTask, Ref } from "./kernel.js";
 import { checkInteger } from "./check.js";
 import { NOTIFY_NOT_WAITING, NOTIFY_RECEIVED, NOTIFY_WAITING } from "./task.js";
@@ -85,7 +86,7 @@ export function notifyWithoutYield(k: Kernel, t: KernelTask, index: number, valu
 }
 
 /** xTaskGenericNotify: xTaskNotify, xTaskNotifyGive, xTaskNotifyAndQuery and their Indexed forms. */
-export function notify(k: Kernel, handle: KernelTask, index: number, value: number, action: NotifyAction, prev?: Ref<number> | null, call = "xTaskNotify"): Promise<number> {
+export function notify(k: Kernel, handle: KernelTask, index: number, value: number, action: NotifyAction, prev?: Ref<number> | null, call = "xTaskNotify"): KernelCall<number> {
   k.assertNotIsr(call);
   const t = k.checkTask(call, handle, false);
   index = checkIndex(k, call, index);
@@ -110,7 +111,7 @@ function requireTask(k: Kernel, call: string): KernelTask {
 }
 
 /** ulTaskNotifyTake(Indexed): returns the value before it was decremented or cleared. Waits only when the value is 0 and `ticks` > 0. */
-export function notifyTake(k: Kernel, index: number, clearOnExit: number | boolean, ticks: number, call = "ulTaskNotifyTake"): Promise<number> {
+export function notifyTake(k: Kernel, index: number, clearOnExit: number | boolean, ticks: number, call = "ulTaskNotifyTake"): KernelCall<number> {
   k.assertNotIsr(call);
   ticks = k.checkTicks(call, ticks);
   index = checkIndex(k, call, index);
@@ -141,7 +142,7 @@ function notifyTakeFinish(_k: Kernel, t: KernelTask): void {
  * xTaskNotifyWait(Indexed) (rule 30, V11.2.0): only a wait that may block (nothing pending and
  * `ticks` > 0) clears `clearOnEntry` bits first; with a zero timeout nothing is cleared on entry.
  */
-export function notifyWait(k: Kernel, index: number, clearOnEntry: number, clearOnExit: number, valueRef: Ref<number> | null | undefined, ticks: number, call = "xTaskNotifyWait"): Promise<number> {
+export function notifyWait(k: Kernel, index: number, clearOnEntry: number, clearOnExit: number, valueRef: Ref<number> | null | undefined, ticks: number, call = "xTaskNotifyWait"): KernelCall<number> {
   k.assertNotIsr(call);
   ticks = k.checkTicks(call, ticks);
   index = checkIndex(k, call, index);

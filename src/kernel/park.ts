@@ -6,6 +6,7 @@
 import { eBlocked } from "./constants.js";
 import { KernelError } from "./errors.js";
 import { Exec } from "./exec.js";
+import type { KernelCall } from "./lane.js";
 import type { Kernel, KernelTask } from "./kernel.js";
 
 /** opArg marker of a task blocked in park(). */
@@ -40,7 +41,7 @@ export const PARK_TIMED_OUT: unique symbol = Symbol("park timed out");
  * primitive layers above the kernel build on (the Go bridge's channels, WaitGroup, select),
  * as gopark is Go's: the same block a notification wait uses.
  */
-export function park(k: Kernel, reason: string, ticks: number = k.maxDelay, waiter: ParkWaiter | null = null): Promise<unknown> {
+export function park(k: Kernel, reason: string, ticks: number = k.maxDelay, waiter: ParkWaiter | null = null): KernelCall<unknown> {
   const call = "park";
   k.assertNotIsr(call);
   if (k.exec !== Exec.Task) throw new KernelError(`${reason}: a blocking operation needs a running task or goroutine; called from ${k.callerDescription()}`);
@@ -77,7 +78,7 @@ export function interruptPark(k: Kernel, t: KernelTask): void {
 
 /** Whether `t` waits in park(). */
 export function isParked(k: Kernel, t: KernelTask): boolean {
-  return t.opArg === PARKED && t.blockedOn !== null && t.cont === null && t.resolve !== null && k.getState(t) === eBlocked;
+  return t.opArg === PARKED && t.blockedOn !== null && t.cont === null && (t.resolve !== null || t.gen !== null) && k.getState(t) === eBlocked;
 }
 
 /**

@@ -24,7 +24,8 @@ import {
 } from "./constants.js";
 import { checkInteger, describeValue, UBASE_MAX, wrongType } from "./check.js";
 import { sizeOf } from "./heap.js";
-import { settled } from "./exec.js";
+import { settled, settledValue } from "./exec.js";
+import type { KernelCall } from "./lane.js";
 import type { Kernel, KernelTask, Ref } from "./kernel.js";
 import { EventList, ListKind } from "./list.js";
 import type { Continuation } from "./task.js";
@@ -311,7 +312,7 @@ const preempting = (k: Kernel): boolean => k.config.configUSE_PREEMPTION === 1;
 // ───────────────────────────── send ─────────────────────────────
 
 /** xQueueGenericSend: xQueueSend/SendToBack/SendToFront/Overwrite and xSemaphoreGive. */
-export function queueSend(k: Kernel, q: Queue, item: unknown, ticks: number, position: QueuePosition, call = "xQueueSend"): Promise<number> {
+export function queueSend(k: Kernel, q: Queue, item: unknown, ticks: number, position: QueuePosition, call = "xQueueSend"): KernelCall<number> {
   k.assertNotIsr(call);
   q = checkQueue(k, call, q);
   ticks = k.checkTicks(call, ticks);
@@ -331,7 +332,7 @@ export function queueSend(k: Kernel, q: Queue, item: unknown, ticks: number, pos
 }
 
 /** A call that cannot complete and may not wait: traced, and settled with `code`. */
-function failNow(k: Kernel, q: Queue, kind: TraceKind, code: number): Promise<number> {
+function failNow(k: Kernel, q: Queue, kind: TraceKind, code: number): KernelCall<number> {
   if (k.traceEnabled()) traceQueue(k, kind, k.current, q);
   return settled(code);
 }
@@ -341,7 +342,7 @@ function failNow(k: Kernel, q: Queue, kind: TraceKind, code: number): Promise<nu
  * operands are kept on the task, and `retry` finishes the call when it is switched back in.
  * (Out of line so the calls that complete at once stay small enough for V8 to inline.)
  */
-function waitOn(k: Kernel, call: string, q: Queue, list: EventList<KernelTask>, ticks: number, item: unknown, arg: number, retry: Continuation<Kernel>): Promise<number> {
+function waitOn(k: Kernel, call: string, q: Queue, list: EventList<KernelTask>, ticks: number, item: unknown, arg: number, retry: Continuation<Kernel>): KernelCall<number> {
   k.assertCanBlock(call);
   const t = k.current!;
   if (ticks < k.maxDelay) k.setTimeOutState(t);
@@ -402,7 +403,7 @@ export function queueSendFromIsr(k: Kernel, q: Queue, item: unknown, woken: Ref<
 // ───────────────────────────── receive and peek ─────────────────────────────
 
 /** xQueueReceive (remove) and xQueuePeek. */
-export function queueReceive(k: Kernel, q: Queue, ref: Ref<unknown>, ticks: number, peek: boolean, call = peek ? "xQueuePeek" : "xQueueReceive"): Promise<number> {
+export function queueReceive(k: Kernel, q: Queue, ref: Ref<unknown>, ticks: number, peek: boolean, call = peek ? "xQueuePeek" : "xQueueReceive"): KernelCall<number> {
   k.assertNotIsr(call);
   q = checkQueue(k, call, q);
   ticks = k.checkTicks(call, ticks);
@@ -427,6 +428,11 @@ function takeItem(k: Kernel, q: Queue, ref: Ref<unknown>, peek: boolean, who: Ke
 }
 
 function receiveRetry(k: Kernel, t: KernelTask): void {
+  receiveAgain(k, t, receiveRetry);
+}
+
+/** The rest of a blocked receive (`self`: the continuation to wait with again); true when the call completed. */
+function receiveAgain(k: Kernel, t: KernelTask, self: Continuation<Kernel>): boolean {
   const q = t.opObject as Queue;
   const ref = t.opItem as Ref<unknown>;
   const peek = t.opArg === 1;
@@ -434,16 +440,17 @@ function receiveRetry(k: Kernel, t: KernelTask): void {
     t.opItem = undefined;
     t.resumeValue = pdPASS;
     if (takeItem(k, q, ref, peek, t) && preempting(k)) k.switchContext();
-    return;
+    return true;
   }
   if (k.checkForTimeOut(t)) {
     t.opItem = undefined;
     t.resumeValue = errQUEUE_EMPTY;
     if (k.traceEnabled()) traceQueue(k, "queue.receiveFailed", t, q);
-    return;
+    return true;
   }
-  k.placeOnEventList(q.rxWait, t.ticksToWait, receiveRetry, q.name);
+  k.placeOnEventList(q.rxWait, t.ticksToWait, self, q.name);
   k.switchContext();
+  return false;
 }
 
 /** xQueueReceiveFromISR / xQueuePeekFromISR. */
@@ -475,7 +482,7 @@ export function createSemaphore(k: Kernel, kind: QueueKind, maxCount: number, in
 }
 
 /** xQueueSemaphoreTake: xSemaphoreTake, with priority inheritance for mutexes (rules 25, 27). */
-export function semaphoreTake(k: Kernel, q: Queue, ticks: number, call = "xSemaphoreTake", recursive = false): Promise<number> {
+export function semaphoreTake(k: Kernel, q: Queue, ticks: number, call = "xSemaphoreTake", recursive = false): KernelCall<number> {
   k.assertNotIsr(call);
   q = checkQueue(k, call, q);
   ticks = k.checkTicks(call, ticks);
@@ -533,7 +540,7 @@ function takeRetry(k: Kernel, t: KernelTask): void {
 }
 
 /** xSemaphoreGive: a give never blocks (rule 26: non-holder asserts; untaken mutex → errQUEUE_FULL). */
-export function semaphoreGive(k: Kernel, q: Queue, call = "xSemaphoreGive"): Promise<number> {
+export function semaphoreGive(k: Kernel, q: Queue, call = "xSemaphoreGive"): KernelCall<number> {
   k.assertNotIsr(call);
   q = checkQueue(k, call, q);
   if (!q.isSemaphore) k.fail(call, `${q} is a queue, not a semaphore: use xQueueSend`);
@@ -577,7 +584,7 @@ export function mutexHandOff(k: Kernel, q: Queue, call = "mutexHandOff"): boolea
 }
 
 /** xSemaphoreTakeRecursive (rule 28). */
-export function semaphoreTakeRecursive(k: Kernel, q: Queue, ticks: number): Promise<number> {
+export function semaphoreTakeRecursive(k: Kernel, q: Queue, ticks: number): KernelCall<number> {
   const call = "xSemaphoreTakeRecursive";
   k.assertNotIsr(call);
   q = checkQueue(k, call, q);
@@ -591,14 +598,15 @@ export function semaphoreTakeRecursive(k: Kernel, q: Queue, ticks: number): Prom
 }
 
 /** xSemaphoreGiveRecursive (rule 28): pdFAIL from a non-holder. */
-export function semaphoreGiveRecursive(k: Kernel, q: Queue): Promise<number> {
+export function semaphoreGiveRecursive(k: Kernel, q: Queue): KernelCall<number> {
   const call = "xSemaphoreGiveRecursive";
   k.assertNotIsr(call);
   q = checkQueue(k, call, q);
   if (q.kind !== QueueKind.RecursiveMutex) k.fail(call, `${q} is not a recursive mutex`);
   if (q.holder === null || q.holder !== k.current) return settled(pdFAIL);
   q.recursiveCount--;
-  if (q.recursiveCount === 0) return queueSend(k, q, undefined, 0, 0, call).then(() => pdPASS);
+  // The holder gives a mutex it holds: the send succeeds (pdPASS), possibly after yielding.
+  if (q.recursiveCount === 0) return queueSend(k, q, undefined, 0, 0, call);
   return settled(pdPASS);
 }
 
@@ -633,7 +641,7 @@ export function semaphoreTakeFromIsr(k: Kernel, q: Queue, woken: Ref<number> | n
 // ───────────────────────────── reset, delete, getters ─────────────────────────────
 
 /** xQueueReset (rule 24): empties the queue, wakes one blocked sender, leaves receivers blocked. */
-export function queueReset(k: Kernel, q: Queue): Promise<number> {
+export function queueReset(k: Kernel, q: Queue): KernelCall<number> {
   const call = "xQueueReset";
   k.assertNotIsr(call);
   q = checkQueue(k, call, q);
@@ -732,11 +740,27 @@ export function removeFromSet(k: Kernel, member: Queue, set: Queue | null): numb
 }
 
 /** xQueueSelectFromSet: the member that has data, or null on timeout. */
-export function selectFromSet(k: Kernel, set: Queue, ticks: number): Promise<Queue | null> {
+export function selectFromSet(k: Kernel, set: Queue, ticks: number): KernelCall<Queue | null> {
   const call = "xQueueSelectFromSet";
+  k.assertNotIsr(call);
   set = checkSet(k, call, set);
+  ticks = k.checkTicks(call, ticks);
   const ref: Ref<unknown> = { value: null };
-  return queueReceive(k, set, ref, ticks, false, call).then((r) => (r === pdPASS ? (ref.value as Queue) : null));
+  if (set.count > 0) {
+    const higher = takeItem(k, set, ref, false, k.current);
+    return k.resultValue(ref.value as Queue, higher);
+  }
+  if (ticks === 0) {
+    if (k.traceEnabled()) traceQueue(k, "queue.receiveFailed", k.current, set);
+    return settledValue(null);
+  }
+  return waitOn(k, call, set, set.rxWait, ticks, ref, 0, selectFromSetRetry) as unknown as KernelCall<Queue | null>;
+}
+
+/** The rest of a blocked xQueueSelectFromSet: a receive whose result is the member (or null). */
+function selectFromSetRetry(k: Kernel, t: KernelTask): void {
+  const ref = t.opItem as Ref<unknown>;
+  if (receiveAgain(k, t, selectFromSetRetry)) t.resumeValue = t.resumeValue === pdPASS ? ref.value : null;
 }
 
 /** xQueueSelectFromSetFromISR */
@@ -751,7 +775,7 @@ export function selectFromSetFromIsr(k: Kernel, set: Queue): Queue | null {
  * vQueueWaitForMessageRestricted (for the timer task): block until the queue has data or the
  * timeout passes, without receiving; returns at once when data is there.
  */
-export function queueWaitForMessageRestricted(k: Kernel, q: Queue, ticks: number, waitIndefinitely: boolean): Promise<number> {
+export function queueWaitForMessageRestricted(k: Kernel, q: Queue, ticks: number, waitIndefinitely: boolean): KernelCall<number> {
   if (q.count > 0 || !k.inTask()) return settled(0);
   k.placeOnEventList(q.rxWait, waitIndefinitely ? k.maxDelay : ticks, null, q.name);
   return k.switchAway();

@@ -35,6 +35,7 @@ import { eNoAction, pdFAIL, pdFALSE, pdPASS, pdTRUE } from "./constants.js";
 import { checkInteger, describeValue } from "./check.js";
 import { HeapAccount, sizeOf } from "./heap.js";
 import { settled } from "./exec.js";
+import { genLane, type KernelCall } from "./lane.js";
 import type { Kernel, KernelTask, Ref } from "./kernel.js";
 import { notifyFromIsr, notifyWithoutYield, NOTIFY_PREEMPTS } from "./notify.js";
 import { NOTIFY_NOT_WAITING, NOTIFY_WAITING } from "./task.js";
@@ -159,14 +160,15 @@ const SETTLED_CACHE_LIMIT = 4096;
 const settledCache: Array<Promise<number> | undefined> = new Array<Promise<number> | undefined>(SETTLED_CACHE_LIMIT + 1).fill(undefined);
 
 /** An already-settled promise of a byte count, shared per value (no allocation once warm). */
-function settledCount(n: number): Promise<number> {
-  if (n > SETTLED_CACHE_LIMIT) return settled(n);
+function settledCount(n: number): KernelCall<number> {
+  // (In a generator task settled() returns the lane's token, which is not to be cached.)
+  if (n > SETTLED_CACHE_LIMIT || genLane.active) return settled(n);
   let p = settledCache[n];
   if (p === undefined) {
     p = settled(n);
     settledCache[n] = p;
   }
-  return p;
+  return p as KernelCall<number>;
 }
 
 /** Set by the completing helpers: the call readied a task of higher priority than the caller. */
@@ -210,7 +212,7 @@ function liveWaiter(t: KernelTask | null): KernelTask | null {
 const preempting = (k: Kernel): boolean => k.config.configUSE_PREEMPTION === 1;
 
 /** The task-level result: a shared settled promise, or a yield when a woken task preempts the caller. */
-function taskResult(k: Kernel, n: number, switchNow: boolean): Promise<number> {
+function taskResult(k: Kernel, n: number, switchNow: boolean): KernelCall<number> {
   if (switchNow || k.pendSV) return k.result(n, switchNow);
   return settledCount(n);
 }
@@ -470,7 +472,7 @@ function requiredSpace(sb: StreamBuffer, dataLength: number): number {
  * @example
  * const n = await streamBufferSend(k, sb, new Uint8Array([1, 2, 3]), 10); // 3 once there is room
  */
-export function streamBufferSend(k: Kernel, sb: StreamBuffer, data: Uint8Array, ticks: number, call?: string): Promise<number> {
+export function streamBufferSend(k: Kernel, sb: StreamBuffer, data: Uint8Array, ticks: number, call?: string): KernelCall<number> {
   const c = call ?? callsOf(sb).send;
   k.assertNotIsr(c);
   sb = checkBuffer(k, c, sb);
@@ -584,7 +586,7 @@ export function streamBufferSendFromIsr(k: Kernel, sb: StreamBuffer, data: Uint8
  * const into = new Uint8Array(8);
  * const n = await streamBufferReceive(k, sb, into, portMAX_DELAY); // bytes in into[0..n)
  */
-export function streamBufferReceive(k: Kernel, sb: StreamBuffer, into: Uint8Array, ticks: number, call?: string): Promise<number> {
+export function streamBufferReceive(k: Kernel, sb: StreamBuffer, into: Uint8Array, ticks: number, call?: string): KernelCall<number> {
   const c = call ?? callsOf(sb).receive;
   k.assertNotIsr(c);
   sb = checkBuffer(k, c, sb);

@@ -15,6 +15,7 @@ import {
 } from "./constants.js";
 import { KernelAssertError, KernelError } from "./errors.js";
 import { annotate, Exec, settled } from "./exec.js";
+import { isAsyncGeneratorFunction, isGenerator, isGeneratorFunction, type KernelCall } from "./lane.js";
 import { HeapAccount, sizeOf } from "./heap.js";
 import { serviceInterrupts } from "./isr.js";
 import type { Kernel, KernelTask, Ref, TaskFunction } from "./kernel.js";
@@ -24,7 +25,8 @@ import { drainPendingReady, replayPendedTicks } from "./tick.js";
 import { setEventValue } from "./blocking.js";
 
 /**
- * xTaskCreate. The task's function starts when the scheduler first switches it in.
+ * xTaskCreate. The task's function starts when the scheduler first switches it in; a generator
+ * function makes a generator-lane task (its generator is made now, its body runs then).
  * Returns pdPASS, or errCOULD_NOT_ALLOCATE_REQUIRED_MEMORY when the heap cannot hold its TCB
  * and stack. Yields when the new task has a strictly higher priority than the caller (rule 5).
  */
@@ -38,7 +40,7 @@ export function createTask<P>(
   handleRef?: Ref<KernelTask | null> | null,
   switchNow = true,
   reclaimOnReturn = false,
-): Promise<number> {
+): KernelCall<number> {
   const call = "xTaskCreate";
   k.assertNotIsr(call);
   if (typeof fn !== "function") throw new TypeError(`${call}: the task function must be a function, got ${fn === null ? "null" : typeof fn}`);
@@ -51,6 +53,10 @@ export function createTask<P>(
     priority = k.checkPriority(`${call}("${name}")`, priority);
   if (handleRef !== undefined && handleRef !== null && typeof handleRef !== "object")
     throw new TypeError(`${call}("${name}"): handleRef must be an object { value } or null`);
+  // Calling a generator function runs none of its body: the generator is made before the TCB.
+  const gen = isGeneratorFunction(fn) ? (fn(params) as Generator<unknown, unknown, unknown>) : null;
+  if (gen === null && isAsyncGeneratorFunction(fn))
+    throw new TypeError(`${call}("${name}"): the task function is an async generator function; write an async function or a generator function (function*)`);
   const t = allocateTask(k, name, stackDepth, priority, false);
   if (t === null) {
     if (handleRef) handleRef.value = null;
@@ -58,11 +64,16 @@ export function createTask<P>(
   }
   if (handleRef) handleRef.value = t;
   if (reclaimOnReturn) t.reclaimOnReturn = true;
-  // The first switch-in "resolves" startOnSwitchIn with the task, and the body begins.
-  t.opObject = fn;
-  t.opItem = params;
-  t.resumeValue = t;
-  t.resolve = k.startOnSwitchIn;
+  if (gen !== null) {
+    // The dispatch loop starts it with its first next().
+    t.gen = gen;
+  } else {
+    // The first switch-in "resolves" startOnSwitchIn with the task, and the body begins.
+    t.opObject = fn;
+    t.opItem = params;
+    t.resumeValue = t;
+    t.resolve = k.startOnSwitchIn;
+  }
   const higher = addNewTaskToReadyList(k, t);
   if (!switchNow) {
     // The caller does not await: the new task preempts it at its next kernel call.
@@ -99,7 +110,7 @@ function addNewTaskToReadyList(k: Kernel, t: KernelTask): boolean {
 }
 
 /** vTaskDelete (rule 20). Deleting the caller never returns to it. */
-export function deleteTask(k: Kernel, handle: KernelTask | null): Promise<number> {
+export function deleteTask(k: Kernel, handle: KernelTask | null): KernelCall<number> {
   const call = "vTaskDelete";
   k.assertNotIsr(call);
   const t = k.checkTask(call, handle, true);
@@ -132,6 +143,7 @@ function freeTask(k: Kernel, t: KernelTask): void {
   interruptPark(k, t);
   t.deleted = true;
   t.resolve = null;
+  t.gen = null;
   t.cont = null;
   k.heap.free(HeapAccount.blockSize(sizeOf.tcb + t.stackDepth * sizeOf.stackWord));
 }
@@ -156,6 +168,12 @@ export function startTask(k: Kernel, t: KernelTask): void {
   }
   if (result !== null && typeof result === "object" && typeof (result as PromiseLike<unknown>).then === "function") {
     (result as PromiseLike<unknown>).then(k.onTaskReturned, k.onTaskFaulted);
+  } else if (isGenerator(result)) {
+    // A plain function that returned a generator (a wrapper of a generator function): the task
+    // continues in the generator lane, from the dispatch loop (no task code is on the stack here).
+    t.gen = result;
+    t.resumeValue = undefined;
+    k.dispatch();
   } else {
     taskReturned(k, t);
   }
@@ -169,10 +187,13 @@ export function foreignCompletion(k: Kernel, error: unknown): void {
   );
 }
 
-/** A task function returned: the task deletes itself. */
-export function taskReturned(k: Kernel, t: KernelTask): void {
+/**
+ * A task function returned: the task deletes itself. `fromLoop`: a generator task, reported by
+ * the dispatch loop, which then runs the next task itself.
+ */
+export function taskReturned(k: Kernel, t: KernelTask, fromLoop = false): void {
   if (t.deleted || t.stateItem.container === k.terminationList) return;
-  if (t !== k.current || k.exec !== Exec.Task) {
+  if (t !== k.current || (k.exec !== Exec.Task && !fromLoop)) {
     k.foreignAwait(t, "returned");
     return;
   }
@@ -191,7 +212,7 @@ export function taskReturned(k: Kernel, t: KernelTask): void {
     k.numberOfTasks--;
     freeTask(k, t);
     k.switchContext();
-    k.dispatch();
+    if (!fromLoop) k.dispatch();
     return;
   }
   void deleteTask(k, t);
@@ -202,13 +223,13 @@ export function taskReturned(k: Kernel, t: KernelTask): void {
  * scheduler suspension or critical section it held is released (and named on the error as
  * `heldOnFault`): the fault is its own, not the next task's that blocks.
  */
-export function taskFaulted(k: Kernel, t: KernelTask, error: unknown): void {
+export function taskFaulted(k: Kernel, t: KernelTask, error: unknown, fromLoop = false): void {
   if (k.traceSink !== null) k.emit("task.faulted", t.name);
   // Name the task and the time on the error (non-enumerable, so messages and comparisons are unchanged).
   annotate(error, "taskName", t.name);
   annotate(error, "timeTicks", k.now());
   if (!t.deleted) {
-    if (t === k.current && k.exec === Exec.Task) {
+    if (t === k.current && (k.exec === Exec.Task || fromLoop)) {
       const held = releaseHeld(k);
       if (held !== null) annotate(error, "heldOnFault", held);
       k.recordFault(error);
@@ -244,7 +265,7 @@ function releaseHeld(k: Kernel): string | null {
 }
 
 /** vTaskDelay (rules 9, 10). vTaskDelay(0) yields (outside a task it returns at once: nothing to yield to). */
-export function taskDelay(k: Kernel, ticks: number): Promise<number> {
+export function taskDelay(k: Kernel, ticks: number): KernelCall<number> {
   const call = "vTaskDelay";
   k.assertNotIsr(call);
   ticks = k.checkTicks(call, ticks);
@@ -262,7 +283,7 @@ export function taskDelay(k: Kernel, ticks: number): Promise<number> {
 }
 
 /** xTaskDelayUntil (rule 10): returns pdTRUE when the task was delayed, pdFALSE when the wake time had passed. */
-export function taskDelayUntil(k: Kernel, prevRef: Ref<number>, increment: number): Promise<number> {
+export function taskDelayUntil(k: Kernel, prevRef: Ref<number>, increment: number): KernelCall<number> {
   const call = "xTaskDelayUntil";
   k.assertNotIsr(call);
   if (prevRef === null || typeof prevRef !== "object" || typeof prevRef.value !== "number")
@@ -291,13 +312,13 @@ export function taskDelayUntil(k: Kernel, prevRef: Ref<number>, increment: numbe
 }
 
 /** taskYIELD */
-export function taskYield(k: Kernel): Promise<number> {
+export function taskYield(k: Kernel): KernelCall<number> {
   k.assertNotIsr("taskYIELD");
   return k.forceYield(0);
 }
 
 /** xTaskAbortDelay (rule 14). */
-export function abortDelay(k: Kernel, handle: KernelTask): Promise<number> {
+export function abortDelay(k: Kernel, handle: KernelTask): KernelCall<number> {
   const call = "xTaskAbortDelay";
   k.assertNotIsr(call);
   const t = k.checkTask(call, handle, false);
@@ -315,7 +336,7 @@ export function abortDelay(k: Kernel, handle: KernelTask): Promise<number> {
 }
 
 /** vTaskSuspend (rule 18). */
-export function suspendTask(k: Kernel, handle: KernelTask | null): Promise<number> {
+export function suspendTask(k: Kernel, handle: KernelTask | null): KernelCall<number> {
   const call = "vTaskSuspend";
   k.assertNotIsr(call);
   const t = k.checkTask(call, handle, true);
@@ -358,7 +379,7 @@ function isSuspended(k: Kernel, t: KernelTask): boolean {
 }
 
 /** vTaskResume (rule 18): ignores tasks that are not suspended, and the caller itself. */
-export function resumeTask(k: Kernel, handle: KernelTask): Promise<number> {
+export function resumeTask(k: Kernel, handle: KernelTask): KernelCall<number> {
   const call = "vTaskResume";
   k.assertNotIsr(call);
   const t = k.checkTask(call, handle, false);
@@ -390,7 +411,7 @@ export function resumeTaskFromIsr(k: Kernel, handle: KernelTask): number {
 }
 
 /** vTaskPrioritySet (rule 19). */
-export function setTaskPriority(k: Kernel, handle: KernelTask | null, newPriority: number): Promise<number> {
+export function setTaskPriority(k: Kernel, handle: KernelTask | null, newPriority: number): KernelCall<number> {
   const call = "vTaskPrioritySet";
   k.assertNotIsr(call);
   newPriority = k.checkPriority(call, newPriority);

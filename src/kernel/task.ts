@@ -55,6 +55,8 @@ export class Task<K = unknown> implements ListItem<Task<K>>, EventNode {
   private declare flags: number;
   /** @internal Resolves the promise the task awaits; set while the task is switched out inside a kernel call. */
   declare resolve: ((value: unknown) => void) | null;
+  /** @internal A generator task's generator (the generator lane, resumed with next()); null for an async task. */
+  declare gen: Generator<unknown, unknown, unknown> | null;
   /** @internal Work to do when switched in (see Continuation); null means "resolve with resumeValue". */
   declare cont: Continuation<K> | null;
   /** @internal What the pending call returns when the task resumes (a number for most calls). */
@@ -106,6 +108,7 @@ export class Task<K = unknown> implements ListItem<Task<K>>, EventNode {
     this.priority = priority;
     this.flags = isIdle ? FLAG_IDLE : 0;
     this.resolve = null;
+    this.gen = null;
     this.cont = null;
     this.resumeValue = 0;
     this.blockedOn = null;

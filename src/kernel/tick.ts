@@ -5,6 +5,7 @@
  */
 import { pdFALSE, pdTRUE } from "./constants.js";
 import { Exec, settled } from "./exec.js";
+import { genLane, type KernelCall } from "./lane.js";
 import { isrFaulted, serviceInterrupts } from "./isr.js";
 import type { Kernel } from "./kernel.js";
 
@@ -16,7 +17,7 @@ export function suspendAll(k: Kernel): void {
 }
 
 /** xTaskResumeAll (rule 16): pdTRUE when it yielded. */
-export function resumeAll(k: Kernel): Promise<number> {
+export function resumeAll(k: Kernel): KernelCall<number> {
   const call = "xTaskResumeAll";
   k.assertNotIsr(call);
   if (k.schedulerSuspended === 0) k.fail(call, "the scheduler is not suspended (unbalanced vTaskSuspendAll/xTaskResumeAll)");
@@ -55,7 +56,7 @@ export function replayPendedTicks(k: Kernel): void {
  * long) to the tick count, processing them as xTaskResumeAll does; pdTRUE when that yielded.
  * Virtual time does not move: only the tick count catches up.
  */
-export function catchUpTicks(k: Kernel, ticks: number): Promise<number> {
+export function catchUpTicks(k: Kernel, ticks: number): KernelCall<number> {
   const call = "xTaskCatchUpTicks";
   k.assertNotIsr(call);
   ticks = k.checkTicks(call, ticks, "xTicksToCatchUp");
@@ -72,7 +73,7 @@ export function enterCritical(k: Kernel): void {
 }
 
 /** taskEXIT_CRITICAL: at nesting 0, pended ticks are processed and a pending yield is taken. */
-export function exitCritical(k: Kernel): Promise<number> {
+export function exitCritical(k: Kernel): KernelCall<number> {
   const call = "taskEXIT_CRITICAL";
   k.assertNotIsr(call);
   if (k.criticalNesting === 0) k.fail(call, "not inside a critical section (unbalanced taskENTER_CRITICAL/taskEXIT_CRITICAL)");
@@ -122,6 +123,8 @@ export function callTickHook(k: Kernel): void {
   if (hook === null) return;
   const saved = k.exec;
   const savedName = k.isrName;
+  const savedLane = genLane.active;
+  genLane.active = false;
   k.exec = Exec.Isr;
   k.isrName = "tick hook";
   try {
@@ -129,6 +132,7 @@ export function callTickHook(k: Kernel): void {
   } catch (error) {
     isrFaulted(k, error, "tick hook", -1);
   } finally {
+    genLane.active = savedLane;
     k.exec = saved;
     k.isrName = savedName;
   }

@@ -13,6 +13,7 @@
  * task, as in FreeRTOS). A callback may be async if it awaits only calls that do not block.
  * @module
  */
+import { isGenerator, type KernelCall } from "./lane.js";
 import { wrongType } from "./check.js";
 import { pdFALSE, pdPASS, pdTRUE, queueSEND_TO_BACK } from "./constants.js";
 import { sizeOf } from "./heap.js";
@@ -22,10 +23,10 @@ import { createQueue, queueReceive, queueSend, queueSendFromIsr, queueWaitForMes
 import { TimeQueue } from "./time-queue.js";
 import { createTask } from "./task-control.js";
 
-/** A timer's callback, run in the timer task. */
-export type TimerCallback = (timer: SoftwareTimer) => void | Promise<void>;
-/** A function deferred to the timer task (xTimerPendFunctionCall). */
-export type PendedFunction = (param1: unknown, param2: number) => void | Promise<void>;
+/** A timer's callback, run in the timer task: a plain, async or generator function. */
+export type TimerCallback = (timer: SoftwareTimer) => void | Promise<void> | Generator<unknown, void, unknown>;
+/** A function deferred to the timer task (xTimerPendFunctionCall): a plain, async or generator function. */
+export type PendedFunction = (param1: unknown, param2: number) => void | Promise<void> | Generator<unknown, void, unknown>;
 
 // Command IDs as in timers.h.
 const CMD_EXECUTE_CALLBACK_FROM_ISR = -2;
@@ -179,6 +180,17 @@ function isThenable(value: unknown): value is PromiseLike<void> {
   return value !== undefined && value !== null && typeof (value as PromiseLike<void>).then === "function";
 }
 
+/**
+ * What a callback returned, as the timer task must wait for it: null for a plain callback, its
+ * promise for an async one, and for a generator callback the generator run to its end (its
+ * kernel calls take the generator lane).
+ */
+function pendingOf(k: Kernel, result: unknown): PromiseLike<void> | null {
+  if (isThenable(result)) return result;
+  if (isGenerator(result)) return k.driveGenerator(result) as Promise<void>;
+  return null;
+}
+
 /** prvSampleTimeNow (for commands): a tick count below the last one means the count wrapped. */
 async function sampleTimeNowAsync(k: Kernel, svc: TimerService): Promise<number> {
   const now = k.getTickCount();
@@ -201,8 +213,7 @@ async function switchTimerLists(k: Kernel, svc: TimerService): Promise<void> {
 /** Calls the timer's callback; returns its promise when it is async. */
 function expire(k: Kernel, svc: TimerService, timer: SoftwareTimer): PromiseLike<void> | null {
   if (k.traceEnabled()) k.emit("timer.expired", svc.task?.name, timer.name, timer.item.value);
-  const result = timer.callback(timer);
-  return isThenable(result) ? result : null;
+  return pendingOf(k, timer.callback(timer));
 }
 
 /** prvProcessExpiredTimer: the head of the current list expired. */
@@ -259,8 +270,8 @@ function insertTimerInActiveList(k: Kernel, svc: TimerService, timer: SoftwareTi
 
 function processCommand(k: Kernel, svc: TimerService, msg: TimerMessage): Step {
   if (msg.id < 0) {
-    const result = msg.fn!(msg.param1, msg.value);
-    return isThenable(result) ? Promise.resolve(result) : null;
+    const pending = pendingOf(k, msg.fn!(msg.param1, msg.value));
+    return pending === null ? null : Promise.resolve(pending);
   }
   const timer = msg.timer!;
   if (timer.deleted) return null;
@@ -349,7 +360,7 @@ export function createTimer(k: Kernel, name: string, periodTicks: number, autoRe
 }
 
 /** xTimerGenericCommand from a task: posts the command; pdFAIL when the queue stayed full. */
-function command(k: Kernel, call: string, timer: SoftwareTimer, id: number, value: number, ticksToWait: number): Promise<number> {
+function command(k: Kernel, call: string, timer: SoftwareTimer, id: number, value: number, ticksToWait: number): KernelCall<number> {
   k.assertNotIsr(call);
   const svc = service(k, call);
   if (k.traceEnabled()) k.emit("timer.command", k.current?.name, timer.name, id);
@@ -364,24 +375,24 @@ function commandFromIsr(k: Kernel, call: string, timer: SoftwareTimer, id: numbe
 }
 
 /** xTimerStart / xTimerReset / xTimerStop / xTimerDelete: stamped with the tick count now. */
-export function timerStart(k: Kernel, t: SoftwareTimer, ticksToWait: number, reset = false): Promise<number> {
+export function timerStart(k: Kernel, t: SoftwareTimer, ticksToWait: number, reset = false): KernelCall<number> {
   const call = reset ? "xTimerReset" : "xTimerStart";
   t = checkTimer(k, call, t);
   return command(k, call, t, reset ? CMD_RESET : CMD_START, k.getTickCount(), k.checkTicks(call, ticksToWait));
 }
 
-export function timerStop(k: Kernel, t: SoftwareTimer, ticksToWait: number): Promise<number> {
+export function timerStop(k: Kernel, t: SoftwareTimer, ticksToWait: number): KernelCall<number> {
   t = checkTimer(k, "xTimerStop", t);
   return command(k, "xTimerStop", t, CMD_STOP, 0, k.checkTicks("xTimerStop", ticksToWait));
 }
 
-export function timerChangePeriod(k: Kernel, t: SoftwareTimer, periodTicks: number, ticksToWait: number): Promise<number> {
+export function timerChangePeriod(k: Kernel, t: SoftwareTimer, periodTicks: number, ticksToWait: number): KernelCall<number> {
   const call = "xTimerChangePeriod";
   t = checkTimer(k, call, t);
   return command(k, call, t, CMD_CHANGE_PERIOD, checkPeriod(k, call, periodTicks), k.checkTicks(call, ticksToWait));
 }
 
-export function timerDelete(k: Kernel, t: SoftwareTimer, ticksToWait: number): Promise<number> {
+export function timerDelete(k: Kernel, t: SoftwareTimer, ticksToWait: number): KernelCall<number> {
   t = checkTimer(k, "xTimerDelete", t);
   return command(k, "xTimerDelete", t, CMD_DELETE, 0, k.checkTicks("xTimerDelete", ticksToWait));
 }
@@ -404,7 +415,7 @@ export function timerChangePeriodFromIsr(k: Kernel, t: SoftwareTimer, periodTick
 }
 
 /** xTimerPendFunctionCall: runs fn(param1, param2) in the timer task. */
-export function pendFunctionCall(k: Kernel, fn: PendedFunction, param1: unknown, param2: number, ticksToWait: number): Promise<number> {
+export function pendFunctionCall(k: Kernel, fn: PendedFunction, param1: unknown, param2: number, ticksToWait: number): KernelCall<number> {
   const call = "xTimerPendFunctionCall";
   k.assertNotIsr(call);
   if (typeof fn !== "function") throw new TypeError(`${call}: expected a function, got ${typeof fn}`);

@@ -7,6 +7,7 @@
  */
 export { Kernel, runningKernel } from "./kernel/kernel.js";
 export type { Ref, RunOutcome, TaskFunction, TaskStatus, TaskWait, TimeOut } from "./kernel/kernel.js";
+export type { KernelCall, GenTask, KernelYield } from "./kernel/lane.js";
 export { defaultConfig } from "./kernel/config.js";
 export type { KernelConfig } from "./kernel/config.js";
 export { KernelAssertError, KernelError } from "./kernel/errors.js";

@@ -3,8 +3,9 @@
  * one new kernel. A thin, mechanical mapping onto src/kernel (like FreeRTOS's macros over
  * tasks.c and queue.c).
  *
- * Calls that can block or switch return a Promise the calling task must await; getters, object
- * creation and every FromISR call are synchronous. Outside a task (set-up code, before the
+ * Calls that can block or switch return a `KernelCall`: a Promise an async task awaits, which a
+ * generator task (`function*`) `yield*`s instead; getters, object creation and every FromISR
+ * call are synchronous. Outside a task (set-up code, before the
  * scheduler starts or between runs) a call that needs no wait completes at once (creating a
  * task, sending to a queue with space, giving a semaphore; vTaskDelay(0) and taskYIELD return
  * at once), and a call that would have to wait throws KernelAssertError: only a task can block.
@@ -64,6 +65,7 @@ import {
   queueOVERWRITE,
   queueSEND_TO_BACK,
   queueSEND_TO_FRONT,
+  type KernelCall,
   type KernelConfig,
   type KernelTask,
   type NotifyAction,
@@ -159,7 +161,7 @@ export {
   InterruptRing,
   sharedClockMs,
 } from "../kernel/index.js";
-export type { Ref, TaskStatus, TaskWait, TraceEvent, TraceSink, KernelConfig, RunOutcome, TimeOut } from "../kernel/index.js";
+export type { Ref, TaskStatus, TaskWait, TraceEvent, TraceSink, KernelConfig, RunOutcome, TimeOut, KernelCall, GenTask, KernelYield } from "../kernel/index.js";
 
 /** An opaque task handle (TaskHandle_t). */
 export type TaskHandle = KernelTask;
@@ -218,9 +220,9 @@ export function createFreeRTOS(config: FreeRTOSConfig = {}) {
     /** One line per Blocked or Suspended task naming what it waits on: why a run stalled. */
     describeBlocked: (): string => k.describeBlocked(),
     /** From a task: consume `ticks` of CPU time (fractions allowed); preemptible. */
-    busy: (ticks: number): Promise<number> => k.busy(ticks),
+    busy: (ticks: number): KernelCall<number> => k.busy(ticks),
     /** From a task: block until an outside promise settles; resolves (or throws) with its outcome. */
-    external: <T>(promise: PromiseLike<T>): Promise<T> => awaitExternal(k, promise),
+    external: <T>(promise: PromiseLike<T>): KernelCall<T> => awaitExternal(k, promise),
     setTraceSink: (sink: TraceSink | null): void => k.setTraceSink(sink),
 
     // ── interrupts ──
@@ -250,20 +252,20 @@ export function createFreeRTOS(config: FreeRTOSConfig = {}) {
     now: (): number => k.now(),
 
     // ── tasks ──
-    xTaskCreate: <P>(fn: TaskFunction<P>, name: string, stackDepth: number, params: P, priority: number, handleRef?: Ref<TaskHandle | null> | null): Promise<number> =>
+    xTaskCreate: <P>(fn: TaskFunction<P>, name: string, stackDepth: number, params: P, priority: number, handleRef?: Ref<TaskHandle | null> | null): KernelCall<number> =>
       createTask(k, fn, name, stackDepth, params, priority, handleRef),
-    vTaskDelete: (h: TaskHandle | null): Promise<number> => deleteTask(k, h),
-    vTaskDelay: (ticks: number): Promise<number> => taskDelay(k, ticks),
-    xTaskDelayUntil: (prevRef: Ref<number>, increment: number): Promise<number> => taskDelayUntil(k, prevRef, increment),
-    vTaskDelayUntil: (prevRef: Ref<number>, increment: number): Promise<number> => taskDelayUntil(k, prevRef, increment).then(() => 0),
-    xTaskAbortDelay: (h: TaskHandle): Promise<number> => abortDelay(k, h),
-    taskYIELD: (): Promise<number> => taskYield(k),
+    vTaskDelete: (h: TaskHandle | null): KernelCall<number> => deleteTask(k, h),
+    vTaskDelay: (ticks: number): KernelCall<number> => taskDelay(k, ticks),
+    xTaskDelayUntil: (prevRef: Ref<number>, increment: number): KernelCall<number> => taskDelayUntil(k, prevRef, increment),
+    vTaskDelayUntil: (prevRef: Ref<number>, increment: number): KernelCall<void> => taskDelayUntil(k, prevRef, increment) as unknown as KernelCall<void>,
+    xTaskAbortDelay: (h: TaskHandle): KernelCall<number> => abortDelay(k, h),
+    taskYIELD: (): KernelCall<number> => taskYield(k),
     uxTaskPriorityGet: (h: TaskHandle | null): number => k.checkTask("uxTaskPriorityGet", h, true).priority,
     uxTaskPriorityGetFromISR: (h: TaskHandle | null): number => k.checkTask("uxTaskPriorityGetFromISR", h, true).priority,
     uxTaskBasePriorityGet: (h: TaskHandle | null): number => k.checkTask("uxTaskBasePriorityGet", h, true).basePriority,
-    vTaskPrioritySet: (h: TaskHandle | null, priority: number): Promise<number> => setTaskPriority(k, h, priority),
-    vTaskSuspend: (h: TaskHandle | null): Promise<number> => suspendTask(k, h),
-    vTaskResume: (h: TaskHandle): Promise<number> => resumeTask(k, h),
+    vTaskPrioritySet: (h: TaskHandle | null, priority: number): KernelCall<number> => setTaskPriority(k, h, priority),
+    vTaskSuspend: (h: TaskHandle | null): KernelCall<number> => suspendTask(k, h),
+    vTaskResume: (h: TaskHandle): KernelCall<number> => resumeTask(k, h),
     xTaskResumeFromISR: (h: TaskHandle): number => resumeTaskFromIsr(k, h),
     eTaskGetState: (h: TaskHandle): TaskState => k.getState(k.owns(h) ? h : k.checkTask("eTaskGetState", h, false)),
     xTaskGetCurrentTaskHandle: (): TaskHandle | null => k.current,
@@ -276,15 +278,15 @@ export function createFreeRTOS(config: FreeRTOSConfig = {}) {
     uxTaskGetNumberOfTasks: (): number => k.numberOfTasks,
     vTaskSuspendAll: (): void => suspendAll(k),
     /** Adds missed ticks to the tick count (processed as xTaskResumeAll does); pdTRUE when that yielded. */
-    xTaskCatchUpTicks: (ticks: number): Promise<number> => catchUpTicks(k, ticks),
+    xTaskCatchUpTicks: (ticks: number): KernelCall<number> => catchUpTicks(k, ticks),
     /** Records where a wait begins (TimeOut_t is `{ overflowCount, timeOnEntering }`). */
     vTaskSetTimeOutState: (timeOut: TimeOut): void => setTimeOut(k, timeOut),
     vTaskInternalSetTimeOutState: (timeOut: TimeOut): void => setTimeOut(k, timeOut),
     /** pdTRUE when the wait begun at `timeOut` has timed out; else updates `ticksToWaitRef.value` to what is left. */
     xTaskCheckForTimeOut: (timeOut: TimeOut, ticksToWaitRef: Ref<number>): number => checkTimeOut(k, timeOut, ticksToWaitRef),
-    xTaskResumeAll: (): Promise<number> => resumeAll(k),
+    xTaskResumeAll: (): KernelCall<number> => resumeAll(k),
     taskENTER_CRITICAL: (): void => enterCritical(k),
-    taskEXIT_CRITICAL: (): Promise<number> => exitCritical(k),
+    taskEXIT_CRITICAL: (): KernelCall<number> => exitCritical(k),
     xTaskGetSchedulerState: (): number => k.getSchedulerState(),
     uxTaskGetSystemState: (): TaskStatus[] => k.systemState(),
     uxTaskGetStackHighWaterMark: (h: TaskHandle | null): number => k.stackHighWaterMark(k.checkTask("uxTaskGetStackHighWaterMark", h, true)),
@@ -296,17 +298,17 @@ export function createFreeRTOS(config: FreeRTOSConfig = {}) {
     xPortGetMinimumEverFreeHeapSize: (): number => k.heap.getMinimumEverFreeHeapSize(),
 
     // ── notifications ──
-    xTaskNotifyGive: (h: TaskHandle): Promise<number> => notify(k, h, 0, 0, eIncrement, null, "xTaskNotifyGive"),
-    xTaskNotifyGiveIndexed: (h: TaskHandle, index: number): Promise<number> => notify(k, h, index, 0, eIncrement, null, "xTaskNotifyGiveIndexed"),
-    ulTaskNotifyTake: (clearOnExit: number | boolean, ticks: number): Promise<number> => notifyTake(k, 0, clearOnExit, ticks),
-    ulTaskNotifyTakeIndexed: (index: number, clearOnExit: number | boolean, ticks: number): Promise<number> => notifyTake(k, index, clearOnExit, ticks, "ulTaskNotifyTakeIndexed"),
-    xTaskNotify: (h: TaskHandle, value: number, action: NotifyAction): Promise<number> => notify(k, h, 0, value, action),
-    xTaskNotifyIndexed: (h: TaskHandle, index: number, value: number, action: NotifyAction): Promise<number> => notify(k, h, index, value, action, null, "xTaskNotifyIndexed"),
-    xTaskNotifyAndQuery: (h: TaskHandle, value: number, action: NotifyAction, prevRef: Ref<number> | null): Promise<number> => notify(k, h, 0, value, action, prevRef, "xTaskNotifyAndQuery"),
-    xTaskNotifyAndQueryIndexed: (h: TaskHandle, index: number, value: number, action: NotifyAction, prevRef: Ref<number> | null): Promise<number> =>
+    xTaskNotifyGive: (h: TaskHandle): KernelCall<number> => notify(k, h, 0, 0, eIncrement, null, "xTaskNotifyGive"),
+    xTaskNotifyGiveIndexed: (h: TaskHandle, index: number): KernelCall<number> => notify(k, h, index, 0, eIncrement, null, "xTaskNotifyGiveIndexed"),
+    ulTaskNotifyTake: (clearOnExit: number | boolean, ticks: number): KernelCall<number> => notifyTake(k, 0, clearOnExit, ticks),
+    ulTaskNotifyTakeIndexed: (index: number, clearOnExit: number | boolean, ticks: number): KernelCall<number> => notifyTake(k, index, clearOnExit, ticks, "ulTaskNotifyTakeIndexed"),
+    xTaskNotify: (h: TaskHandle, value: number, action: NotifyAction): KernelCall<number> => notify(k, h, 0, value, action),
+    xTaskNotifyIndexed: (h: TaskHandle, index: number, value: number, action: NotifyAction): KernelCall<number> => notify(k, h, index, value, action, null, "xTaskNotifyIndexed"),
+    xTaskNotifyAndQuery: (h: TaskHandle, value: number, action: NotifyAction, prevRef: Ref<number> | null): KernelCall<number> => notify(k, h, 0, value, action, prevRef, "xTaskNotifyAndQuery"),
+    xTaskNotifyAndQueryIndexed: (h: TaskHandle, index: number, value: number, action: NotifyAction, prevRef: Ref<number> | null): KernelCall<number> =>
       notify(k, h, index, value, action, prevRef, "xTaskNotifyAndQueryIndexed"),
-    xTaskNotifyWait: (clearOnEntry: number, clearOnExit: number, valueRef: Ref<number> | null, ticks: number): Promise<number> => notifyWait(k, 0, clearOnEntry, clearOnExit, valueRef, ticks),
-    xTaskNotifyWaitIndexed: (index: number, clearOnEntry: number, clearOnExit: number, valueRef: Ref<number> | null, ticks: number): Promise<number> =>
+    xTaskNotifyWait: (clearOnEntry: number, clearOnExit: number, valueRef: Ref<number> | null, ticks: number): KernelCall<number> => notifyWait(k, 0, clearOnEntry, clearOnExit, valueRef, ticks),
+    xTaskNotifyWaitIndexed: (index: number, clearOnEntry: number, clearOnExit: number, valueRef: Ref<number> | null, ticks: number): KernelCall<number> =>
       notifyWait(k, index, clearOnEntry, clearOnExit, valueRef, ticks, "xTaskNotifyWaitIndexed"),
     xTaskNotifyStateClear: (h: TaskHandle | null): number => notifyStateClear(k, h, 0),
     xTaskNotifyStateClearIndexed: (h: TaskHandle | null, index: number): number => notifyStateClear(k, h, index, "xTaskNotifyStateClearIndexed"),
@@ -326,16 +328,16 @@ export function createFreeRTOS(config: FreeRTOSConfig = {}) {
     // ── queues ──
     /** With `itemSize` 0 the queue holds values of type `T` by reference; else `T` should be Uint8Array. */
     xQueueCreate: <T = unknown>(length: number, itemSize: number): QueueHandle<T> | null => createQueue(k, length, itemSize) as QueueHandle<T> | null,
-    xQueueSend: <T>(q: QueueHandle<T>, item: NoInfer<T>, ticks: number): Promise<number> => queueSend(k, q, item, ticks, queueSEND_TO_BACK),
-    xQueueSendToBack: <T>(q: QueueHandle<T>, item: NoInfer<T>, ticks: number): Promise<number> => queueSend(k, q, item, ticks, queueSEND_TO_BACK, "xQueueSendToBack"),
-    xQueueSendToFront: <T>(q: QueueHandle<T>, item: NoInfer<T>, ticks: number): Promise<number> => queueSend(k, q, item, ticks, queueSEND_TO_FRONT, "xQueueSendToFront"),
-    xQueueOverwrite: <T>(q: QueueHandle<T>, item: NoInfer<T>): Promise<number> => queueSend(k, q, item, 0, queueOVERWRITE, "xQueueOverwrite"),
-    xQueueReceive: <T>(q: QueueHandle<T>, ref: Ref<NoInfer<T> | null | undefined>, ticks: number): Promise<number> => queueReceive(k, q, ref as Ref<unknown>, ticks, false),
-    xQueuePeek: <T>(q: QueueHandle<T>, ref: Ref<NoInfer<T> | null | undefined>, ticks: number): Promise<number> => queueReceive(k, q, ref as Ref<unknown>, ticks, true),
+    xQueueSend: <T>(q: QueueHandle<T>, item: NoInfer<T>, ticks: number): KernelCall<number> => queueSend(k, q, item, ticks, queueSEND_TO_BACK),
+    xQueueSendToBack: <T>(q: QueueHandle<T>, item: NoInfer<T>, ticks: number): KernelCall<number> => queueSend(k, q, item, ticks, queueSEND_TO_BACK, "xQueueSendToBack"),
+    xQueueSendToFront: <T>(q: QueueHandle<T>, item: NoInfer<T>, ticks: number): KernelCall<number> => queueSend(k, q, item, ticks, queueSEND_TO_FRONT, "xQueueSendToFront"),
+    xQueueOverwrite: <T>(q: QueueHandle<T>, item: NoInfer<T>): KernelCall<number> => queueSend(k, q, item, 0, queueOVERWRITE, "xQueueOverwrite"),
+    xQueueReceive: <T>(q: QueueHandle<T>, ref: Ref<NoInfer<T> | null | undefined>, ticks: number): KernelCall<number> => queueReceive(k, q, ref as Ref<unknown>, ticks, false),
+    xQueuePeek: <T>(q: QueueHandle<T>, ref: Ref<NoInfer<T> | null | undefined>, ticks: number): KernelCall<number> => queueReceive(k, q, ref as Ref<unknown>, ticks, true),
     uxQueueMessagesWaiting: (q: QueueHandle): number => messagesWaiting(k, q),
     uxQueueMessagesWaitingFromISR: (q: QueueHandle): number => messagesWaiting(k, q, "uxQueueMessagesWaitingFromISR"),
     uxQueueSpacesAvailable: (q: QueueHandle): number => spacesAvailable(k, q),
-    xQueueReset: (q: QueueHandle): Promise<number> => queueReset(k, q),
+    xQueueReset: (q: QueueHandle): KernelCall<number> => queueReset(k, q),
     vQueueDelete: (q: QueueHandle): void => queueDelete(k, q),
     vQueueAddToRegistry: (q: QueueHandle, name: string): void => queueAddToRegistry(k, q, name),
     pcQueueGetName: (q: QueueHandle): string => checkQueue(k, "pcQueueGetName", q).name,
@@ -355,33 +357,33 @@ export function createFreeRTOS(config: FreeRTOSConfig = {}) {
     xQueueAddToSet: (member: QueueSetMemberHandle, set: QueueSetHandle): number => addToSet(k, member, set),
     xQueueRemoveFromSet: (member: QueueSetMemberHandle, set: QueueSetHandle | null): number => removeFromSet(k, member, set),
     /** Blocks until a member has data; resolves with that member, or null on timeout. */
-    xQueueSelectFromSet: (set: QueueSetHandle, ticks: number): Promise<QueueSetMemberHandle | null> => selectFromSet(k, set, ticks),
+    xQueueSelectFromSet: (set: QueueSetHandle, ticks: number): KernelCall<QueueSetMemberHandle | null> => selectFromSet(k, set, ticks),
     xQueueSelectFromSetFromISR: (set: QueueSetHandle): QueueSetMemberHandle | null => selectFromSetFromIsr(k, set),
 
     // ── event groups ──
     xEventGroupCreate: (): EventGroupHandle | null => createEventGroup(k),
     /** Resolves with the bits after waking satisfied waiters and clearing their exit bits. */
-    xEventGroupSetBits: (eg: EventGroupHandle, bits: number): Promise<number> => eventGroupSetBits(k, eg, bits),
+    xEventGroupSetBits: (eg: EventGroupHandle, bits: number): KernelCall<number> => eventGroupSetBits(k, eg, bits),
     /** Returns the bits before clearing. */
     xEventGroupClearBits: (eg: EventGroupHandle, bits: number): number => eventGroupClearBits(k, eg, bits),
     xEventGroupGetBits: (eg: EventGroupHandle): number => eventGroupGetBits(k, eg),
     xEventGroupGetBitsFromISR: (eg: EventGroupHandle): number => eventGroupGetBits(k, eg, "xEventGroupGetBitsFromISR"),
-    xEventGroupWaitBits: (eg: EventGroupHandle, bitsToWaitFor: number, clearOnExit: number | boolean, waitForAllBits: number | boolean, ticks: number): Promise<number> =>
+    xEventGroupWaitBits: (eg: EventGroupHandle, bitsToWaitFor: number, clearOnExit: number | boolean, waitForAllBits: number | boolean, ticks: number): KernelCall<number> =>
       eventGroupWaitBits(k, eg, bitsToWaitFor, clearOnExit, waitForAllBits, ticks),
-    xEventGroupSync: (eg: EventGroupHandle, bitsToSet: number, bitsToWaitFor: number, ticks: number): Promise<number> => eventGroupSync(k, eg, bitsToSet, bitsToWaitFor, ticks),
+    xEventGroupSync: (eg: EventGroupHandle, bitsToSet: number, bitsToWaitFor: number, ticks: number): KernelCall<number> => eventGroupSync(k, eg, bitsToSet, bitsToWaitFor, ticks),
     /** Deferred to the timer task; pdFAIL when its command queue is full. */
     xEventGroupSetBitsFromISR: (eg: EventGroupHandle, bits: number, wokenRef: Ref<number> | null): number => eventGroupSetBitsFromIsr(k, eg, bits, wokenRef),
     xEventGroupClearBitsFromISR: (eg: EventGroupHandle, bits: number): number => eventGroupClearBitsFromIsr(k, eg, bits),
-    vEventGroupDelete: (eg: EventGroupHandle): Promise<number> => deleteEventGroup(k, eg),
+    vEventGroupDelete: (eg: EventGroupHandle): KernelCall<number> => deleteEventGroup(k, eg),
 
     // ── software timers ──
     xTimerCreate: (name: string, periodTicks: number, autoReload: number | boolean, id: unknown, callback: TimerCallback): TimerHandle | null =>
       createTimer(k, name, periodTicks, autoReload, id, callback),
-    xTimerStart: (t: TimerHandle, ticksToWait: number): Promise<number> => timerStart(k, t, ticksToWait),
-    xTimerReset: (t: TimerHandle, ticksToWait: number): Promise<number> => timerStart(k, t, ticksToWait, true),
-    xTimerStop: (t: TimerHandle, ticksToWait: number): Promise<number> => timerStop(k, t, ticksToWait),
-    xTimerChangePeriod: (t: TimerHandle, periodTicks: number, ticksToWait: number): Promise<number> => timerChangePeriod(k, t, periodTicks, ticksToWait),
-    xTimerDelete: (t: TimerHandle, ticksToWait: number): Promise<number> => timerDelete(k, t, ticksToWait),
+    xTimerStart: (t: TimerHandle, ticksToWait: number): KernelCall<number> => timerStart(k, t, ticksToWait),
+    xTimerReset: (t: TimerHandle, ticksToWait: number): KernelCall<number> => timerStart(k, t, ticksToWait, true),
+    xTimerStop: (t: TimerHandle, ticksToWait: number): KernelCall<number> => timerStop(k, t, ticksToWait),
+    xTimerChangePeriod: (t: TimerHandle, periodTicks: number, ticksToWait: number): KernelCall<number> => timerChangePeriod(k, t, periodTicks, ticksToWait),
+    xTimerDelete: (t: TimerHandle, ticksToWait: number): KernelCall<number> => timerDelete(k, t, ticksToWait),
     xTimerStartFromISR: (t: TimerHandle, wokenRef: Ref<number> | null): number => timerStartFromIsr(k, t, wokenRef),
     xTimerResetFromISR: (t: TimerHandle, wokenRef: Ref<number> | null): number => timerStartFromIsr(k, t, wokenRef, true),
     xTimerStopFromISR: (t: TimerHandle, wokenRef: Ref<number> | null): number => timerStopFromIsr(k, t, wokenRef),
@@ -398,16 +400,16 @@ export function createFreeRTOS(config: FreeRTOSConfig = {}) {
     uxTimerGetReloadMode: (t: TimerHandle): number => (checkTimer(k, "uxTimerGetReloadMode", t).autoReload ? 1 : 0),
     xTimerGetReloadMode: (t: TimerHandle): number => (checkTimer(k, "xTimerGetReloadMode", t).autoReload ? 1 : 0),
     /** Runs fn(param1, param2) in the timer task. */
-    xTimerPendFunctionCall: (fn: PendedFunction, param1: unknown, param2: number, ticksToWait: number): Promise<number> => pendFunctionCall(k, fn, param1, param2, ticksToWait),
+    xTimerPendFunctionCall: (fn: PendedFunction, param1: unknown, param2: number, ticksToWait: number): KernelCall<number> => pendFunctionCall(k, fn, param1, param2, ticksToWait),
     xTimerPendFunctionCallFromISR: (fn: PendedFunction, param1: unknown, param2: number, wokenRef: Ref<number> | null): number =>
       pendFunctionCallFromIsr(k, fn, param1, param2, wokenRef),
 
     // ── stream buffers (one reader, one writer; rule 32) ──
     xStreamBufferCreate: (sizeBytes: number, triggerLevelBytes: number): StreamBufferHandle | null => createStreamBuffer(k, sizeBytes, triggerLevelBytes, false),
     /** Resolves with the bytes written (a stream write may be partial). */
-    xStreamBufferSend: (sb: StreamBufferHandle, data: Uint8Array, ticks: number): Promise<number> => streamBufferSend(k, sb, data, ticks),
+    xStreamBufferSend: (sb: StreamBufferHandle, data: Uint8Array, ticks: number): KernelCall<number> => streamBufferSend(k, sb, data, ticks),
     /** Resolves with the bytes read into `into` (at most into.length). */
-    xStreamBufferReceive: (sb: StreamBufferHandle, into: Uint8Array, ticks: number): Promise<number> => streamBufferReceive(k, sb, into, ticks),
+    xStreamBufferReceive: (sb: StreamBufferHandle, into: Uint8Array, ticks: number): KernelCall<number> => streamBufferReceive(k, sb, into, ticks),
     xStreamBufferSendFromISR: (sb: StreamBufferHandle, data: Uint8Array, wokenRef: Ref<number> | null): number => streamBufferSendFromIsr(k, sb, data, wokenRef),
     xStreamBufferReceiveFromISR: (sb: StreamBufferHandle, into: Uint8Array, wokenRef: Ref<number> | null): number => streamBufferReceiveFromIsr(k, sb, into, wokenRef),
     xStreamBufferSendCompletedFromISR: (sb: StreamBufferHandle, wokenRef: Ref<number> | null): number => streamBufferSendCompletedFromIsr(k, sb, wokenRef),
@@ -423,9 +425,9 @@ export function createFreeRTOS(config: FreeRTOSConfig = {}) {
     vStreamBufferDelete: (sb: StreamBufferHandle): void => streamBufferDelete(k, sb),
     xMessageBufferCreate: (sizeBytes: number): MessageBufferHandle | null => createStreamBuffer(k, sizeBytes, 0, true),
     /** All or nothing: resolves with data.length, or 0 when it did not fit in time (each message also takes 4 length bytes). */
-    xMessageBufferSend: (mb: MessageBufferHandle, data: Uint8Array, ticks: number): Promise<number> => streamBufferSend(k, mb, data, ticks),
+    xMessageBufferSend: (mb: MessageBufferHandle, data: Uint8Array, ticks: number): KernelCall<number> => streamBufferSend(k, mb, data, ticks),
     /** Resolves with the message length, or 0 when none arrived or `into` is too small (the message stays queued). */
-    xMessageBufferReceive: (mb: MessageBufferHandle, into: Uint8Array, ticks: number): Promise<number> => streamBufferReceive(k, mb, into, ticks),
+    xMessageBufferReceive: (mb: MessageBufferHandle, into: Uint8Array, ticks: number): KernelCall<number> => streamBufferReceive(k, mb, into, ticks),
     xMessageBufferSendFromISR: (mb: MessageBufferHandle, data: Uint8Array, wokenRef: Ref<number> | null): number => streamBufferSendFromIsr(k, mb, data, wokenRef),
     xMessageBufferReceiveFromISR: (mb: MessageBufferHandle, into: Uint8Array, wokenRef: Ref<number> | null): number => streamBufferReceiveFromIsr(k, mb, into, wokenRef),
     xMessageBufferSpacesAvailable: (mb: MessageBufferHandle): number => streamBufferSpacesAvailable(k, mb),
@@ -440,10 +442,10 @@ export function createFreeRTOS(config: FreeRTOSConfig = {}) {
     xSemaphoreCreateCounting: (maxCount: number, initialCount: number): SemaphoreHandle | null => createSemaphore(k, QueueKind.CountingSemaphore, maxCount, initialCount),
     xSemaphoreCreateMutex: (): SemaphoreHandle | null => mutexCreate(k, QueueKind.Mutex),
     xSemaphoreCreateRecursiveMutex: (): SemaphoreHandle | null => mutexCreate(k, QueueKind.RecursiveMutex),
-    xSemaphoreTake: (s: SemaphoreHandle, ticks: number): Promise<number> => semaphoreTake(k, s, ticks),
-    xSemaphoreGive: (s: SemaphoreHandle): Promise<number> => semaphoreGive(k, s),
-    xSemaphoreTakeRecursive: (m: SemaphoreHandle, ticks: number): Promise<number> => semaphoreTakeRecursive(k, m, ticks),
-    xSemaphoreGiveRecursive: (m: SemaphoreHandle): Promise<number> => semaphoreGiveRecursive(k, m),
+    xSemaphoreTake: (s: SemaphoreHandle, ticks: number): KernelCall<number> => semaphoreTake(k, s, ticks),
+    xSemaphoreGive: (s: SemaphoreHandle): KernelCall<number> => semaphoreGive(k, s),
+    xSemaphoreTakeRecursive: (m: SemaphoreHandle, ticks: number): KernelCall<number> => semaphoreTakeRecursive(k, m, ticks),
+    xSemaphoreGiveRecursive: (m: SemaphoreHandle): KernelCall<number> => semaphoreGiveRecursive(k, m),
     xSemaphoreGiveFromISR: (s: SemaphoreHandle, wokenRef: Ref<number> | null): number => semaphoreGiveFromIsr(k, s, wokenRef),
     xSemaphoreTakeFromISR: (s: SemaphoreHandle, wokenRef: Ref<number> | null): number => semaphoreTakeFromIsr(k, s, wokenRef),
     uxSemaphoreGetCount: (s: SemaphoreHandle): number => messagesWaiting(k, s, "uxSemaphoreGetCount"),

@@ -38,3 +38,4 @@ export { queueChan, QueueChan, semChan, IsrSignal } from "./bridge.js";
 export { GoPanic, GoFatalError, DeadlockError, RunLimitError } from "./errors.js";
 export type { BlockedGoroutine } from "./errors.js";
 export { KernelAssertError } from "../kernel/index.js";
+export type { KernelCall, GenTask, KernelYield } from "../kernel/index.js";

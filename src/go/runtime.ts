@@ -194,7 +194,11 @@ export interface RunOptions {
  * goroutine, with a GoFatalError (even one the program caught), with DeadlockError when every
  * goroutine is blocked and nothing can wake one, or with RunLimitError after `maxTicks`.
  * A kernel made by run() has 64-bit ticks, so that every Go duration (up to 292 years) is one wait.
+ * A generator function `main` runs in the generator lane (`yield*` its channel operations).
  */
+export function run<T>(main: () => Generator<unknown, T, unknown>, options?: RunOptions): Promise<T>;
+/** run() with an async (or plain) `main`: its channel operations are awaited. */
+export function run<T>(main: () => T | Promise<T>, options?: RunOptions): Promise<T>;
 export async function run<T>(main: () => T | Promise<T> | Generator<unknown, T, unknown>, options: RunOptions = {}): Promise<T> {
   if (typeof main !== "function") throw new TypeError(`run: main must be a function, got ${typeof main}`);
   const maxTicks = options.maxTicks ?? Infinity;

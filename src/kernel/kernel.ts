@@ -351,8 +351,9 @@ export class Kernel {
 
   /** (The lane's LaneHost.) A generator task misused a kernel call's result; the error ends the run. @internal */
   laneMisuse(what: string): Error {
-    const t = this.genTask ?? this.current;
-    const error = new KernelError(`task "${t === null ? "?" : t.name}" ${what}`);
+    // A promise job calls then() after the generator's code has yielded: name the task when it still runs.
+    const t = this.genTask;
+    const error = new KernelError(t !== null ? `task "${t.name}": ${what}` : what);
     this.recordFault(error);
     return error;
   }

@@ -29,7 +29,7 @@ export interface KernelCall<T> extends Promise<T> {
  */
 export type GenTask<R = void> = Generator<KernelYield, R, unknown>;
 
-/** Something the kernel can ask, when a generator misuses a call, to name the caller and stop. */
+/** The kernel, asked when a generator task misuses a call: it makes the error (naming the task where it can) and ends the run with it. */
 export interface LaneHost {
   laneMisuse(what: string): Error;
 }
@@ -79,24 +79,25 @@ class GenLane {
     return { done: true, value };
   }
 
-  /** A kernel call of a generator task used as a promise (awaited, `.then`ed): misuse. */
-  then(_onFulfilled?: unknown, onRejected?: (reason: unknown) => unknown): never {
-    const error = this.misuse("used a kernel call's result as a promise (await or .then): in a generator task, `yield*` every kernel call");
-    if (typeof onRejected === "function") onRejected(error);
-    throw error;
+  /**
+   * A kernel call of a generator task used as a promise: `await` reads `then` at once (to
+   * adopt a thenable), so the misuse is caught while the task's code still runs.
+   */
+  get then(): never {
+    throw this.misuse("a kernel call made by a generator task was used as a promise (awaited or .then-ed): in a generator task, `yield*` every kernel call");
   }
 
   catch(): never {
-    return this.then();
+    return this.then;
   }
 
   finally(): never {
-    return this.then();
+    return this.then;
   }
 
   private misuse(what: string): Error {
     const host = this.host;
-    return host !== null ? host.laneMisuse(what) : new Error(`a generator task ${what}`);
+    return host !== null ? host.laneMisuse(what) : new Error(what);
   }
 }
 

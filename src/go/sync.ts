@@ -1,6 +1,8 @@
 /**
  * Go's sync package: Mutex on a kernel mutex (priority inheritance), WaitGroup, RWMutex and Once
- * on the kernel's park/unpark.
+ * on the kernel's park/unpark. Every blocking call is lane-neutral (a kernel exit: `await` it in
+ * an async goroutine, `yield*` it in a generator goroutine); Once.do, which runs user code
+ * between waits, picks its lane at entry.
  * @module
  */
 import {
@@ -17,6 +19,11 @@ import {
   reparkCurrent,
   transferMutex,
   unpark,
+  settledValue,
+  genLane,
+  isGenerator,
+  type KernelCall,
+  type GenTask,
 } from "../kernel/index.js";
 import { GoPanic } from "./errors.js";
 import { currentKernel, fatal } from "./runtime.js";
@@ -29,8 +36,6 @@ function checkName(what: string, name: unknown, prefix: string): string {
   if (typeof name !== "string") throw new TypeError(`${what}: the name must be a string, got ${typeof name}`);
   return name;
 }
-
-const RESOLVED: Promise<void> = Promise.resolve();
 
 /**
  * Parked goroutines in FIFO order. `tryAcquire` is what a waiter re-checks when it runs again
@@ -45,10 +50,11 @@ class Waiters {
   get length(): number {
     return this.tasks.length;
   }
-  park(k: Kernel): Promise<void> {
+  /** Parks the running goroutine; unpark (or retry) resumes it with undefined. */
+  park(k: Kernel): KernelCall<void> {
     const t = k.current!;
     this.tasks.push(t);
-    return park(k, this.reason, k.maxDelay, new SyncWaiter(this, t)) as Promise<void>;
+    return park(k, this.reason, k.maxDelay, new SyncWaiter(this, t)) as KernelCall<void>;
   }
   withdraw(t: KernelTask): void {
     const i = this.tasks.indexOf(t);
@@ -117,9 +123,9 @@ export class Mutex {
   }
 
   /** Locks; blocks while another goroutine holds it. */
-  lock(): Promise<void> {
+  lock(): KernelCall<void> {
     const k = currentKernel("Mutex.lock");
-    return semaphoreTake(k, this.kernelMutex(k), k.maxDelay, "sync.Mutex.Lock") as unknown as Promise<void>;
+    return semaphoreTake(k, this.kernelMutex(k), k.maxDelay, "sync.Mutex.Lock") as unknown as KernelCall<void>;
   }
 
   /** Locks if free; never blocks. */
@@ -174,8 +180,8 @@ export class WaitGroup {
   }
 
   /** Blocks until the counter is zero. */
-  wait(): Promise<void> {
-    if (this.counter === 0) return RESOLVED;
+  wait(): KernelCall<void> {
+    if (this.counter === 0) return settledValue(undefined);
     return this.waiters.park(currentKernel("WaitGroup.wait"));
   }
 }
@@ -207,11 +213,11 @@ export class RWMutex {
     });
   }
 
-  rLock(): Promise<void> {
+  rLock(): KernelCall<void> {
     const k = currentKernel("RWMutex.rLock");
     if (!this.writer && this.waitingWriters.length === 0) {
       this.readers++;
-      return RESOLVED;
+      return settledValue(undefined);
     }
     return this.waitingReaders.park(k);
   }
@@ -226,11 +232,11 @@ export class RWMutex {
     }
   }
 
-  lock(): Promise<void> {
+  lock(): KernelCall<void> {
     const k = currentKernel("RWMutex.lock");
     if (!this.writer && this.readers === 0) {
       this.writer = true;
-      return RESOLVED;
+      return settledValue(undefined);
     }
     return this.waitingWriters.park(k);
   }
@@ -251,7 +257,15 @@ export class RWMutex {
   }
 }
 
-/** Runs a function once; concurrent callers wait until that first call returns. */
+/**
+ * Runs a function once; concurrent callers wait until that first call returns.
+ *
+ * `do(f)` runs user code between kernel waits, so it cannot be one kernel exit: it picks its lane
+ * at entry. In a generator goroutine it returns a generator (`yield* once.do(function* () {...})`;
+ * f may be a generator function, whose calls it `yield*`s, or a plain function); in an async one
+ * a promise (`await once.do(async () => {...})`; a generator function f is driven to its end from
+ * the async goroutine). Once done, it is a plain kernel exit in either lane.
+ */
 export class Once {
   private done = false;
   private readonly m: Mutex;
@@ -261,13 +275,39 @@ export class Once {
     this.m = new Mutex(checkName("Once", name, "once"));
   }
 
-  async do(fn: () => unknown): Promise<void> {
-    if (this.done) return;
+  /** Calls `fn` if no call of do() on this Once has; returns when that first call has returned. */
+  do(fn: () => unknown): KernelCall<void> {
+    if (this.done) return settledValue(undefined);
+    // The lane check at entry (see the class comment): the token of a kernel exit cannot carry f's code.
+    if (genLane.active) return this.doGen(fn) as unknown as KernelCall<void>;
+    return this.doAsync(fn) as KernelCall<void>;
+  }
+
+  private async doAsync(fn: () => unknown): Promise<void> {
     await this.m.lock();
     try {
       if (!this.done) {
         try {
-          await fn();
+          const r = fn();
+          await (isGenerator(r) ? currentKernel("Once.do").driveGenerator(r) : r);
+        } finally {
+          this.done = true;
+        }
+      }
+    } finally {
+      this.m.unlock();
+    }
+  }
+
+  private *doGen(fn: () => unknown): GenTask<void> {
+    yield* this.m.lock();
+    try {
+      if (!this.done) {
+        try {
+          const r = fn();
+          if (isGenerator(r)) yield* r as GenTask<unknown>;
+          else if (r !== null && typeof r === "object" && typeof (r as PromiseLike<unknown>).then === "function")
+            throw new TypeError("Once.do: f returned a promise in a generator goroutine; pass a generator function (or a plain one) and yield* once.do(f)");
         } finally {
           this.done = true;
         }

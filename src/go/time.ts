@@ -5,7 +5,18 @@
  * are exact however long (a wait longer than the kernel's longest delay is re-armed for the rest).
  * @module
  */
-import { createTimer, timerStartNow, timerStopNow, type Kernel, type SoftwareTimer, park, taskDelay } from "../kernel/index.js";
+import {
+  createTimer,
+  timerStartNow,
+  timerStopNow,
+  type Kernel,
+  type KernelCall,
+  type KernelTask,
+  type SoftwareTimer,
+  park,
+  settledValue,
+  taskDelay,
+} from "../kernel/index.js";
 import { Chan } from "./chan.js";
 import { GoPanic } from "./errors.js";
 import { currentKernel, runtimeOf } from "./runtime.js";
@@ -39,27 +50,55 @@ export function now(): number {
   return ((k.now() - runtimeOf(k).startTicks) * 1000) / k.config.configTICK_RATE_HZ;
 }
 
-const RESOLVED: Promise<void> = Promise.resolve();
-
 /**
  * Blocks the goroutine for `ms` milliseconds of virtual time (vTaskDelay); <= 0 returns at once.
  * Any length is exact (a sleep longer than the kernel's longest delay is several delays to one
  * wake-up tick); sleep(Infinity) never returns, and a program left with only such sleepers is
- * deadlocked.
+ * deadlocked. `await` it in an async goroutine, `yield*` it in a generator goroutine.
  */
-export function sleep(ms: number): Promise<void> {
+export function sleep(ms: number): KernelCall<void> {
   ms = checkMs("sleep", ms);
   const k = currentKernel("sleep");
-  if (ms <= 0) return RESOLVED;
+  if (ms <= 0) return settledValue(undefined);
   const ticks = msToTicks(k, ms);
-  if (ticks <= longestWaitTicks(k)) return taskDelay(k, ticks) as unknown as Promise<void>;
-  if (ticks === Infinity) return park(k, "sleep (forever)", k.maxDelay) as Promise<void>;
+  if (ticks <= longestWaitTicks(k)) return taskDelay(k, ticks) as unknown as KernelCall<void>;
+  if (ticks === Infinity) return park(k, "sleep (forever)", k.maxDelay) as KernelCall<void>;
   return sleepUntil(k, k.getTickCountAbs() + ticks);
 }
 
-/** Delays until the tick count reaches `wakeTick`, in waits the kernel can make. */
-async function sleepUntil(k: Kernel, wakeTick: number): Promise<void> {
-  for (let left = wakeTick - k.getTickCountAbs(); left > 0; left = wakeTick - k.getTickCountAbs()) await taskDelay(k, Math.min(left, longestWaitTicks(k)));
+/**
+ * Delays until the tick count reaches `wakeTick`, in waits the kernel can make. Each wait is a
+ * vTaskDelay whose continuation (kernel context, when the task is switched back in) starts the
+ * next one, so the task's code resumes once, at the end, in either lane.
+ */
+function sleepUntil(k: Kernel, wakeTick: number): KernelCall<void> {
+  // taskDelay's checks, under its name (as a shorter sleep reports them).
+  k.assertNotIsr("vTaskDelay");
+  k.assertCanBlock("vTaskDelay");
+  const leg = (kernel: Kernel, t: KernelTask): void => {
+    if (delayLeg(kernel, t, wakeTick, leg)) kernel.switchContext();
+  };
+  delayLeg(k, k.current!, wakeTick, leg);
+  return k.switchAway<void>();
+}
+
+/**
+ * The running task `t` waits for the next stretch to `wakeTick` (taskDelay's block, traced as
+ * one, with `leg` to run when it is switched back in); false, with the call completed, when the
+ * tick has come.
+ */
+function delayLeg(k: Kernel, t: KernelTask, wakeTick: number, leg: (k: Kernel, t: KernelTask) => void): boolean {
+  const left = wakeTick - k.getTickCountAbs();
+  if (left <= 0) {
+    t.resumeValue = undefined;
+    return false;
+  }
+  const ticks = Math.min(left, longestWaitTicks(k));
+  k.addCurrentToDelayedList(ticks, false);
+  t.cont = leg;
+  t.blockedOn = "delay";
+  if (k.traceSink !== null) k.emit("task.delayed", t.name, undefined, k.getTickCountAbs() + ticks);
+  return true;
 }
 
 /**

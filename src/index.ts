@@ -16,7 +16,6 @@ export * from "./kernel/constants.js";
 export { CONTEXT_FRAME_WORDS } from "./kernel/task.js";
 export { formatTraceEvent } from "./kernel/trace.js";
 // The generator lane: what a blocking call returns (await it, or yield* it in a generator task).
-export type { KernelCall, GenTask, KernelYield } from "./kernel/lane.js";
 export type { TraceEvent, TraceKind, TraceSink } from "./kernel/trace.js";
 export type { InterruptHandler, InterruptStats } from "./kernel/interrupts.js";
 // Real-time mode: interrupt events posted from other threads.

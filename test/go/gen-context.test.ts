@@ -5,10 +5,8 @@
  * whose watcher goroutine is async: a mixed program), and wake a generator goroutine parked in a
  * receive on done(), also for deadlines beyond a 16-bit tick kernel's longest delay.
  *
- * A context has no blocking call of its own: done() is a channel. A goroutine parked in
- * `yield* ctx.done().recv()` before the cancel works before chan.ts is lane-neutral; the tests
- * marked CHAN_TODO receive from an already-closed done() or select on it, which needs chan's
- * lane-neutral recv/select (the lead's part of issue 15), and run as `todo` until then.
+ * A context has no blocking call of its own: done() is a channel, received from (or selected
+ * on) with `yield*` in a generator goroutine.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -16,11 +14,9 @@ import {
   run, go, sleep, now, select, recv, chan, background, withCancel, withTimeout, withDeadline, withValue, Canceled, DeadlineExceeded,
   WaitGroup, type Context,
 } from "../../src/go/index.js";
-import type { KernelCall } from "../../src/kernel/index.js";
 import { createFreeRTOS } from "../../src/freertos/index.js";
 
 const OPTS = { seed: 1, tickRateHz: 1000 };
-const CHAN_TODO = { todo: "needs chan's lane-neutral recv/select in generator goroutines (issue 15, chan.ts)" };
 
 /** otherContext{c}: a Context implementation the package does not know, delegating to c. */
 function other(c: Context): Context {
@@ -36,7 +32,7 @@ function closed(ctx: Context): boolean {
 function watch(ctx: Context, woke: string[], name: string, wg: WaitGroup): void {
   wg.add(1);
   go(function* () {
-    const v = yield* ctx.done()!.recv() as unknown as KernelCall<void>;
+    const v = yield* ctx.done()!.recv();
     woke.push(`${name}@${now()}:${ctx.err()?.message}:${String(v)}`);
     wg.done();
   });
@@ -144,7 +140,7 @@ test("gen: long deadlines on a 16-bit tick kernel close done exactly", async () 
   }, { rtos });
 });
 
-test("gen: a select on ctx.done() is woken by cancel and by the deadline; done() of a cancelled context reads at once", CHAN_TODO, async () => {
+test("gen: a select on ctx.done() is woken by cancel and by the deadline; done() of a cancelled context reads at once", async () => {
   await run(function* () {
     const never = chan<number>();
     const [cctx, cancel] = withCancel(background());
@@ -154,7 +150,7 @@ test("gen: a select on ctx.done() is woken by cancel and by the deadline; done()
     for (const ctx of [cctx, tctx]) {
       wg.add(1);
       go(function* () {
-        const r = yield* select([recv(never), recv(ctx.done())]) as unknown as KernelCall<{ index: number }>;
+        const r = yield* select([recv(never), recv(ctx.done())]);
         woke.push(`${now()}:${r.index}:${ctx.err()?.message}`);
         wg.done();
       });
@@ -163,8 +159,8 @@ test("gen: a select on ctx.done() is woken by cancel and by the deadline; done()
     cancel();
     yield* wg.wait();
     assert.deepEqual(woke, ["7:1:context canceled", "30:1:context deadline exceeded"]);
-    const [, ok] = yield* cctx.done()!.recv2() as unknown as KernelCall<[unknown, boolean]>;
+    const [, ok] = yield* cctx.done()!.recv2();
     assert.equal(ok, false);
-    assert.equal(yield* tctx.done()!.recv() as unknown as KernelCall<void>, undefined);
+    assert.equal(yield* tctx.done()!.recv(), undefined);
   }, OPTS);
 });

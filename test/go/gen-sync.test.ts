@@ -17,7 +17,6 @@ import { runningKernel, KernelError, eBlocked, eSuspended, type KernelCall, type
 import { createFreeRTOS } from "../../src/freertos/index.js";
 
 /** A FreeRTOS facade call, typed as the kernel call it is (the facade's types still say Promise). */
-const kc = <T>(call: Promise<T>): KernelCall<T> => call as KernelCall<T>;
 
 const OPTS = { seed: 1, tickRateHz: 1000 };
 const T = { timeout: 20_000 };
@@ -138,17 +137,17 @@ test("gen WaitGroup: a waiter suspended while parked runs again through its Park
     yield* sleep(1);
     const h = rtos.xTaskGetHandle("waiter")!;
     assert.equal(rtos.eTaskGetState(h), eBlocked);
-    yield* kc(rtos.vTaskSuspend(h)); // withdraws it from the WaitGroup's waiters
+    yield* rtos.vTaskSuspend(h); // withdraws it from the WaitGroup's waiters
     assert.equal(rtos.eTaskGetState(h), eSuspended);
-    yield* kc(rtos.vTaskResume(h)); // retry: the counter is still 1, so it parks again
+    yield* rtos.vTaskResume(h); // retry: the counter is still 1, so it parks again
     yield* sleep(1);
     assert.equal(rtos.eTaskGetState(h), eBlocked, "back to waiting");
     assert.deepEqual(log, []);
-    yield* kc(rtos.vTaskSuspend(h));
+    yield* rtos.vTaskSuspend(h);
     wg.done(); // no waiter to wake: the suspended one was withdrawn
     yield* sleep(1);
     assert.deepEqual(log, [], "a suspended waiter does not run");
-    yield* kc(rtos.vTaskResume(h)); // retry: the counter is 0, the wait completes
+    yield* rtos.vTaskResume(h); // retry: the counter is 0, the wait completes
     yield* sleep(1);
     assert.deepEqual(log, [`released ${now() - 1}`]);
   }, { rtos, priority: 3 });

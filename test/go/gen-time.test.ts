@@ -5,10 +5,8 @@
  * ticks (one continuation per stretch: the goroutine's code resumes once), sleep(Infinity)
  * deadlock detection, timers' stop/reset.
  *
- * Timer values are received with `yield* c.recv()` while the receiver is parked before the fire
- * (what works before chan.ts is lane-neutral). The tests marked CHAN_TODO receive a value that is
- * already waiting, or use select: they need chan's lane-neutral recv/select (the lead's part of
- * issue 15) and run as `todo` until then.
+ * Timer values are received with `yield* c.recv()`, whether the receiver parks before the fire
+ * or the value is already waiting, and with select.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -19,10 +17,8 @@ import { createFreeRTOS } from "../../src/freertos/index.js";
 const OPTS = { seed: 1, tickRateHz: 1000 };
 const YEAR_MS = 365.25 * 24 * 3600 * 1000;
 /** Tests that need chan.ts's lane-neutral recv of a waiting value / select (see the header). */
-const CHAN_TODO = { todo: "needs chan's lane-neutral recv/select in generator goroutines (issue 15, chan.ts)" };
 
 /** A FreeRTOS facade call, typed as the kernel call it is (the facade's types still say Promise). */
-const kc = <T>(call: Promise<T>): KernelCall<T> => call as KernelCall<T>;
 
 test("gen sleep: exact virtual time, rounded up to whole ticks; non-positive returns at once", async () => {
   await run(function* () {
@@ -105,11 +101,11 @@ test("long sleep interrupted (xTaskAbortDelay, vTaskSuspend/vTaskResume) keeps i
       yield* sleep(10);
       const h = rtos.xTaskGetHandle("sleeper")!;
       assert.equal(rtos.eTaskGetState(h), eBlocked);
-      yield* kc(rtos.xTaskAbortDelay(h)); // it runs, finds the wake tick ahead and delays again
+      yield* rtos.xTaskAbortDelay(h); // it runs, finds the wake tick ahead and delays again
       yield* sleep(70_000); // into its second stretch
-      yield* kc(rtos.vTaskSuspend(h));
+      yield* rtos.vTaskSuspend(h);
       yield* sleep(10);
-      yield* kc(rtos.vTaskResume(h)); // ready: when it runs, it delays again
+      yield* rtos.vTaskResume(h); // ready: when it runs, it delays again
       yield* sleep(1);
       assert.equal(rtos.eTaskGetState(h), eBlocked, `${lane}: still sleeping`);
       assert.equal(wokeAt, -1);
@@ -160,30 +156,30 @@ test("gen sleep without yield* is a KernelError naming the goroutine", async () 
 test("gen newTimer fires once at its time; stop before it fires returns true and nothing is received", async () => {
   await run(function* () {
     const t = newTimer(10);
-    assert.equal(yield* t.C.recv() as unknown as KernelCall<number>, 10, "fires at now() = 10");
+    assert.equal(yield* t.C.recv(), 10, "fires at now() = 10");
     assert.equal(t.stop(), false, "stopping a timer that already fired returns false");
     const u = newTimer(10);
     yield* sleep(5);
     assert.equal(u.stop(), true, "stop prevented the fire");
     const a = after(50);
-    assert.equal(yield* a.recv() as unknown as KernelCall<number>, 65);
+    assert.equal(yield* a.recv(), 65);
     assert.equal(u.stop(), false, "nothing fired meanwhile");
     const v = newTimer(30);
     yield* sleep(10);
     assert.equal(v.reset(5), true, "reset of an active timer returns true");
-    assert.equal(yield* v.C.recv() as unknown as KernelCall<number>, 80, "it fires 5 ms after the reset, not at its old time");
+    assert.equal(yield* v.C.recv(), 80, "it fires 5 ms after the reset, not at its old time");
     assert.equal(v.reset(5), false, "reset of a timer whose value was received returns false");
-    assert.equal(yield* v.C.recv() as unknown as KernelCall<number>, 85);
+    assert.equal(yield* v.C.recv(), 85);
   }, OPTS);
 });
 
 test("gen tick: values every period while parked in recv; reset changes the period; stop ends it", async () => {
   await run(function* () {
     const c = tick(10);
-    assert.equal(yield* c.recv() as unknown as KernelCall<number>, 10);
-    assert.equal(yield* c.recv() as unknown as KernelCall<number>, 20);
+    assert.equal(yield* c.recv(), 10);
+    assert.equal(yield* c.recv(), 20);
     c.reset(4);
-    assert.equal(yield* c.recv() as unknown as KernelCall<number>, 24);
+    assert.equal(yield* c.recv(), 24);
     assert.throws(() => c.reset(0), (e: unknown) => e instanceof GoPanic && e.message === "non-positive interval for Ticker.Reset");
     c.stop();
     yield* sleep(100);
@@ -191,19 +187,19 @@ test("gen tick: values every period while parked in recv; reset changes the peri
   }, OPTS);
 });
 
-test("gen timers: a fired value not received is discarded by stop() and reset(); select on timers", CHAN_TODO, async () => {
+test("gen timers: a fired value not received is discarded by stop() and reset(); select on timers", async () => {
   await run(function* () {
     const t = newTimer(5);
     yield* sleep(10); // fired at 5, value held, not received
     assert.equal(t.stop(), true, "the value was not received: stop reports the timer still pending");
-    const none = yield* select([recv(t.C)], { default: true }) as unknown as KernelCall<{ index: number }>;
+    const none = yield* select([recv(t.C)], { default: true });
     assert.equal(none.index, -1, "stop discarded the stale value");
     const c = tick(10);
-    yield* sleep(35); // ticks at 10, 20, 30 while not receiving: one is kept
-    assert.equal(yield* c.recv() as unknown as KernelCall<number>, 10);
-    assert.equal(yield* c.recv() as unknown as KernelCall<number>, 50);
+    yield* sleep(35); // created at 10: ticks at 20, 30, 40 while not receiving: the first is kept
+    assert.equal(yield* c.recv(), 20);
+    assert.equal(yield* c.recv(), 50);
     c.stop();
-    const r = yield* select([recv(c), recv(after(100))]) as unknown as KernelCall<{ index: number }>;
+    const r = yield* select([recv(c), recv(after(100))]);
     assert.equal(r.index, 1, "no tick after stop");
   }, OPTS);
 });

@@ -38,6 +38,16 @@ test("README shows the Go-style example verbatim, and it returns 10", async () =
   assert.equal(total, 10);
 });
 
+test("README shows the two-lanes example verbatim, both sides, and they do the same: same log, same sum", async () => {
+  for (const side of ["lane-async", "lane-gen"]) assert.ok(readme.includes("```ts\n" + region(`examples/readme/${side}.ts`) + "```"), `README's two-lanes example matches examples/readme/${side}.ts`);
+  const asyncSide = (await import("../examples/readme/lane-async.js")) as { log: string[]; sum: number };
+  const genSide = (await import("../examples/readme/lane-gen.js")) as { log: string[]; sum: number };
+  assert.deepEqual(asyncSide.log, ["7 at 0.5", "8 at 1", "9 at 1.5"]);
+  assert.equal(asyncSide.sum, 12);
+  assert.deepEqual(genSide.log, asyncSide.log);
+  assert.equal(genSide.sum, asyncSide.sum);
+});
+
 /** Relative link targets of a markdown file: [text](target) and <a href>, without #fragments. */
 function relativeLinks(markdown: string): string[] {
   const withoutCode = markdown.replace(/```[\s\S]*?```/g, "").replace(/`[^`\n]*`/g, "");

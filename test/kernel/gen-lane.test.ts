@@ -517,3 +517,19 @@ test("pdFAIL from a generator task's xTaskAbortDelay on a task that is not block
   await rtos.run(2);
   assert.deepEqual(results, [pdFAIL]);
 });
+
+// Compile-time checks (type-checked by the build, never run): in a function typed GenTask, a
+// kernel call must be yield*ed; `yield call` without the * is a type error, and yield* gives the
+// call's result type.
+function* typeChecks(rtos: ReturnType<typeof createFreeRTOS>, c: Chan<string>): GenTask {
+  // @ts-expect-error a GenTask may only yield what yield* of a kernel call yields
+  yield rtos.vTaskDelay(1);
+  // @ts-expect-error nor a promise
+  yield Promise.resolve(1);
+  const n: number = yield* rtos.vTaskDelay(1);
+  const s: string | undefined = yield* c.recv();
+  // @ts-expect-error a channel of strings does not receive numbers
+  const wrong: number = yield* c.recv();
+  void [n, s, wrong];
+}
+void typeChecks;

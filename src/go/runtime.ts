@@ -12,7 +12,7 @@ import {
   type KernelConfig,
   type KernelTask,
   awaitExternal,
-  createTask,
+  spawnTask,
   startScheduler,
   taskYield,
   isGenerator,
@@ -134,17 +134,12 @@ export function external<T>(promise: PromiseLike<T>): KernelCall<T> {
   return awaitExternal(currentKernel("external"), promise);
 }
 
-/** createTask's out-parameter, shared: createTask is synchronous, so one object serves every spawn. */
-const spawnedRef: { value: KernelTask | null } = { value: null };
-
 function spawn(k: Kernel, fn: () => unknown, name: string | undefined, priority: number): KernelTask {
   const rt = runtimeOf(k);
   const id = rt.nextGoroutineId++;
   // An unnamed goroutine is "goroutine <id>", its string built only when read (when it fits the name length).
   const numbered = name === undefined && id < rt.numberedNameLimit;
-  void createTask(k, fn, numbered ? UNNAMED : (name ?? `${UNNAMED}${id}`), GOROUTINE_STACK_WORDS, undefined, priority, spawnedRef, false, true);
-  const t = spawnedRef.value;
-  spawnedRef.value = null;
+  const t = spawnTask(k, fn, numbered ? UNNAMED : (name ?? `${UNNAMED}${id}`), GOROUTINE_STACK_WORDS, priority);
   if (t === null) throw new GoPanic(`runtime: cannot allocate goroutine ${id}: kernel heap exhausted (${k.heap.getFreeHeapSize()} bytes free)`);
   if (numbered) t.setNumberedName(UNNAMED, id);
   t.tag = id;

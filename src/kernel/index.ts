@@ -12,6 +12,7 @@ export { ResumeWithError, PARK_TIMED_OUT, park, unpark, unparkToRetry, reparkCur
 export type { ParkWaiter } from "./park.js";
 export {
   createTask,
+  spawnTask,
   deleteTask,
   startScheduler,
   taskDelay,

@@ -64,16 +64,7 @@ export function createTask<P>(
   }
   if (handleRef) handleRef.value = t;
   if (reclaimOnReturn) t.reclaimOnReturn = true;
-  if (gen !== null) {
-    // The dispatch loop starts it with its first next().
-    t.gen = gen;
-  } else {
-    // The first switch-in "resolves" startOnSwitchIn with the task, and the body begins.
-    t.opObject = fn;
-    t.opItem = params;
-    t.resumeValue = t;
-    t.resolve = k.startOnSwitchIn;
-  }
+  prepareStart(k, t, fn, params, gen);
   const higher = addNewTaskToReadyList(k, t);
   if (!switchNow) {
     // The caller does not await: the new task preempts it at its next kernel call.
@@ -83,7 +74,44 @@ export function createTask<P>(
   return k.result(pdPASS, higher);
 }
 
-/** Creates the TCB and charges the heap; null (and the malloc-failed hook) when it does not fit. */
+/**
+ * go()'s creation path: a goroutine's task, freed as soon as its function returns. The caller
+ * has checked the function and the priority, so only what it cannot know is checked here.
+ * Returns null (after the malloc-failed hook) when the heap cannot hold it. A higher-priority
+ * goroutine preempts the caller at its next kernel call (go() does not switch).
+ */
+export function spawnTask(k: Kernel, fn: () => unknown, name: string, stackDepth: number, priority: number): KernelTask | null {
+  k.assertNotIsr("go");
+  const gen = isGeneratorFunction(fn) ? (fn() as Generator<unknown, unknown, unknown>) : null;
+  if (gen === null && isAsyncGeneratorFunction(fn)) throw new TypeError("go: the goroutine function is an async generator function; write an async function or a generator function (function*)");
+  const t = allocateTask(k, name, stackDepth, priority, false);
+  if (t === null) return null;
+  t.reclaimOnReturn = true;
+  prepareStart(k, t, fn, undefined, gen);
+  if (addNewTaskToReadyList(k, t) && k.config.configUSE_PREEMPTION === 1) k.requestSwitch();
+  return t;
+}
+
+/** How a new task starts: a generator task at its first next() from the dispatch loop, an async one from a microtask. */
+function prepareStart(k: Kernel, t: KernelTask, fn: TaskFunction<never>, params: unknown, gen: Generator<unknown, unknown, unknown> | null): void {
+  if (gen !== null) {
+    t.gen = gen;
+    return;
+  }
+  // The first switch-in "resolves" startOnSwitchIn with the task, and the body begins.
+  t.opObject = fn;
+  t.opItem = params;
+  t.resumeValue = t;
+  t.resolve = k.startOnSwitchIn;
+}
+
+/** Records of goroutines that returned, kept for reuse (at most this many). */
+const TASK_POOL_LIMIT = 1024;
+
+/**
+ * Creates the TCB (reusing a returned goroutine's record when there is one) and charges the
+ * heap; null (and the malloc-failed hook) when it does not fit.
+ */
 function allocateTask(k: Kernel, name: string, stackDepth: number, priority: number, isIdle: boolean): KernelTask | null {
   const block = k.heap.allocate(sizeOf.tcb + stackDepth * sizeOf.stackWord);
   if (block === 0) {
@@ -91,7 +119,15 @@ function allocateTask(k: Kernel, name: string, stackDepth: number, priority: num
     return null;
   }
   const maxLen = k.config.configMAX_TASK_NAME_LEN - 1;
-  const t = new Task<Kernel>(k, ++k.taskNumber, name.length > maxLen ? name.slice(0, maxLen) : name, priority, stackDepth, isIdle);
+  if (name.length > maxLen) name = name.slice(0, maxLen);
+  const pool = k.taskPool;
+  let t: KernelTask;
+  if (pool.length > 0 && !isIdle) {
+    t = pool.pop()!;
+    t.reuse(++k.taskNumber, name, priority, stackDepth);
+  } else {
+    t = new Task<Kernel>(k, ++k.taskNumber, name, priority, stackDepth, isIdle);
+  }
   t.eValue = k.maxPriorities - priority;
   return t;
 }
@@ -211,6 +247,8 @@ export function taskReturned(k: Kernel, t: KernelTask, fromLoop = false): void {
     if (t.eList !== null) t.eList.remove(t);
     k.numberOfTasks--;
     freeTask(k, t);
+    // Nothing refers to a returned goroutine's record (a held mutex would: then it is dropped).
+    if (t.mutexesHeld === 0 && k.taskPool.length < TASK_POOL_LIMIT) k.taskPool.push(t);
     k.switchContext();
     if (!fromLoop) k.dispatch();
     return;

@@ -367,9 +367,16 @@ export class Kernel {
    * @internal
    */
   assertCanBlock(call: string): void {
+    if (this.exec !== Exec.Task || (this.schedulerSuspended | this.criticalNesting) !== 0) this.cannotBlock(call);
+  }
+
+  /** @internal */
+  private cannotBlock(call: string): never {
+    if (this.exec === Exec.Isr) this.fail(call, `not callable from an interrupt; use the FromISR variant`);
+    if (this.exec === Exec.Detached) throw this.detachedCall(call);
     if (this.exec !== Exec.Task) this.fail(call, "the call would have to block, and only a task can block (pass a timeout of 0, or call it from a task)");
     if (this.schedulerSuspended > 0) this.fail(call, "blocking while the scheduler is suspended (vTaskSuspendAll)");
-    if (this.criticalNesting > 0) this.fail(call, "blocking inside a critical section");
+    return this.fail(call, "blocking inside a critical section");
   }
 
   /**

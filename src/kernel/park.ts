@@ -42,12 +42,16 @@ export const PARK_TIMED_OUT: unique symbol = Symbol("park timed out");
  * as gopark is Go's: the same block a notification wait uses.
  */
 export function park(k: Kernel, reason: string, ticks: number = k.maxDelay, waiter: ParkWaiter | null = null): KernelCall<unknown> {
-  const call = "park";
-  k.assertNotIsr(call);
-  if (k.exec !== Exec.Task) throw new KernelError(`${reason}: a blocking operation needs a running task or goroutine; called from ${k.callerDescription()}`);
-  k.assertCanBlock(reason);
+  // One state test: a task's own code, not holding the scheduler or a critical section.
+  if (k.exec !== Exec.Task || (k.schedulerSuspended | k.criticalNesting) !== 0) cannotPark(k, reason);
   parkCurrent(k, reason, ticks, waiter);
   return k.switchAway<unknown>();
+}
+
+function cannotPark(k: Kernel, reason: string): void {
+  k.assertNotIsr("park");
+  if (k.exec !== Exec.Task) throw new KernelError(`${reason}: a blocking operation needs a running task or goroutine; called from ${k.callerDescription()}`);
+  k.assertCanBlock(reason);
 }
 
 function parkCurrent(k: Kernel, reason: string, ticks: number, waiter: ParkWaiter | null): void {

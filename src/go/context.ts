@@ -141,8 +141,8 @@ function newCancelContext(parent: Context, deadlineMs: number | undefined): [Can
     const parentDone = parent.done();
     if (parentDone !== null)
       go(
-        async () => {
-          const r = await select([recv(parentDone), recv(ctx.done())]);
+        function* () {
+          const r = yield* select([recv(parentDone), recv(ctx.done())]);
           if (r.index === 0) ctx.cancel(parent.err() ?? Canceled, false);
         },
         { name: "context.propagateCancel" },

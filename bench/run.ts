@@ -6,7 +6,7 @@ import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
 const modules: Record<string, string[]> = {
-  "./kernel.js": ["pingpong", "delayWakes", "parkedBytes", "simSpeed", "isrWake", "isrRealtime", "timerExpiries"],
+  "./kernel.js": ["pingpong", "pingpongGen", "delayWakes", "parkedBytes", "parkedBytesGen", "simSpeed", "isrWake", "isrRealtime", "timerExpiries"],
   "./go.js": ["pingpong", "prodcons", "spawn", "select2", "parked", "isrWake"],
   // The same program shapes with no kernel: what each figure cannot go below (see floor.ts).
   "./floor.js": ["floors"],

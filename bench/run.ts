@@ -9,9 +9,9 @@ const modules: Record<string, string[]> = {
   "./kernel.js": ["pingpong", "pingpongGen", "delayWakes", "parkedBytes", "parkedBytesGen", "simSpeed", "isrWake", "isrRealtime", "timerExpiries"],
   "./go.js": ["pingpong", "prodcons", "spawn", "select2", "parked", "isrWake"],
   // The same program shapes with no kernel: what each figure cannot go below (see floor.ts).
-  "./floor.js": ["floors"],
+  "./floor.js": ["floors", "floorsGen"],
   // kernel.queue.pingpong's program on a minimal model of FreeRTOS's lists (floor-freertos.ts).
-  "./floor-freertos.js": ["freertosFloor"],
+  "./floor-freertos.js": ["freertosFloor", "freertosFloorGen"],
 };
 
 const here = fileURLToPath(new URL("./one.js", import.meta.url));

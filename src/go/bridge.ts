@@ -6,9 +6,13 @@
  * @module
  */
 import {
-  queueReceive,
+  queueReceiveItem,
   queueSend,
+  queueTryReceive,
+  queueTrySend,
+  settledValue,
   type Kernel,
+  type KernelCall,
   type KernelTask,
   type ParkWaiter,
   type Queue,
@@ -17,20 +21,16 @@ import {
   park,
   reparkCurrent,
   unpark,
+  unparkToRetry,
 } from "../kernel/index.js";
 import { Chan, type QueueSelectable, type SelectResult } from "./chan.js";
 import { GoPanic } from "./errors.js";
 import { currentKernel } from "./runtime.js";
 
-interface Watcher {
-  task: KernelTask;
-  token: object;
-}
-
-/** Select waiters on each kernel queue, woken by the queue's send/receive hooks. */
+/** Select waiters on each kernel queue, woken by the queue's send/receive hooks to poll again. */
 class QueueWatchers {
-  readonly readers = new Set<Watcher>();
-  readonly writers = new Set<Watcher>();
+  readonly readers = new Set<KernelTask>();
+  readonly writers = new Set<KernelTask>();
   constructor(
     private readonly k: Kernel,
     queue: Queue,
@@ -38,10 +38,11 @@ class QueueWatchers {
     queue.onSendHook = () => this.wake(this.readers);
     queue.onReceiveHook = () => this.wake(this.writers);
   }
-  private wake(set: Set<Watcher>): void {
+  private wake(set: Set<KernelTask>): void {
     if (set.size === 0) return;
     let higher = false;
-    for (const w of set) if (isParked(this.k, w.task)) higher = unpark(this.k, w.task, w.token) || higher;
+    // Each woken select withdraws its watches (this set included): iterate over a copy.
+    for (const t of [...set]) if (isParked(this.k, t)) higher = unparkToRetry(this.k, t) || higher;
     set.clear();
     if (higher) this.k.requestSwitch();
   }
@@ -64,20 +65,20 @@ export class QueueChan<T = unknown> implements QueueSelectable {
     return this.queue.length;
   }
 
-  send(value: T): Promise<void> {
+  send(value: T): KernelCall<void> {
     const k = currentKernel("queueChan send");
-    return queueSend(k, this.queue, value, k.maxDelay, 0, "queueChan send") as unknown as Promise<void>;
+    return queueSend(k, this.queue, value, k.maxDelay, 0, "queueChan send") as unknown as KernelCall<void>;
   }
 
-  recv(): Promise<T> {
+  recv(): KernelCall<T> {
     const k = currentKernel("queueChan recv");
-    const ref: Ref<unknown> = { value: undefined };
-    return queueReceive(k, this.queue, ref, k.maxDelay, false, "queueChan recv").then(() => ref.value as T);
+    return queueReceiveItem(k, this.queue, k.maxDelay, false, "queueChan recv") as KernelCall<T>;
   }
 
   /** A queue is never closed: ok is always true. */
-  recv2(): Promise<[T, boolean]> {
-    return this.recv().then((v) => [v, true]);
+  recv2(): KernelCall<[T, boolean]> {
+    const k = currentKernel("queueChan recv");
+    return queueReceiveItem(k, this.queue, k.maxDelay, true, "queueChan recv") as KernelCall<[T, boolean]>;
   }
 
   close(): never {
@@ -92,29 +93,27 @@ export class QueueChan<T = unknown> implements QueueSelectable {
     return this.queue.count < this.queue.length;
   }
 
-  recvNow(k: Kernel, result: SelectResult): Promise<SelectResult> {
+  recvNow(k: Kernel, result: SelectResult): boolean {
     const ref: Ref<unknown> = { value: undefined };
-    return queueReceive(k, this.queue, ref, 0, false, "select recv (queueChan)").then(() => {
-      result.value = ref.value;
-      result.ok = true;
-      return result;
-    });
+    const outcome = queueTryReceive(k, this.queue, ref);
+    result.value = ref.value;
+    result.ok = true;
+    return outcome === 1;
   }
 
-  sendNow(k: Kernel, value: unknown, result: SelectResult): Promise<SelectResult> {
-    return queueSend(k, this.queue, value, 0, 0, "select send (queueChan)").then(() => result);
+  sendNow(k: Kernel, value: unknown): boolean {
+    return queueTrySend(k, this.queue, value, "select send (queueChan)") === 1;
   }
 
-  watch(k: Kernel, task: KernelTask, isSend: boolean, token: object): () => void {
+  watch(k: Kernel, task: KernelTask, isSend: boolean): () => void {
     let w = watchers.get(this.queue);
     if (w === undefined) {
       w = new QueueWatchers(k, this.queue);
       watchers.set(this.queue, w);
     }
     const set = isSend ? w.writers : w.readers;
-    const entry: Watcher = { task, token };
-    set.add(entry);
-    return () => void set.delete(entry);
+    set.add(task);
+    return () => void set.delete(task);
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<T> {
@@ -143,7 +142,6 @@ export function semChan(permits: number): Chan<undefined> {
 const IDLE = 0;
 const PENDING = 1;
 const PROCESSING = 2;
-const RESOLVED: Promise<void> = Promise.resolve();
 
 /**
  * ISR → goroutine wake-up without allocation: an Idle → Pending → Processing → Idle
@@ -183,19 +181,19 @@ export class IsrSignal implements ParkWaiter {
   }
 
   /** In a goroutine: wait for the next raise (returns at once if one is pending). One waiter at a time. */
-  wait(): Promise<void> {
+  wait(): KernelCall<void> {
     const k = currentKernel("IsrSignal.wait");
     if (k.inIsr()) k.fail("IsrSignal.wait", "waiting inside an interrupt handler");
     const st = this.state;
-    if (Atomics.compareExchange(st, 0, PENDING, PROCESSING) === PENDING) return RESOLVED;
+    if (Atomics.compareExchange(st, 0, PENDING, PROCESSING) === PENDING) return settledValue(undefined);
     // Done processing (or idle) with nothing pending: go idle, unless a raise slipped in.
     if (Atomics.compareExchange(st, 0, PROCESSING, IDLE) === PENDING) {
       Atomics.store(st, 0, PROCESSING);
-      return RESOLVED;
+      return settledValue(undefined);
     }
     if (this.waiter !== null && this.waiter !== k.current) k.fail("IsrSignal.wait", `task "${this.waiter.name}" is already waiting on this signal`);
     this.waiter = k.current;
-    return park(k, "IsrSignal.wait", k.maxDelay, this) as Promise<void>;
+    return park(k, "IsrSignal.wait", k.maxDelay, this) as KernelCall<void>;
   }
 
   /** The waiting goroutine was suspended, aborted or deleted. */

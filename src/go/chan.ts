@@ -13,14 +13,16 @@
 import {
   EventList,
   ListKind,
-  PARK_TIMED_OUT,
   ResumeWithError,
   type EventNode,
   type Kernel,
+  type KernelCall,
   type KernelTask,
   type ParkWaiter,
   park,
   reparkCurrent,
+  runningKernel,
+  settledValue,
   unpark,
 } from "../kernel/index.js";
 import { GoPanic } from "./errors.js";
@@ -124,16 +126,14 @@ class SelectWait implements ParkWaiter {
 
   withdraw(): void {
     this.dequeueAll();
-    if (this.undos !== null) for (const undo of this.undos) undo();
   }
 
-  /** Runs again after a suspension: poll every case again, as a woken select does. */
+  /**
+   * Runs again, in kernel context, after a suspension or when a watched queue view may have
+   * become ready (unparkToRetry): polls every case again, as a woken select does, and completes
+   * one (its result is the resume value) or parks again.
+   */
   retry(k: Kernel, t: KernelTask): void {
-    if (this.undos !== null) {
-      // The promise chain of a select with queue views polls again itself.
-      t.resumeValue = REPOLL;
-      return;
-    }
     const n = this.cases.length;
     let readyCount = 0;
     for (let i = 0; i < n; i++) if (ready(this.cases[i]!)) readyCount++;
@@ -146,11 +146,10 @@ class SelectWait implements ParkWaiter {
     for (let i = 0; i < n; i++) {
       const c = this.cases[i]!;
       if (!ready(c) || pick-- > 0) continue;
-      const ch = c.ch as Chan<unknown>;
       const result: SelectResult = { index: i, value: undefined, ok: undefined };
       let higher: boolean;
       try {
-        higher = c.dir === "recv" ? ch.selectRecv(k, result) : ch.selectSend(k, c.value);
+        higher = completeCase(k, c, result);
       } catch (panic) {
         t.resumeValue = new ResumeWithError(panic);
         return;
@@ -161,13 +160,18 @@ class SelectWait implements ParkWaiter {
     }
   }
 
-  /** Removes every waiter of this select from its queue (a losing select leaves no trace). */
+  /** Removes every waiter of this select from its queue and its watches (a losing select leaves no trace). */
   dequeueAll(): void {
     for (let i = 0; i < this.count; i++) {
       const sg = this.waiters[i]!;
       if (sg.eList !== null) sg.eList.remove(sg);
       sg.sel = null;
       sg.elem = undefined;
+    }
+    const undos = this.undos;
+    if (undos !== null) {
+      this.undos = null;
+      for (const undo of undos) undo();
     }
   }
 }
@@ -187,8 +191,6 @@ function senderValue(node: EventNode): unknown {
   return node instanceof Sudog ? node.elem : (node as KernelTask).opItem;
 }
 
-const RESOLVED_VOID: Promise<void> = Promise.resolve();
-const RESOLVED_UNDEFINED: Promise<undefined> = Promise.resolve(undefined);
 const DEFAULT_RESULT: SelectResult = Object.freeze({ index: -1, value: undefined, ok: undefined });
 let channelNumber = 0;
 /** Whether the last Chan.take() readied a sender that outranks the caller (avoids a closure per receive). */
@@ -265,46 +267,46 @@ export class Chan<T = unknown> implements SelectableChannel, AsyncIterable<T> {
     this.looksUnbuffered = true;
   }
 
+  /** The running kernel, checked once: a goroutine's own code passes with one state test. */
   private kernel(what: string): Kernel {
-    const k = currentKernel(what);
-    if (k.inIsr()) k.fail(`${what} on ${this.name}`, "a channel operation that can block inside an interrupt handler; use trySendFromISR");
+    const k = runningKernel();
+    if (k === null || !k.inTask()) return channelCaller(k, what, this.name);
     return k;
   }
 
   /** Sends `value`; blocks until a receiver takes it or buffer space frees. Panics on a closed channel. */
-  send(value: T): Promise<void> {
+  send(value: T): KernelCall<void> {
     const k = this.kernel("chan send");
     if (this.closed) throw new GoPanic("send on closed channel");
     const receiver = dequeue(this.recvq);
-    if (receiver !== null) return k.result(0, deliver(k, receiver, value, true)) as unknown as Promise<void>;
+    if (receiver !== null) return k.resultValue(undefined, deliver(k, receiver, value, true));
     if (this.count < this.capacity) {
       this.push(value);
-      return RESOLVED_VOID;
+      return settledValue(undefined);
     }
     const t = k.current!;
     t.opItem = value;
     this.sendq.insertSorted(t);
-    return park(k, this.sendReason, k.maxDelay, this.sendWaiter) as Promise<void>;
+    return park(k, this.sendReason, k.maxDelay, this.sendWaiter) as KernelCall<void>;
   }
 
   /** Receives a value; blocks until one is sent. Resolves undefined once the channel is closed and drained. */
-  recv(): Promise<T | undefined> {
-    return this.receive(RECV) as Promise<T | undefined>;
+  recv(): KernelCall<T | undefined> {
+    return this.receive(RECV) as KernelCall<T | undefined>;
   }
 
   /** Receives `[value, ok]`; ok is false once the channel is closed and drained. */
-  recv2(): Promise<[T | undefined, boolean]> {
-    return this.receive(RECV2) as Promise<[T | undefined, boolean]>;
+  recv2(): KernelCall<[T | undefined, boolean]> {
+    return this.receive(RECV2) as KernelCall<[T | undefined, boolean]>;
   }
 
-  private receive(kind: number): Promise<unknown> {
+  private receive(kind: number): KernelCall<unknown> {
     const k = this.kernel("chan receive");
     if (this.sendq.length > 0 || this.count > 0) {
       const v = this.take(k);
-      const result = kind === RECV2 ? [v, true] : v;
-      return takeWokeHigher ? k.result(0, true).then(() => result) : Promise.resolve(result);
+      return k.resultValue(kind === RECV2 ? [v, true] : v, takeWokeHigher);
     }
-    if (this.closed) return kind === RECV2 ? Promise.resolve([undefined, false]) : RESOLVED_UNDEFINED;
+    if (this.closed) return settledValue(kind === RECV2 ? [undefined, false] : undefined);
     const t = k.current!;
     this.recvq.insertSorted(t);
     return park(k, this.recvReason, k.maxDelay, kind === RECV2 ? this.recv2Waiter : this.recvWaiter);
@@ -463,6 +465,11 @@ export class Chan<T = unknown> implements SelectableChannel, AsyncIterable<T> {
     return true;
   }
 
+  /**
+   * `for await (const v of c)` in an async goroutine: receives until the channel is closed and
+   * drained. (A generator goroutine writes the loop itself:
+   * `for (;;) { const [v, ok] = yield* c.recv2(); if (!ok) break; ... }`.)
+   */
   async *[Symbol.asyncIterator](): AsyncIterator<T> {
     for (;;) {
       const [v, ok] = await this.recv2();
@@ -512,6 +519,25 @@ export class Chan<T = unknown> implements SelectableChannel, AsyncIterable<T> {
   toString(): string {
     return `Chan(${this.name}, cap ${this.capacity})`;
   }
+}
+
+/**
+ * The caller of a channel operation that is not a goroutine's own code: outside run() (an
+ * error), an interrupt handler (an assert: it could block), a generator goroutine whose last
+ * call was not `yield*`ed (the kernel's error), or kernel context such as a hook (allowed).
+ */
+function channelCaller(k: Kernel | null, what: string, name: string): Kernel {
+  if (k === null) return currentKernel(what);
+  if (k.inIsr()) k.fail(`${what} on ${name}`, "a channel operation that can block inside an interrupt handler; use trySendFromISR");
+  k.assertNotIsr(what);
+  return k;
+}
+
+/** Completes a select case that is ready (a channel or a queue view); returns whether to yield. */
+function completeCase(k: Kernel, c: SelectCase, result: SelectResult): boolean {
+  const ch = c.ch!;
+  if (ch instanceof Chan) return c.dir === "recv" ? ch.selectRecv(k, result) : ch.selectSend(k, c.value);
+  return c.dir === "recv" ? ch.recvNow(k, result) : ch.sendNow(k, c.value);
 }
 
 /** Hands a received value (or the closed state) to a waiting receiver and readies it. */
@@ -574,17 +600,20 @@ export interface QueueSelectable {
   readonly selectable: true;
   canRecv(): boolean;
   canSend(): boolean;
-  /** Completes a ready receive case (the promise may yield to a task it readied). */
-  recvNow(k: Kernel, result: SelectResult): Promise<SelectResult>;
-  /** Completes a ready send case. */
-  sendNow(k: Kernel, value: unknown, result: SelectResult): Promise<SelectResult>;
-  /** Wakes `task` (unpark with `token`) the next time the view may be ready; returns an undo function. */
-  watch(k: Kernel, task: KernelTask, isSend: boolean, token: object): () => void;
+  /**
+   * Completes a ready receive case without blocking (from a task or kernel context), filling
+   * `result.value` and `result.ok`; returns true when a task it readied outranks the caller.
+   */
+  recvNow(k: Kernel, result: SelectResult): boolean;
+  /** Completes a ready send case without blocking; returns true when a task it readied outranks the caller. */
+  sendNow(k: Kernel, value: unknown): boolean;
+  /** Wakes the parked `task` to poll again (unparkToRetry) the next time the view may be ready; returns an undo function. */
+  watch(k: Kernel, task: KernelTask, isSend: boolean): () => void;
 }
 
 /** A receive case for select(); its result's value has the channel's element type. */
 export function recv<T>(ch: Chan<T> | null): RecvCase<T>;
-export function recv<T>(ch: QueueSelectable & { recv(): Promise<T> }): RecvCase<T>;
+export function recv<T>(ch: QueueSelectable & { recv(): KernelCall<T> }): RecvCase<T>;
 export function recv(ch: QueueSelectable | null): RecvCase;
 export function recv<T>(ch: Chan<T> | QueueSelectable | null): RecvCase<T> {
   return { dir: "recv", ch };
@@ -601,8 +630,6 @@ export interface SelectOptions {
   default?: boolean;
 }
 
-const REPOLL = Object.freeze({ repoll: true });
-
 function ready(c: SelectCase): boolean {
   const ch = c.ch;
   if (ch === null) return false;
@@ -617,12 +644,12 @@ function ready(c: SelectCase): boolean {
  * Given a tuple of cases, the result is typed per case: checking `index` narrows `value` (and
  * `ok`) to that case's channel type; index -1 is possible only with `{ default: true }`.
  */
-export function select<const Cs extends readonly SelectCase[]>(cases: Cs, options: SelectOptions & { default: true }): Promise<SelectResultOf<Cs> | DefaultResult>;
-export function select<const Cs extends readonly SelectCase[]>(cases: Cs, options?: SelectOptions & { default?: false }): Promise<SelectResultOf<Cs>>;
-export function select(cases: readonly SelectCase[], options?: SelectOptions): Promise<SelectResult>;
-export function select(cases: readonly SelectCase[], options?: SelectOptions): Promise<SelectResult> {
-  const k = currentKernel("select");
-  if (k.inIsr()) k.fail("select", "a select that can block inside an interrupt handler");
+export function select<const Cs extends readonly SelectCase[]>(cases: Cs, options: SelectOptions & { default: true }): KernelCall<SelectResultOf<Cs> | DefaultResult>;
+export function select<const Cs extends readonly SelectCase[]>(cases: Cs, options?: SelectOptions & { default?: false }): KernelCall<SelectResultOf<Cs>>;
+export function select(cases: readonly SelectCase[], options?: SelectOptions): KernelCall<SelectResult>;
+export function select(cases: readonly SelectCase[], options?: SelectOptions): KernelCall<SelectResult> {
+  let k = runningKernel();
+  if (k === null || !k.inTask()) k = selectCaller(k);
   if (!Array.isArray(cases)) throw new TypeError(`select: cases must be an array, got ${typeof cases}`);
   const n = cases.length;
   let readyCount = 0;
@@ -648,33 +675,34 @@ export function select(cases: readonly SelectCase[], options?: SelectOptions): P
         }
       }
     }
-    const c = cases[chosen]!;
-    const ch = c.ch!;
     // One shape for every result (index, value, ok), allocated once.
     const result: SelectResult = { index: chosen, value: undefined, ok: undefined };
-    if (!(ch instanceof Chan)) return c.dir === "recv" ? ch.recvNow(k, result) : ch.sendNow(k, c.value, result);
-    const higher = c.dir === "recv" ? ch.selectRecv(k, result) : ch.selectSend(k, c.value);
-    return higher ? k.result(0, true).then(() => result) : Promise.resolve(result);
+    return k.resultValue(result, completeCase(k, cases[chosen]!, result));
   }
-  if (options?.default === true) return Promise.resolve(DEFAULT_RESULT);
-  return parkSelect(k, cases, options);
+  if (options?.default === true) return settledValue(DEFAULT_RESULT);
+  return parkSelect(k, cases);
 }
 
-/** Parks the running goroutine on every case of a select with none ready. */
-function parkSelect(k: Kernel, cases: readonly SelectCase[], options: SelectOptions | undefined): Promise<SelectResult> {
+/** select() called other than from a goroutine's own code (see channelCaller). */
+function selectCaller(k: Kernel | null): Kernel {
+  if (k === null) return currentKernel("select");
+  if (k.inIsr()) k.fail("select", "a select that can block inside an interrupt handler");
+  k.assertNotIsr("select");
+  return k;
+}
+
+/**
+ * Parks the running goroutine on every case of a select with none ready. The case that fires
+ * first writes the result (unpark); a watched queue view wakes it to poll again (retry).
+ */
+function parkSelect(k: Kernel, cases: readonly SelectCase[]): KernelCall<SelectResult> {
   const t = k.current!;
   const pool = selectPool(t);
   const n = cases.length;
   while (pool.length < n) pool.push(new Sudog());
   const sel = new SelectWait(pool, n, cases);
   enqueueSelect(k, t, sel);
-  const parked = park(k, selectReason(cases), k.maxDelay, sel) as Promise<SelectResult | typeof REPOLL | typeof PARK_TIMED_OUT>;
-  if (sel.undos === null) return parked as Promise<SelectResult>;
-  return parked.then((r) => {
-    sel.withdraw();
-    if (r === REPOLL) return select(cases, options) as Promise<SelectResult>;
-    return r as SelectResult;
-  });
+  return park(k, selectReason(cases), k.maxDelay, sel) as KernelCall<SelectResult>;
 }
 
 function selectReason(cases: readonly SelectCase[]): string {
@@ -704,7 +732,7 @@ function enqueueSelect(k: Kernel, t: KernelTask, sel: SelectWait): void {
       sg.elem = c.dir === "send" ? c.value : undefined;
       c.ch.enqueueSelect(sg, c.dir === "send");
     } else {
-      (sel.undos ??= []).push(c.ch.watch(k, t, c.dir === "send", REPOLL));
+      (sel.undos ??= []).push(c.ch.watch(k, t, c.dir === "send"));
     }
   }
 }

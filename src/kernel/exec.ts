@@ -35,6 +35,7 @@ export const enum Exec {
 const P0 = Promise.resolve(0);
 const P1 = Promise.resolve(1);
 const PM1 = Promise.resolve(-1);
+const PVOID = Promise.resolve(undefined);
 /**
  * A call that completed without switching, with `value`: in an async task an already-settled
  * promise (shared for the common results), in a generator task the lane's token.
@@ -53,7 +54,7 @@ export function settledValue<T>(value: T): KernelCall<T> {
     genLane.value = value;
     return genLane as unknown as KernelCall<T>;
   }
-  return Promise.resolve(value) as KernelCall<T>;
+  return (value === undefined ? PVOID : Promise.resolve(value)) as KernelCall<T>;
 }
 
 /** Runs `fn` in a macrotask (after the microtask queue drains). */

@@ -5,10 +5,10 @@
 export { Kernel, runningKernel } from "./kernel.js";
 export type { Ref, TaskFunction, RunOutcome, TaskStatus, TaskWait, KernelTask, TimeOut } from "./kernel.js";
 export { settled, settledValue } from "./exec.js";
-export { isGenerator, isGeneratorFunction } from "./lane.js";
+export { genLane, isGenerator, isGeneratorFunction } from "./lane.js";
 export type { KernelCall, GenTask, KernelYield } from "./lane.js";
 export { CONTEXT_FRAME_WORDS } from "./task.js";
-export { ResumeWithError, PARK_TIMED_OUT, park, unpark, reparkCurrent, isParked } from "./park.js";
+export { ResumeWithError, PARK_TIMED_OUT, park, unpark, unparkToRetry, reparkCurrent, isParked } from "./park.js";
 export type { ParkWaiter } from "./park.js";
 export {
   createTask,
@@ -42,6 +42,9 @@ export {
   queueSend,
   queueSendFromIsr,
   queueReceive,
+  queueReceiveItem,
+  queueTryReceive,
+  queueTrySend,
   queueReceiveFromIsr,
   semaphoreTake,
   semaphoreGive,

@@ -93,6 +93,17 @@ export function unpark(k: Kernel, t: KernelTask, value: unknown): boolean {
   return k.readyUnblocked(t);
 }
 
+/**
+ * Readies a parked task so that its waiter re-checks the operation in kernel context when it
+ * is switched in (ParkWaiter.retry), instead of resuming it with a value: how a select watching
+ * a kernel queue is woken when that queue may have become ready. Returns true when the task
+ * outranks the running one.
+ */
+export function unparkToRetry(k: Kernel, t: KernelTask): boolean {
+  interruptPark(k, t);
+  return k.readyUnblocked(t);
+}
+
 /** A parked task that was suspended or aborted runs again: its waiter re-checks the operation. */
 function retryParked(k: Kernel, t: KernelTask): void {
   const waiter = t.opObject as ParkWaiter;

@@ -318,17 +318,20 @@ export function queueSend(k: Kernel, q: Queue, item: unknown, ticks: number, pos
   ticks = k.checkTicks(call, ticks);
   if (position === queueOVERWRITE && q.length !== 1) overwriteNeedsLengthOne(k, call, q);
   checkItem(q, call, item);
-  if (q.count < q.length || position === queueOVERWRITE) {
-    const countBefore = q.count;
-    const receiversWaiting = q.set !== null || q.rxWait.length > 0;
-    const disinherited = copyToQueue(k, q, item, position, call);
-    if (k.traceEnabled()) traceQueue(k, q.isMutex ? "mutex.give" : "queue.send", k.current, q, q.count);
-    const woke = notifyReceivers(k, q, countBefore);
-    // V11: with a receiver (or set) to notify, only its wake decides the yield; else a disinherit does.
-    return k.result(pdPASS, receiversWaiting ? woke : disinherited);
-  }
+  if (q.count < q.length || position === queueOVERWRITE) return k.result(pdPASS, copyAndNotify(k, q, item, position, call, k.current));
   if (ticks === 0) return failNow(k, q, "queue.sendFailed", errQUEUE_FULL);
   return waitOn(k, call, q, q.txWait, ticks, item, position, sendRetry);
+}
+
+/** Copies the item in and wakes a receiver (or posts to the set); true when the sender should yield. */
+function copyAndNotify(k: Kernel, q: Queue, item: unknown, position: number, call: string, who: KernelTask | null): boolean {
+  const countBefore = q.count;
+  const receiversWaiting = q.set !== null || q.rxWait.length > 0;
+  const disinherited = copyToQueue(k, q, item, position, call);
+  if (k.traceEnabled()) traceQueue(k, q.isMutex ? "mutex.give" : "queue.send", who, q, q.count);
+  const woke = notifyReceivers(k, q, countBefore);
+  // V11: with a receiver (or set) to notify, only its wake decides the yield; else a disinherit does.
+  return receiversWaiting ? woke : disinherited;
 }
 
 /** A call that cannot complete and may not wait: traced, and settled with `code`. */
@@ -362,14 +365,10 @@ function overwriteNeedsLengthOne(k: Kernel, call: string, q: Queue): never {
 function sendRetry(k: Kernel, t: KernelTask): void {
   const q = t.opObject as Queue;
   if (q.count < q.length || t.opArg === queueOVERWRITE) {
-    const countBefore = q.count;
-    const receiversWaiting = q.set !== null || q.rxWait.length > 0;
-    const disinherited = copyToQueue(k, q, t.opItem, t.opArg, "xQueueSend");
+    const item = t.opItem;
     t.opItem = undefined;
     t.resumeValue = pdPASS;
-    if (k.traceEnabled()) traceQueue(k, q.isMutex ? "mutex.give" : "queue.send", t, q, q.count);
-    const woke = notifyReceivers(k, q, countBefore);
-    if ((receiversWaiting ? woke : disinherited) && preempting(k)) k.switchContext();
+    if (copyAndNotify(k, q, item, t.opArg, "xQueueSend", t) && preempting(k)) k.switchContext();
     return;
   }
   if (k.checkForTimeOut(t)) {
@@ -744,23 +743,64 @@ export function selectFromSet(k: Kernel, set: Queue, ticks: number): KernelCall<
   const call = "xQueueSelectFromSet";
   k.assertNotIsr(call);
   set = checkSet(k, call, set);
-  ticks = k.checkTicks(call, ticks);
-  const ref: Ref<unknown> = { value: null };
-  if (set.count > 0) {
-    const higher = takeItem(k, set, ref, false, k.current);
-    return k.resultValue(ref.value as Queue, higher);
-  }
-  if (ticks === 0) {
-    if (k.traceEnabled()) traceQueue(k, "queue.receiveFailed", k.current, set);
-    return settledValue(null);
-  }
-  return waitOn(k, call, set, set.rxWait, ticks, ref, 0, selectFromSetRetry) as unknown as KernelCall<Queue | null>;
+  return receiveItemFrom(k, set, k.checkTicks(call, ticks), call, false) as KernelCall<Queue | null>;
 }
 
-/** The rest of a blocked xQueueSelectFromSet: a receive whose result is the member (or null). */
-function selectFromSetRetry(k: Kernel, t: KernelTask): void {
+/**
+ * Receives the head item as the call's value (a queue used as a channel): the item, or with
+ * `pair` the pair `[item, true]`; null when the wait times out.
+ */
+export function queueReceiveItem(k: Kernel, q: Queue, ticks: number, pair: boolean, call = "xQueueReceive"): KernelCall<unknown> {
+  k.assertNotIsr(call);
+  q = checkQueue(k, call, q);
+  ticks = k.checkTicks(call, ticks);
+  if (q.isSemaphore) receiveFromSemaphore(k, call, q);
+  return receiveItemFrom(k, q, ticks, call, pair);
+}
+
+/** For receives whose value is the item: the item taken at once, never kept. */
+const scratchRef: Ref<unknown> = { value: undefined };
+
+function receiveItemFrom(k: Kernel, q: Queue, ticks: number, call: string, pair: boolean): KernelCall<unknown> {
+  if (q.count > 0) {
+    const higher = takeItem(k, q, scratchRef, false, k.current);
+    const item = scratchRef.value;
+    scratchRef.value = undefined;
+    return k.resultValue(pair ? [item, true] : item, higher);
+  }
+  if (ticks === 0) {
+    if (k.traceEnabled()) traceQueue(k, "queue.receiveFailed", k.current, q);
+    return settledValue(null);
+  }
+  return waitOn(k, call, q, q.rxWait, ticks, { value: undefined }, 0, pair ? receivePairRetry : receiveItemRetry) as KernelCall<unknown>;
+}
+
+/** The rest of a blocked queueReceiveItem (or xQueueSelectFromSet): the item (or null) is the call's value. */
+function receiveItemRetry(k: Kernel, t: KernelTask): void {
   const ref = t.opItem as Ref<unknown>;
-  if (receiveAgain(k, t, selectFromSetRetry)) t.resumeValue = t.resumeValue === pdPASS ? ref.value : null;
+  if (receiveAgain(k, t, receiveItemRetry)) t.resumeValue = t.resumeValue === pdPASS ? ref.value : null;
+}
+
+function receivePairRetry(k: Kernel, t: KernelTask): void {
+  const ref = t.opItem as Ref<unknown>;
+  if (receiveAgain(k, t, receivePairRetry)) t.resumeValue = t.resumeValue === pdPASS ? [ref.value, true] : null;
+}
+
+/**
+ * Receives the head item into `ref` without blocking or switching, from a task or from kernel
+ * context (a select re-polling a queue view): -1 when the queue is empty, else 1 when a task
+ * it readied outranks the running one (the caller yields), else 0.
+ */
+export function queueTryReceive(k: Kernel, q: Queue, ref: Ref<unknown>): number {
+  if (q.count === 0) return -1;
+  return takeItem(k, q, ref, false, k.current) ? 1 : 0;
+}
+
+/** Sends `item` to the back without blocking or switching (see queueTryReceive): -1 when full, else 1 or 0. */
+export function queueTrySend(k: Kernel, q: Queue, item: unknown, call: string): number {
+  checkItem(q, call, item);
+  if (q.count >= q.length) return -1;
+  return copyAndNotify(k, q, item, queueSEND_TO_BACK, call, k.current) ? 1 : 0;
 }
 
 /** xQueueSelectFromSetFromISR */

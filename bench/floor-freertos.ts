@@ -8,12 +8,16 @@
  * - the blocked task moved from its ready list to the suspended list (an indefinite wait), and
  *   back to the end of its ready list when it is woken;
  * - a woken receiver that takes the item itself when it is switched back in (rule 13);
- * - one promise settled per switch, as in floor.pingpong.
+ * - one promise settled per switch, as in floor.pingpong; or, in the generator variant
+ *   (floor.pingpong.freertos_lists.gen, the floor of kernel.queue.pingpong.gen), no promise:
+ *   the tasks are generators that `yield*` every call, resumed by a dispatch loop with
+ *   `gen.next()` (floor-lane.ts). The list work is the same code in both.
  *
  * It has no argument checks, traces, timeouts, heap accounting, ISR or scheduler-suspension
  * states, and handles only what this program does. Our kernel cannot be faster than this on the
  * same machine; the difference is the cost of what the model leaves out.
  */
+import { Lane, type FloorTask } from "./floor-lane.js";
 import { median, nowNs, round, type Figure } from "./harness.js";
 
 const PASS: Promise<number> = Promise.resolve(1);
@@ -29,8 +33,10 @@ class Tcb {
   /** Event-list sort key: higher priority sorts first. */
   eValue: number;
   resolve: ((value: number) => void) | null = null;
+  /** The generator variant's task code. */
+  gen: FloorTask | null = null;
   /** The blocked call's rest, run when the task is switched back in. */
-  cont: ((k: MiniKernel, t: Tcb) => void) | null = null;
+  cont: ((k: Lists, t: Tcb) => void) | null = null;
   resumeValue = 0;
   waitQueue: MiniQueue | null = null;
   waitRef: { value: number } | null = null;
@@ -99,14 +105,12 @@ class MiniQueue {
   readonly rxWait = new EventList();
 }
 
-class MiniKernel {
+/** The scheduler's lists and the queue calls' list work, shared by both variants. */
+class Lists {
   readonly ready: StateList[] = [];
   readyBits = 0;
   readonly suspended = new StateList(-1);
   current!: Tcb;
-  private readonly executor = (resolve: (value: number) => void): void => {
-    this.current.resolve = resolve;
-  };
   constructor(priorities: number) {
     for (let p = 0; p < priorities; p++) this.ready.push(new StateList(p));
   }
@@ -122,23 +126,8 @@ class MiniKernel {
   switchContext(): void {
     this.current = this.ready[31 - Math.clz32(this.readyBits)]!.nextOwner();
   }
-  /** Runs the switched-in task's pending continuation, then resumes its code. */
-  dispatch(): void {
-    for (;;) {
-      const t = this.current;
-      const cont = t.cont;
-      if (cont === null) {
-        const resolve = t.resolve!;
-        t.resolve = null;
-        resolve(t.resumeValue);
-        return;
-      }
-      t.cont = null;
-      cont(this, t);
-    }
-  }
   /** xQueueSend to a length-1 queue with space (all this program needs). */
-  send(q: MiniQueue, item: number): Promise<number> {
+  sendItem(q: MiniQueue, item: number): void {
     q.item = item;
     q.count = 1;
     if (q.rxWait.length > 0) {
@@ -147,6 +136,42 @@ class MiniKernel {
       this.addToReady(t);
       // An equal-priority wake does not preempt (rule 4).
     }
+  }
+  /** xQueueReceive, portMAX_DELAY, from an empty queue: the caller blocks on it. */
+  blockOnReceive(q: MiniQueue, ref: { value: number }): void {
+    const t = this.current;
+    t.waitQueue = q;
+    t.waitRef = ref;
+    q.rxWait.insertSorted(t);
+    this.removeState(t);
+    this.suspended.insertEnd(t);
+    t.cont = receiveRetry;
+  }
+  /** Runs the switched-in task's pending continuation (none at all: it resumes its code). */
+  runConts(): Tcb {
+    for (;;) {
+      const t = this.current;
+      const cont = t.cont;
+      if (cont === null) return t;
+      t.cont = null;
+      cont(this, t);
+    }
+  }
+}
+
+class MiniKernel extends Lists {
+  private readonly executor = (resolve: (value: number) => void): void => {
+    this.current.resolve = resolve;
+  };
+  /** Runs the switched-in task's pending continuation, then resumes its code. */
+  dispatch(): void {
+    const t = this.runConts();
+    const resolve = t.resolve!;
+    t.resolve = null;
+    resolve(t.resumeValue);
+  }
+  send(q: MiniQueue, item: number): Promise<number> {
+    this.sendItem(q, item);
     return PASS;
   }
   /** xQueueReceive, portMAX_DELAY: takes the item or blocks on the queue. */
@@ -155,13 +180,7 @@ class MiniKernel {
       takeItem(this, this.current, q, ref);
       return PASS;
     }
-    const t = this.current;
-    t.waitQueue = q;
-    t.waitRef = ref;
-    q.rxWait.insertSorted(t);
-    this.removeState(t);
-    this.suspended.insertEnd(t);
-    t.cont = receiveRetry;
+    this.blockOnReceive(q, ref);
     const p = new Promise<number>(this.executor);
     this.switchContext();
     this.dispatch();
@@ -169,13 +188,40 @@ class MiniKernel {
   }
 }
 
-function takeItem(_k: MiniKernel, t: Tcb, q: MiniQueue, ref: { value: number }): void {
+/** The generator variant: calls return the lane's token; a dispatch loop resumes the tasks. */
+class GenMiniKernel extends Lists {
+  readonly lane = new Lane();
+  /** Resumes the current task until one returns (then the program is over). */
+  run(): void {
+    const lane = this.lane;
+    for (;;) {
+      const t = this.runConts();
+      lane.value = t.resumeValue;
+      if (t.gen!.next().done === true) return;
+    }
+  }
+  send(q: MiniQueue, item: number): Lane {
+    this.sendItem(q, item);
+    return this.lane.done(1);
+  }
+  receive(q: MiniQueue, ref: { value: number }): Lane {
+    if (q.count > 0) {
+      takeItem(this, this.current, q, ref);
+      return this.lane.done(1);
+    }
+    this.blockOnReceive(q, ref);
+    this.switchContext();
+    return this.lane.switch();
+  }
+}
+
+function takeItem(_k: Lists, t: Tcb, q: MiniQueue, ref: { value: number }): void {
   ref.value = q.item;
   q.count = 0;
   t.resumeValue = 1;
 }
 
-function receiveRetry(k: MiniKernel, t: Tcb): void {
+function receiveRetry(k: Lists, t: Tcb): void {
   // Woken with the item still there (no other task took it first in this program).
   takeItem(k, t, t.waitQueue!, t.waitRef!);
   t.waitQueue = null;
@@ -223,8 +269,50 @@ async function pingpong(): Promise<number> {
   });
 }
 
+/** ns per switch of the same program with generator tasks (kernel.queue.pingpong.gen's floor). */
+async function pingpongGen(): Promise<number> {
+  const roundTrips = 500_000;
+  return median(5, 2, async () => {
+    const k = new GenMiniKernel(8);
+    const q1 = new MiniQueue();
+    const q2 = new MiniQueue();
+    const ping = new Tcb(2);
+    const pong = new Tcb(2);
+    k.addToReady(ping);
+    k.addToReady(pong);
+    let sum = 0;
+    let ns = 0;
+    ping.gen = (function* (): FloorTask {
+      const r = { value: 0 };
+      const t0 = nowNs();
+      for (let i = 0; i < roundTrips; i++) {
+        yield* k.send(q1, i);
+        yield* k.receive(q2, r);
+        sum += r.value;
+      }
+      ns = (nowNs() - t0) / (2 * roundTrips);
+    })();
+    pong.gen = (function* (): FloorTask {
+      const r = { value: 0 };
+      for (;;) {
+        yield* k.receive(q1, r);
+        yield* k.send(q2, r.value);
+      }
+    })();
+    // pong runs first and blocks on q1, which switches to ping; the loop ends when ping returns.
+    k.current = pong;
+    k.run();
+    if (sum !== (roundTrips * (roundTrips - 1)) / 2) throw new Error(`floor.pingpong.freertos.gen: sum ${sum} is wrong`);
+    return ns;
+  });
+}
+
 async function freertosFloor(): Promise<Figure[]> {
   return [{ name: "floor.pingpong.freertos_lists", value: round(await pingpong()), unit: "ns/switch" }];
 }
 
-export const benchmarks = { freertosFloor };
+async function freertosFloorGen(): Promise<Figure[]> {
+  return [{ name: "floor.pingpong.freertos_lists.gen", value: round(await pingpongGen()), unit: "ns/switch" }];
+}
+
+export const benchmarks = { freertosFloor, freertosFloorGen };

@@ -7,7 +7,13 @@
  * - An `await` of an already-settled promise still suspends the caller until a microtask.
  * - A switch between two tasks settles one promise (DESIGN.md): the blocked side awaits a fresh
  *   pending promise, the other side's kernel call resolves it.
+ *
+ * The `.gen` floors (floorsGen) are the same shapes in the generator lane (floor-lane.ts): tasks
+ * are generators that `yield*` every call and a dispatch loop resumes them with `gen.next()`; a
+ * call that completes at once costs one `next()` of the lane's token, a switch one return to
+ * the loop and one `gen.next()`. No promise at all.
  */
+import { Dispatcher, type FloorTask } from "./floor-lane.js";
 import { median, nowNs, round, type Figure } from "./harness.js";
 
 const SETTLED: Promise<number> = Promise.resolve(1);
@@ -259,6 +265,121 @@ class Sleeper {
   constructor(readonly periodTicks: number) {}
 }
 
+/** floor.pingpong in the generator lane: per side, one call that completes and one that switches to the peer. */
+async function pingpongGen(): Promise<number> {
+  const rounds = 500_000;
+  return median(5, 2, async () => {
+    const d = new Dispatcher();
+    let ns = 0;
+    let a: FloorTask | null = null;
+    const b: FloorTask = (function* (): FloorTask {
+      for (;;) {
+        yield* d.lane.done(1);
+        yield* d.switchTo(a!);
+      }
+    })();
+    a = (function* (): FloorTask {
+      const t0 = nowNs();
+      for (let i = 0; i < rounds; i++) {
+        yield* d.lane.done(1);
+        yield* d.switchTo(b);
+      }
+      ns = (nowNs() - t0) / (2 * rounds);
+    })();
+    d.run(a);
+    return ns;
+  });
+}
+
+/** floor.prodcons.buf128 in the generator lane: every operation `yield*`ed, a switch only when the ring is full or empty. */
+async function prodconsGen(): Promise<number> {
+  const messages = 2_000_000;
+  return median(5, 2, async () => {
+    const cap = 128;
+    const ring = new Array<number>(cap).fill(0);
+    let head = 0;
+    let count = 0;
+    let sum = 0;
+    let ns = 0;
+    const d = new Dispatcher();
+    const lane = d.lane;
+    let producer: FloorTask | null = null;
+    const consumer: FloorTask = (function* (): FloorTask {
+      for (let i = 0; i < messages; i++) {
+        yield* count === 0 ? d.switchTo(producer!) : lane.done(1);
+        sum += ring[head]!;
+        head = head + 1 === cap ? 0 : head + 1;
+        count--;
+      }
+    })();
+    producer = (function* (): FloorTask {
+      const t0 = nowNs();
+      for (let i = 0; i < messages; i++) {
+        yield* count === cap ? d.switchTo(consumer) : lane.done(1);
+        let slot = head + count;
+        if (slot >= cap) slot -= cap;
+        ring[slot] = i;
+        count++;
+      }
+      yield* d.switchTo(consumer); // it drains the ring and returns, which switches back here
+      ns = (nowNs() - t0) / messages;
+    })();
+    d.run(producer);
+    if (sum !== (messages * (messages - 1)) / 2) throw new Error(`floor.prodcons.gen: sum ${sum} is wrong`);
+    return ns;
+  });
+}
+
+/** floor.spawn in the generator lane: a fresh generator per spawn, switched to; it makes one call that completes and returns. */
+async function spawnGen(): Promise<number> {
+  const spawns = 200_000;
+  return median(5, 2, async () => {
+    const d = new Dispatcher();
+    const body = function* (): FloorTask {
+      yield* d.lane.done(1);
+    };
+    let ns = 0;
+    d.run(
+      (function* (): FloorTask {
+        const t0 = nowNs();
+        for (let i = 0; i < spawns; i++) yield* d.switchTo(body());
+        ns = (nowNs() - t0) / spawns;
+      })(),
+    );
+    return ns;
+  });
+}
+
+/** floor.select2.ready in the generator lane: two calls that complete at once per select. */
+async function select2Gen(): Promise<number> {
+  const selects = 1_000_000;
+  return median(5, 2, async () => {
+    const d = new Dispatcher();
+    const lane = d.lane;
+    let ns = 0;
+    d.run(
+      (function* (): FloorTask {
+        const t0 = nowNs();
+        for (let i = 0; i < selects; i++) {
+          yield* lane.done(1); // ready.send(i)
+          yield* lane.done(1); // select(cases)
+        }
+        ns = (nowNs() - t0) / selects;
+      })(),
+    );
+    return ns;
+  });
+}
+
+async function floorsGen(): Promise<Figure[]> {
+  return [
+    { name: "floor.pingpong.gen", value: round(await pingpongGen()), unit: "ns/switch" },
+    { name: "floor.prodcons.buf128.gen", value: round(await prodconsGen()), unit: "ns/msg" },
+    { name: "floor.spawn.gen", value: round(await spawnGen()), unit: "ns/spawn" },
+    { name: "floor.select2.ready.gen", value: round(await select2Gen()), unit: "ns/select" },
+  ];
+}
+
 async function floors(): Promise<Figure[]> {
   return [
     { name: "floor.await.settled", value: round(await awaitSettled()), unit: "ns/await" },
@@ -281,4 +402,4 @@ async function delayWakes(): Promise<Figure[]> {
   ];
 }
 
-export const benchmarks = { floors };
+export const benchmarks = { floors, floorsGen };

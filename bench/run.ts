@@ -6,12 +6,12 @@ import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
 const modules: Record<string, string[]> = {
-  "./kernel.js": ["pingpong", "delayWakes", "parkedBytes", "simSpeed", "isrWake", "isrRealtime", "timerExpiries"],
-  "./go.js": ["pingpong", "prodcons", "spawn", "select2", "parked", "isrWake"],
+  "./kernel.js": ["pingpong", "pingpongGen", "delayWakes", "parkedBytes", "parkedBytesGen", "simSpeed", "isrWake", "isrRealtime", "timerExpiries"],
+  "./go.js": ["pingpong", "pingpongGen", "prodcons", "prodconsGen", "spawn", "spawnGen", "select2", "select2Gen", "parked", "parkedGen", "isrWake"],
   // The same program shapes with no kernel: what each figure cannot go below (see floor.ts).
-  "./floor.js": ["floors"],
+  "./floor.js": ["floors", "floorsGen"],
   // kernel.queue.pingpong's program on a minimal model of FreeRTOS's lists (floor-freertos.ts).
-  "./floor-freertos.js": ["freertosFloor"],
+  "./floor-freertos.js": ["freertosFloor", "freertosFloorGen"],
 };
 
 const here = fileURLToPath(new URL("./one.js", import.meta.url));

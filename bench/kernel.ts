@@ -53,8 +53,8 @@ async function pingpongGen(): Promise<Figure[]> {
       const r = { value: 0 };
       t0 = nowNs();
       for (let i = 0; i < roundTrips; i++) {
-        yield* rtos.xQueueSend(q1, i, portMAX_DELAY) as KernelCall<number>;
-        yield* rtos.xQueueReceive(q2, r, portMAX_DELAY) as KernelCall<number>;
+        yield* rtos.xQueueSend(q1, i, portMAX_DELAY);
+        yield* rtos.xQueueReceive(q2, r, portMAX_DELAY);
         sum += r.value;
       }
       t1 = nowNs();
@@ -62,8 +62,8 @@ async function pingpongGen(): Promise<Figure[]> {
     await rtos.xTaskCreate(function* (): GenTask {
       const r = { value: 0 };
       for (;;) {
-        yield* rtos.xQueueReceive(q1, r, portMAX_DELAY) as KernelCall<number>;
-        yield* rtos.xQueueSend(q2, r.value, portMAX_DELAY) as KernelCall<number>;
+        yield* rtos.xQueueReceive(q1, r, portMAX_DELAY);
+        yield* rtos.xQueueSend(q2, r.value, portMAX_DELAY);
       }
     }, "pong", 128, null, 2);
     rtos.vTaskStartScheduler();
@@ -151,7 +151,7 @@ async function parkedBytesGen(): Promise<Figure[]> {
   const q: QueueHandle = rtos.xQueueCreate(1, 0)!;
   const body = function* (): GenTask {
     const r = { value: 0 };
-    yield* rtos.xQueueReceive(q, r, portMAX_DELAY) as KernelCall<number>;
+    yield* rtos.xQueueReceive(q, r, portMAX_DELAY);
   };
   for (let i = 0; i < taskCount; i++) await rtos.xTaskCreate(body, "p", 64, null, 1);
   rtos.vTaskStartScheduler();

@@ -9,8 +9,9 @@
  * current one and the one for times past the next tick wrap); on a wrap every timer left in the
  * current list expires and the lists swap.
  *
- * Callbacks run in the timer task and must not block (a blocking call there blocks the timer
- * task, as in FreeRTOS). A callback may be async if it awaits only calls that do not block.
+ * Callbacks run in the timer task and should not block (a blocking call there blocks the timer
+ * task, as in FreeRTOS). A callback may be a plain function, an async function or a generator
+ * function (its calls `yield*`ed, run to its end by the timer task before it goes on).
  * @module
  */
 import { isGenerator, type KernelCall } from "./lane.js";

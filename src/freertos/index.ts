@@ -255,7 +255,7 @@ export function createFreeRTOS(config: FreeRTOSConfig = {}) {
     vTaskDelete: (h: TaskHandle | null): Promise<number> => deleteTask(k, h),
     vTaskDelay: (ticks: number): Promise<number> => taskDelay(k, ticks),
     xTaskDelayUntil: (prevRef: Ref<number>, increment: number): Promise<number> => taskDelayUntil(k, prevRef, increment),
-    vTaskDelayUntil: (prevRef: Ref<number>, increment: number): Promise<number> => taskDelayUntil(k, prevRef, increment).then(() => 0),
+    vTaskDelayUntil: (prevRef: Ref<number>, increment: number): Promise<number> => taskDelayUntil(k, prevRef, increment, true),
     xTaskAbortDelay: (h: TaskHandle): Promise<number> => abortDelay(k, h),
     taskYIELD: (): Promise<number> => taskYield(k),
     uxTaskPriorityGet: (h: TaskHandle | null): number => k.checkTask("uxTaskPriorityGet", h, true).priority,

@@ -6,10 +6,14 @@ import { join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 const outputRe = /\.(d\.ts|js)(\.map)?$/;
+const laneVariantRe = /^test-(gen|mixed)\//;
 
-/** The source that `file` (a .js, .d.ts or map under `dist`) was compiled from: dist/<path>.js <- <sources>/<path>.ts. */
+/**
+ * The source that `file` (a .js, .d.ts or map under `dist`) was compiled from: dist/<path>.js <- <sources>/<path>.ts.
+ * The lane variants dist/test-gen/<path> and dist/test-mixed/<path> (scripts/gen-lane.mjs) come from test/<path>.
+ */
 export function sourceOf(dist, sources, file) {
-  return join(sources, relative(dist, file).replace(outputRe, ".ts"));
+  return join(sources, relative(dist, file).replace(laneVariantRe, "test/").replace(outputRe, ".ts"));
 }
 
 /** Every compiled output under `dist` whose source under `sources` does not exist. */

@@ -5,7 +5,9 @@
 //   per file   a file running longer than --file-timeout-ms is killed (node --test-timeout), and the
 //              tests it was running are named (scripts/test-hang-reporter.mjs);
 //   suite      the whole run is killed after --suite-timeout-ms.
-// A compiled test whose source was deleted or moved is stale output and is not run.
+// A compiled test whose source was deleted or moved is stale output and is not run. The lane variants
+// dist/test-gen and dist/test-mixed (written by scripts/gen-lane.mjs after the build) run with the
+// rest; their source is that of dist/test (clean-dist.mjs sourceOf).
 // Usage: node scripts/run-tests.mjs [--test-timeout-ms=N] [--file-timeout-ms=N] [--suite-timeout-ms=N]
 //          [--dist=DIR] [--sources=DIR] [substring filter...]
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";

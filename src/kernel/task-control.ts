@@ -320,8 +320,12 @@ export function taskDelay(k: Kernel, ticks: number): KernelCall<number> {
   return k.forceYield(0);
 }
 
-/** xTaskDelayUntil (rule 10): returns pdTRUE when the task was delayed, pdFALSE when the wake time had passed. */
-export function taskDelayUntil(k: Kernel, prevRef: Ref<number>, increment: number): KernelCall<number> {
+/**
+ * xTaskDelayUntil (rule 10): returns pdTRUE when the task was delayed, pdFALSE when the wake time
+ * had passed. `voidResult`: vTaskDelayUntil, which completes with 0 either way (a value written
+ * here, not a `.then` on the call, so that it holds in both lanes).
+ */
+export function taskDelayUntil(k: Kernel, prevRef: Ref<number>, increment: number, voidResult = false): KernelCall<number> {
   const call = "xTaskDelayUntil";
   k.assertNotIsr(call);
   if (prevRef === null || typeof prevRef !== "object" || typeof prevRef.value !== "number")
@@ -338,12 +342,12 @@ export function taskDelayUntil(k: Kernel, prevRef: Ref<number>, increment: numbe
   else shouldDelay = wake < prev || wake > now;
   if (shouldDelay && k.exec !== Exec.Task) k.assertCanBlock(call); // before pxPreviousWakeTime changes
   prevRef.value = wake;
-  if (!shouldDelay) return k.forceYield(pdFALSE);
+  if (!shouldDelay) return k.forceYield(voidResult ? 0 : pdFALSE);
   const ticks = mod === Infinity ? wake - now : (wake - now + mod) % mod;
   const t = k.current!;
   k.addCurrentToDelayedList(ticks, false);
   t.cont = null;
-  t.resumeValue = pdTRUE;
+  t.resumeValue = voidResult ? 0 : pdTRUE;
   t.blockedOn = "delay";
   if (k.traceSink !== null) k.emit("task.delayed", t.name, undefined, k.tickAbs + ticks);
   return k.switchAway();

@@ -1,13 +1,11 @@
 /*
  * Determinism (DESIGN.md: "Same program + same seed ⇒ byte-identical trace").
  *
- * One non-trivial program: tasks at five priorities, a queue, a mutex contended across
- * priorities (priority inheritance), direct-to-task notifications (give/take and set-bits/wait),
- * busy() with fractions that are not exact in binary (0.3, 0.7, ...), time slicing between
- * equal-priority tasks, short-lived child tasks created and deleted, an interrupt scheduled at
- * fractional ticks through registerInterrupt/triggerInterrupt whose handler gives a binary
- * semaphore with xSemaphoreGiveFromISR and calls portYIELD_FROM_ISR, and choices drawn from the
- * kernel's PRNG (rtos.kernel.prng.nextInt). A trace sink collects formatTraceEvent(e) lines.
+ * One non-trivial program (./program.ts, all tasks async here): tasks at six priorities, a
+ * queue, a mutex contended across priorities (priority inheritance), direct-to-task
+ * notifications, an event group and a software timer, busy() with fractions that are not exact in
+ * binary, time slicing, child tasks created and deleted, an interrupt at fractional ticks, and
+ * choices drawn from the kernel's PRNG. A trace sink collects formatTraceEvent(e) lines.
  *
  * Checks: two fresh kernels with the same seed give the same trace text (and it is long);
  * a different seed gives a different trace (the program's PRNG choices differ); running in
@@ -15,145 +13,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createFreeRTOS, formatTraceEvent, pdFALSE, pdPASS, pdTRUE, portMAX_DELAY, eSetBits } from "../../src/freertos/index.js";
-import type { FreeRTOS, Ref, TaskHandle, TraceEvent } from "../../src/freertos/index.js";
-
-interface Outcome {
-  trace: string;
-  lines: number;
-  /** The PRNG draws the program made, in order. */
-  draws: number[];
-  /** What the tasks observed (values received, counts): part of the comparison too. */
-  observed: string[];
-}
-
-const IRQ = 3;
-
-async function runProgram(seed: number, chunks: number[]): Promise<Outcome> {
-  const rtos: FreeRTOS = createFreeRTOS({
-    configMAX_PRIORITIES: 8,
-    configUSE_MUTEXES: 1,
-    configUSE_COUNTING_SEMAPHORES: 1,
-    configMINIMAL_STACK_SIZE: 128,
-    configTASK_NOTIFICATION_ARRAY_ENTRIES: 1,
-    seed,
-  } as Parameters<typeof createFreeRTOS>[0]);
-  const lines: string[] = [];
-  rtos.setTraceSink((e: TraceEvent) => {
-    lines.push(formatTraceEvent(e));
-  });
-  const draws: number[] = [];
-  const draw = (n: number): number => {
-    const v = rtos.kernel.prng.nextInt(n);
-    draws.push(v);
-    return v;
-  };
-  const observed: string[] = [];
-  const see = (what: string): void => {
-    observed.push(`${rtos.now().toFixed(6)} ${what}`);
-  };
-
-  const q = rtos.xQueueCreate(3, 0)!;
-  const mutex = rtos.xSemaphoreCreateMutex()!;
-  const isrSem = rtos.xSemaphoreCreateBinary()!;
-  const consumerRef: Ref<TaskHandle | null> = { value: null };
-  const workerRef: Ref<TaskHandle | null> = { value: null };
-
-  // The interrupt: gives the semaphore and switches to the woken task on exit if it is higher.
-  let isrRuns = 0;
-  rtos.registerInterrupt(IRQ, 5, () => {
-    isrRuns++;
-    const woken: Ref<number> = { value: pdFALSE };
-    rtos.xSemaphoreGiveFromISR(isrSem, woken);
-    rtos.portYIELD_FROM_ISR(woken);
-  }, "sensor");
-
-  // Priority 4: serves the interrupt, then schedules the next one at a fractional time.
-  await rtos.xTaskCreate(async () => {
-    for (;;) {
-      const r = await rtos.xSemaphoreTake(isrSem, portMAX_DELAY);
-      see(`isr-task take -> ${r}`);
-      await rtos.busy(0.3);
-      rtos.triggerInterrupt(IRQ, rtos.now() + 1.37 + draw(5) * 0.61);
-    }
-  }, "IsrTask", 128, null, 4);
-
-  // Priority 3: consumer; takes the mutex (inheritance when Low holds it), notifies Worker.
-  await rtos.xTaskCreate(async () => {
-    const ref: Ref<unknown> = { value: undefined };
-    for (;;) {
-      const r = await rtos.xQueueReceive(q, ref, 5);
-      see(`consumer receive -> ${r} ${r === pdPASS ? String(ref.value) : ""}`);
-      if ((await rtos.xSemaphoreTake(mutex, 4)) === pdPASS) {
-        await rtos.busy(0.7);
-        await rtos.xSemaphoreGive(mutex);
-      }
-      await rtos.xTaskNotifyGive(workerRef.value!);
-      if (r === pdPASS && (ref.value as number) % 3 === 0) await rtos.xTaskNotify(workerRef.value!, 1 << draw(8), eSetBits);
-    }
-  }, "Consumer", 128, null, 3, consumerRef);
-
-  // Priority 2: producer with PRNG-driven values, work and pauses.
-  await rtos.xTaskCreate(async () => {
-    for (let i = 0; ; i++) {
-      const value = draw(100);
-      const r = await rtos.xQueueSend(q, value, portMAX_DELAY);
-      see(`producer send ${value} -> ${r}`);
-      await rtos.busy(0.1 * (1 + draw(9)));
-      await rtos.vTaskDelay(draw(4));
-      if (i % 7 === 6) {
-        // A short-lived child at a higher priority: created (preempts), works, returns (deleted).
-        const n = i;
-        await rtos.xTaskCreate(async () => {
-          await rtos.busy(0.45);
-          see(`child${n} done`);
-        }, `child${n}`, 128, null, 3);
-      }
-    }
-  }, "Producer", 128, null, 2);
-
-  // Priority 2: worker waiting on notifications (counting and bits).
-  await rtos.xTaskCreate(async () => {
-    const bits: Ref<number> = { value: 0 };
-    for (;;) {
-      const count = await rtos.ulTaskNotifyTake(pdTRUE, 10);
-      see(`worker take -> ${count}`);
-      await rtos.busy(0.125);
-      const w = await rtos.xTaskNotifyWait(0, 0xffffffff, bits, 0);
-      if (w === pdTRUE) see(`worker bits ${bits.value}`);
-    }
-  }, "Worker", 128, null, 2, workerRef);
-
-  // Priority 1: holds the mutex for long stretches, so Consumer's take raises it.
-  await rtos.xTaskCreate(async () => {
-    for (;;) {
-      if ((await rtos.xSemaphoreTake(mutex, portMAX_DELAY)) === pdPASS) {
-        await rtos.busy(1.3 + draw(3) * 0.2);
-        see(`low prio while holding ${rtos.uxTaskPriorityGet(null)}`);
-        await rtos.xSemaphoreGive(mutex);
-      }
-      await rtos.vTaskDelay(1 + draw(3));
-    }
-  }, "Low", 128, null, 1);
-
-  // Priority 1 and 0: CPU hogs, time-sliced with Low and with the idle task.
-  for (const [name, prio] of [["HogA", 1], ["HogB", 0]] as const) {
-    await rtos.xTaskCreate(async () => {
-      for (;;) {
-        await rtos.busy(0.7 + 0.3 * draw(3));
-        if (draw(4) === 0) await rtos.taskYIELD();
-        if (draw(5) === 0) await rtos.vTaskDelay(2);
-      }
-    }, name, 128, null, prio);
-  }
-
-  rtos.triggerInterrupt(IRQ, 0.5);
-  rtos.vTaskStartScheduler();
-  for (const ticks of chunks) await rtos.run(ticks);
-  observed.push(`isr runs ${isrRuns}, tick ${rtos.xTaskGetTickCount()}, time ${rtos.now().toFixed(6)}`);
-  rtos.setTraceSink(null);
-  return { trace: lines.join("\n"), lines: lines.length, draws, observed };
-}
+import { runProgram } from "./program.js";
 
 const once = [1000];
 const split = Array.from({ length: 100 }, () => 10);

@@ -43,6 +43,11 @@ import { ResumeWithError } from "./park.js";
 import { foreignCompletion, startTask, taskFaulted, taskReturned } from "./task-control.js";
 import { callTickHook, incrementTick } from "./tick.js";
 
+/** Generator.prototype.next and throw (task generators are native: see createTask and startTask). */
+const generatorPrototype = Object.getPrototypeOf(function* () {}).prototype as Generator<unknown, unknown, unknown>;
+const generatorNext = generatorPrototype.next as (this: Generator<unknown, unknown, unknown>) => IteratorResult<unknown, unknown>;
+const generatorThrow = generatorPrototype.throw as (this: Generator<unknown, unknown, unknown>, error: unknown) => IteratorResult<unknown, unknown>;
+
 /** eTaskState values by name, as vTaskList and the wait reports print them. */
 const taskStateNames = ["Running", "Ready", "Blocked", "Suspended", "Deleted", "Invalid"] as const;
 
@@ -907,10 +912,12 @@ export class Kernel {
     try {
       if (value instanceof ResumeWithError) {
         t.resumeValue = 0;
-        r = gen.throw(value.error);
+        r = generatorThrow.call(gen, value.error);
       } else {
         genLane.value = value;
-        r = gen.next();
+        // Called directly: every generator function has its own prototype, so gen.next would
+        // be a megamorphic lookup once a program has many goroutine functions.
+        r = generatorNext.call(gen);
       }
     } catch (error) {
       genLane.active = false;

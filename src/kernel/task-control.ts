@@ -207,12 +207,21 @@ export function startTask(k: Kernel, t: KernelTask): void {
   } else if (isGenerator(result)) {
     // A plain function that returned a generator (a wrapper of a generator function): the task
     // continues in the generator lane, from the dispatch loop (no task code is on the stack here).
-    t.gen = result;
+    // A native generator delegating to it: the kernel resumes only native generators.
+    t.gen = delegateTo(result);
     t.resumeValue = undefined;
     k.dispatch();
   } else {
     taskReturned(k, t);
   }
+}
+
+/**
+ * A native generator that runs `it` (which may be any iterator with next and throw). One shared
+ * function: V8 builds a prototype and a map the first time each new generator closure is called.
+ */
+function* delegateTo(it: Generator<unknown, unknown, unknown>): Generator<unknown, unknown, unknown> {
+  return yield* it;
 }
 
 /** A task function settled while no task was running: it awaited something foreign. */

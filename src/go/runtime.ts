@@ -106,9 +106,14 @@ export interface GoOptions {
  * Starts `fn` as a new goroutine: a new kernel task. Like Go's `go` statement it returns at once;
  * a goroutine of higher priority than its parent starts running at the parent's next kernel call.
  */
-export function go(fn: () => unknown, options: GoOptions = {}): void {
+export function go(fn: () => unknown, options?: GoOptions): void {
   const k = currentKernel("go");
   if (typeof fn !== "function") throw new TypeError(`go: expected a function, got ${typeof fn}`);
+  // The common call, go(fn): the parent's priority, a numbered name; nothing more to check.
+  if (options === undefined) {
+    spawn(k, fn, undefined, k.current !== null ? k.current.basePriority : 1);
+    return;
+  }
   if (options === null || typeof options !== "object") throw new TypeError("go: options must be an object");
   const name = options.name;
   if (name !== undefined && typeof name !== "string") throw new TypeError(`go: options.name must be a string, got ${typeof name}`);

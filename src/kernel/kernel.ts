@@ -254,8 +254,6 @@ export class Kernel {
 
   /** @internal */
   traceSink: TraceSink | null = null;
-  /** Records of goroutines that returned, reused by the next task created (task-control.ts). @internal */
-  readonly taskPool: KernelTask[] = [];
   /** The generator task whose code runs now (the dispatch loop's or a driver's next()), for misuse reports. @internal */
   genTask: KernelTask | null = null;
   /** Bumped on every context-switch decision; lets tests and tools count switches cheaply. */

@@ -105,13 +105,7 @@ function prepareStart(k: Kernel, t: KernelTask, fn: TaskFunction<never>, params:
   t.resolve = k.startOnSwitchIn;
 }
 
-/** Records of goroutines that returned, kept for reuse (at most this many). */
-const TASK_POOL_LIMIT = 1024;
-
-/**
- * Creates the TCB (reusing a returned goroutine's record when there is one) and charges the
- * heap; null (and the malloc-failed hook) when it does not fit.
- */
+/** Creates the TCB and charges the heap; null (and the malloc-failed hook) when it does not fit. */
 function allocateTask(k: Kernel, name: string, stackDepth: number, priority: number, isIdle: boolean): KernelTask | null {
   const block = k.heap.allocate(sizeOf.tcb + stackDepth * sizeOf.stackWord);
   if (block === 0) {
@@ -119,15 +113,7 @@ function allocateTask(k: Kernel, name: string, stackDepth: number, priority: num
     return null;
   }
   const maxLen = k.config.configMAX_TASK_NAME_LEN - 1;
-  if (name.length > maxLen) name = name.slice(0, maxLen);
-  const pool = k.taskPool;
-  let t: KernelTask;
-  if (pool.length > 0 && !isIdle) {
-    t = pool.pop()!;
-    t.reuse(++k.taskNumber, name, priority, stackDepth);
-  } else {
-    t = new Task<Kernel>(k, ++k.taskNumber, name, priority, stackDepth, isIdle);
-  }
+  const t = new Task<Kernel>(k, ++k.taskNumber, name.length > maxLen ? name.slice(0, maxLen) : name, priority, stackDepth, isIdle);
   t.eValue = k.maxPriorities - priority;
   return t;
 }
@@ -256,8 +242,6 @@ export function taskReturned(k: Kernel, t: KernelTask, fromLoop = false): void {
     if (t.eList !== null) t.eList.remove(t);
     k.numberOfTasks--;
     freeTask(k, t);
-    // Nothing refers to a returned goroutine's record (a held mutex would: then it is dropped).
-    if (t.mutexesHeld === 0 && k.taskPool.length < TASK_POOL_LIMIT) k.taskPool.push(t);
     k.switchContext();
     if (!fromLoop) k.dispatch();
     return;

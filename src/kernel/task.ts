@@ -94,17 +94,12 @@ export class Task<K = unknown> implements ListItem<Task<K>>, EventNode {
   private declare nameNumber: number;
   /** @internal The kernel the task belongs to. */
   declare readonly kernel: K;
-  /** @internal (Not readonly: a goroutine's record is reused, see reuse().) */
-  declare id: number;
   /** @internal */
-  declare stackDepth: number;
+  declare readonly id: number;
+  /** @internal */
+  declare readonly stackDepth: number;
 
   constructor(kernel: K, id: number, name: string, priority: number, stackDepth: number, isIdle: boolean) {
-    this.init(kernel, id, name, priority, stackDepth, isIdle);
-  }
-
-  /** Assigns every field, in declaration order (one hidden class for every task, new or reused). */
-  private init(kernel: K, id: number, name: string, priority: number, stackDepth: number, isIdle: boolean): void {
     this.next = this;
     this.prev = this;
     this.container = null;
@@ -133,18 +128,9 @@ export class Task<K = unknown> implements ListItem<Task<K>>, EventNode {
     this.tag = null;
     this.label = name;
     this.nameNumber = -1;
-    (this as { kernel: K }).kernel = kernel;
+    this.kernel = kernel;
     this.id = id;
     this.stackDepth = stackDepth;
-  }
-
-  /**
-   * @internal Makes the record of a task that has ended (a goroutine that returned, freed) a new
-   * task: every field as the constructor sets it. A handle kept to the old task then names the
-   * new one, as a stale TaskHandle_t does once FreeRTOS reuses the TCB's memory.
-   */
-  reuse(id: number, name: string, priority: number, stackDepth: number): void {
-    this.init(this.kernel, id, name, priority, stackDepth, false);
   }
 
   /** pcTaskName */

@@ -13,6 +13,7 @@ import {
   type KernelCall,
   type KernelTask,
   type SoftwareTimer,
+  blockInDelay,
   park,
   settledValue,
   taskDelay,
@@ -83,9 +84,8 @@ function sleepUntil(k: Kernel, wakeTick: number): KernelCall<void> {
 }
 
 /**
- * The running task `t` waits for the next stretch to `wakeTick` (taskDelay's block, traced as
- * one, with `leg` to run when it is switched back in); false, with the call completed, when the
- * tick has come.
+ * The running task `t` waits for the next stretch to `wakeTick` (vTaskDelay's block, with `leg`
+ * to run when it is switched back in); false, with the call completed, when the tick has come.
  */
 function delayLeg(k: Kernel, t: KernelTask, wakeTick: number, leg: (k: Kernel, t: KernelTask) => void): boolean {
   const left = wakeTick - k.getTickCountAbs();
@@ -93,11 +93,7 @@ function delayLeg(k: Kernel, t: KernelTask, wakeTick: number, leg: (k: Kernel, t
     t.resumeValue = undefined;
     return false;
   }
-  const ticks = Math.min(left, longestWaitTicks(k));
-  k.addCurrentToDelayedList(ticks, false);
-  t.cont = leg;
-  t.blockedOn = "delay";
-  if (k.traceSink !== null) k.emit("task.delayed", t.name, undefined, k.getTickCountAbs() + ticks);
+  blockInDelay(k, Math.min(left, longestWaitTicks(k)), leg, undefined);
   return true;
 }
 

@@ -16,6 +16,7 @@ export {
   deleteTask,
   startScheduler,
   taskDelay,
+  blockInDelay,
   taskDelayUntil,
   taskYield,
   abortDelay,

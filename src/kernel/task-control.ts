@@ -20,7 +20,7 @@ import { HeapAccount, sizeOf } from "./heap.js";
 import { serviceInterrupts } from "./isr.js";
 import type { Kernel, KernelTask, Ref, TaskFunction } from "./kernel.js";
 import { interruptPark } from "./park.js";
-import { CONTEXT_FRAME_WORDS, Task } from "./task.js";
+import { CONTEXT_FRAME_WORDS, Task, type Continuation } from "./task.js";
 import { drainPendingReady, replayPendedTicks } from "./tick.js";
 import { setEventValue } from "./blocking.js";
 
@@ -302,15 +302,24 @@ export function taskDelay(k: Kernel, ticks: number): KernelCall<number> {
   ticks = k.checkTicks(call, ticks);
   if (ticks > 0) {
     k.assertCanBlock(call);
-    const t = k.current!;
-    k.addCurrentToDelayedList(ticks, false);
-    t.cont = null;
-    t.resumeValue = 0;
-    t.blockedOn = "delay";
-    if (k.traceSink !== null) k.emit("task.delayed", t.name, undefined, k.tickAbs + ticks);
+    blockInDelay(k, ticks, null, 0);
     return k.switchAway();
   }
   return k.forceYield(0);
+}
+
+/**
+ * vTaskDelay's block: the running task waits `ticks` (never on the suspended list), traced as
+ * a delay; when it wakes, `cont` runs (null: the call completes with `resumeValue`). The caller
+ * then switches away.
+ */
+export function blockInDelay(k: Kernel, ticks: number, cont: Continuation<Kernel> | null, resumeValue: unknown): void {
+  const t = k.current!;
+  k.addCurrentToDelayedList(ticks, false);
+  t.cont = cont;
+  t.resumeValue = resumeValue;
+  t.blockedOn = "delay";
+  if (k.traceSink !== null) k.emit("task.delayed", t.name, undefined, k.tickAbs + ticks);
 }
 
 /**
@@ -337,12 +346,7 @@ export function taskDelayUntil(k: Kernel, prevRef: Ref<number>, increment: numbe
   prevRef.value = wake;
   if (!shouldDelay) return k.forceYield(voidResult ? 0 : pdFALSE);
   const ticks = mod === Infinity ? wake - now : (wake - now + mod) % mod;
-  const t = k.current!;
-  k.addCurrentToDelayedList(ticks, false);
-  t.cont = null;
-  t.resumeValue = voidResult ? 0 : pdTRUE;
-  t.blockedOn = "delay";
-  if (k.traceSink !== null) k.emit("task.delayed", t.name, undefined, k.tickAbs + ticks);
+  blockInDelay(k, ticks, null, voidResult ? 0 : pdTRUE);
   return k.switchAway();
 }
 

@@ -38,6 +38,8 @@ export function parityFiles(distTest) {
   const files = [];
   for (const n of list("rules")) files.push(`rules/${n}`);
   for (const n of list("freertos-demo")) files.push(`freertos-demo/${n}`);
+  // The fault paths: a task that throws, returns or blocks while holding the scheduler or a critical section.
+  if (list("kernel").includes("faults.test.js")) files.push("kernel/faults.test.js");
   for (const n of list("go")) {
     // Ports of Go's test/chan programs and of runtime/chan_test.go, by their header; the bridge tests.
     const head = readFileSync(join(distTest, "go", n), "utf8").slice(0, 400);

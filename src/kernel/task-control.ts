@@ -232,7 +232,7 @@ export function taskReturned(k: Kernel, t: KernelTask, fromLoop = false): void {
   if (held !== null) {
     const error = new KernelAssertError(`task "${t.name}" returned while holding ${held}; the kernel released it`);
     annotate(error, "heldOnFault", held);
-    taskFaulted(k, t, error);
+    taskFaulted(k, t, error, fromLoop);
     return;
   }
   if (t.reclaimOnReturn) {

@@ -1,6 +1,7 @@
 // Writes the generator-lane and mixed-lane variants of the parity tests (issue 15): every rule
-// test, every FreeRTOS Demo port, the ports of Go's test/chan and runtime/chan_test.go, and the
-// bridge tests, from their compiled files under dist/test to dist/test-gen and dist/test-mixed
+// test, every FreeRTOS Demo port, the kernel's own tests, the ports of Go's test/chan and
+// runtime/chan_test.go, the bridge tests and the Go layer's other tests (but the real-time,
+// scale and generator-lane ones), from their compiled files under dist/test to dist/test-gen and dist/test-mixed
 // (same relative paths, so `../../src/...` imports still resolve; sibling helpers such as
 // rules/harness.js are transformed along).
 //
@@ -22,7 +23,10 @@ import ts from "typescript";
 const here = fileURLToPath(new URL(".", import.meta.url));
 
 /** Per-file names (function, variable, method or property) of async functions kept async. */
-const EXCLUDE = {};
+const EXCLUDE = {
+  // A test-level helper that turns a synchronous throw into a rejection for assert.rejects.
+  "go/badinput.test.js": ["attempt"],
+};
 
 /** node:test functions: their callbacks are test code, and their first argument is a test name. */
 const TEST_FUNCTIONS = new Set(["test", "it", "describe", "suite", "before", "after", "beforeEach", "afterEach"]);
@@ -38,12 +42,15 @@ export function parityFiles(distTest) {
   const files = [];
   for (const n of list("rules")) files.push(`rules/${n}`);
   for (const n of list("freertos-demo")) files.push(`freertos-demo/${n}`);
-  // The fault paths: a task that throws, returns or blocks while holding the scheduler or a critical section.
-  if (list("kernel").includes("faults.test.js")) files.push("kernel/faults.test.js");
+  // The kernel's own tests (fault paths, execution model, run control, timeouts, buffers...),
+  // but the generator lane's own and the real-time one (a worker thread's timing).
+  for (const n of list("kernel")) if (n !== "gen-lane.test.js" && n !== "realtime.test.js") files.push(`kernel/${n}`);
   for (const n of list("go")) {
     // Ports of Go's test/chan programs and of runtime/chan_test.go, by their header; the bridge tests.
     const head = readFileSync(join(distTest, "go", n), "utf8").slice(0, 400);
     if (n === "bridge.test.js" || /Ports? of golang\/go (test\/chan\/|src\/runtime\/chan_test\.go)/.test(head)) files.push(`go/${n}`);
+    // The Go layer's other tests too, but its generator-lane ones and the 100,000-goroutine scale test.
+    else if (!n.startsWith("gen-") && n !== "scale.test.js") files.push(`go/${n}`);
   }
   return files;
 }
@@ -90,6 +97,8 @@ function hostReason(fn) {
     if (ts.isPropertyAccessExpression(c) && TEST_METHODS.has(c.name.text)) return `a .${c.name.text}() callback`;
     // Callbacks of array and promise plumbing are called by it, never as a task.
     if (ts.isPropertyAccessExpression(c) && ["map", "forEach", "filter", "reduce", "then", "catch", "finally"].includes(c.name.text)) return `a .${c.name.text}() callback`;
+    // assert.rejects(async () => ...) and doesNotReject: test code, awaited by the assertion.
+    if (ts.isPropertyAccessExpression(c) && ["rejects", "doesNotReject"].includes(c.name.text)) return `an assert.${c.name.text}() callback`;
   }
   if (ts.isMethodDeclaration(fn) && (!ts.isIdentifier(fn.name) || fn.asteriskToken)) return "a method with a computed or private name";
   // (async () => { ... })(): run in place by the code around it, never a task.

@@ -1,6 +1,6 @@
 // Checks the layering of DESIGN.md on the TypeScript sources:
-//   kernel ← freertos, go, mem ← hal ← ota, sim ← cli ; nothing imports cli;
-//   src/kernel uses no Node-only module; the file import graph (without type-only imports) has no cycle.
+//   kernel ← freertos, go ← mem ← hal ← trace ← ota, sim ← cli ; nothing imports cli;
+//   src/kernel, src/hal and src/trace use no Node-only module (they run in a browser); the file import graph (without type-only imports) has no cycle.
 // Exits 1 with every violation listed.
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join, dirname, resolve, relative } from "node:path";
@@ -13,14 +13,17 @@ const allowed = {
   kernel: [],
   freertos: ["kernel"],
   go: ["kernel"],
-  mem: ["kernel"],
-  trace: ["kernel"],
-  hal: ["kernel", "freertos", "go", "mem", "trace"],
+  mem: ["kernel", "freertos", "go"],
+  hal: ["kernel", "freertos", "go", "mem"],
+  trace: ["kernel", "freertos", "go", "mem", "hal"],
   ota: ["kernel", "freertos", "go", "mem", "trace", "hal"],
   sim: ["kernel", "freertos", "go", "mem", "trace", "hal"],
   cli: ["kernel", "freertos", "go", "mem", "trace", "hal", "ota", "sim", "."],
   ".": ["kernel", "freertos", "go", "mem", "trace", "hal", "ota", "sim"],
 };
+
+// Layers that must run in a browser: no Node-only module or global.
+const browserLayers = new Set(["kernel", "hal", "trace"]);
 
 function walk(dir, out) {
   for (const name of readdirSync(dir)) {
@@ -55,12 +58,12 @@ for (const file of files) {
         problems.push(`${relative(root, file)} (layer ${layer}) imports ${spec} (layer ${targetLayer}); allowed: ${allowed[layer]?.join(", ") || "nothing outside itself"}`);
       // A type-only import is erased from the emitted JavaScript: it cannot make a load-order cycle.
       if (!isTest && !/^\s*(?:import|export)\s+type\s/.test(m[0])) edges.push(target);
-    } else if (layer === "kernel" && !isTest && (spec.startsWith("node:") || ["fs", "path", "os", "worker_threads", "child_process", "process", "buffer"].includes(spec))) {
-      problems.push(`${relative(root, file)} imports the Node-only module "${spec}"; src/kernel must run in a browser`);
+    } else if (browserLayers.has(layer) && !isTest && (spec.startsWith("node:") || ["fs", "path", "os", "worker_threads", "child_process", "process", "buffer"].includes(spec))) {
+      problems.push(`${relative(root, file)} imports the Node-only module "${spec}"; src/${layer} must run in a browser`);
     }
   }
-  if (layer === "kernel" && !isTest && /\b(process\.|Buffer\.|require\()/.test(text.replace(/\/\/.*|\/\*[\s\S]*?\*\//g, "")))
-    problems.push(`${relative(root, file)} uses a Node-only global (process, Buffer or require); src/kernel must run in a browser`);
+  if (browserLayers.has(layer) && !isTest && /\b(process\.|Buffer\.|require\()/.test(text.replace(/\/\/.*|\/\*[\s\S]*?\*\//g, "")))
+    problems.push(`${relative(root, file)} uses a Node-only global (process, Buffer or require); src/${layer} must run in a browser`);
   graph.set(file, edges);
 }
 

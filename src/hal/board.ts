@@ -190,7 +190,9 @@ export class Board {
    * Reboots the board: RAM cleared, pins to reset state, a fresh kernel, firmware again at the next
    * run. From host code it happens at once; from firmware (a task or ISR of this board) the call
    * returns and the board restarts before that code's next kernel call completes (see the module
-   * comment).
+   * comment). The restart itself is done by board.run: when something else drives the kernel
+   * (run(main, { rtos: board.rtos }) from the Go layer), that run sees its kernel stopped and
+   * the board restarts at its next board.run.
    */
   reset(reason: ResetReason = "software"): void {
     if (!RESET_REASONS.includes(reason)) throw new HalError(this.spec.name, "reset", `reason must be one of ${RESET_REASONS.join(", ")}, got ${JSON.stringify(reason)}`);

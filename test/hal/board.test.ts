@@ -284,3 +284,25 @@ test("determinism: the same seed and firmware give the same edges", async () => 
   assert.equal(a, await once(5));
   assert.ok(JSON.parse(a).length >= 10, "the mirror produced edges");
 });
+
+test("reset from a pin ISR at tick 3.5: the new kernel starts at board tick 4; a world edge in between is kept", async () => {
+  const boots: string[] = [];
+  const b = createBoard("nrf52840", {
+    firmware: (bb) => {
+      const button = bb.pin("BUTTON");
+      button.configure({ mode: "input", pull: "up" });
+      boots.push(`${bb.resetReason} at ${bb.now()} reads ${button.get()}`);
+      if (bb.resetReason === "power-on") button.setInterrupt("falling", () => bb.reset("software"));
+    },
+  });
+  const w = b.world.pin("BUTTON");
+  w.drive(false, 3.5);
+  w.drive(true, 3.75);
+  w.drive(false, 6);
+  assert.equal(await b.run(8), "target");
+  assert.deepEqual(boots, ["power-on at 0 reads true", "software at 4 reads true"]);
+  assert.equal(b.now(), 8);
+  assert.equal(b.rtos.xTaskGetTickCount(), 4);
+  // 0: the pull-up lifts the floating line; 3.75 fell while the chip was in reset.
+  assert.deepEqual(w.edges, [{ tick: 0, level: true }, { tick: 3.5, level: false }, { tick: 3.75, level: true }, { tick: 6, level: false }]);
+});

@@ -1,0 +1,346 @@
+/**
+ * A board: the chip's catalogue entry, its RAM, its kernel (`board.rtos`), its pins, the world
+ * outside it, and the boot/reset cycle that runs the firmware.
+ *
+ * Boot: the first `board.run(ticks)` (and the first after each reset) calls `firmware(board)`,
+ * which creates tasks and starts the scheduler (started for it if it does not), then advances
+ * virtual time. Reset: RAM cleared, every pin back to its reset state (input, no pull, no
+ * interrupt; the world's drive stays), a fresh kernel in `board.rtos`, flash kept (once there is
+ * flash), firmware again at the next run. Called from firmware (a task or an ISR of this board),
+ * `board.reset()` returns, the board halts (every further firmware-side board operation of the old
+ * boot is ignored, and the old kernel is stopped at its next switch and discarded), and
+ * `board.run` restarts it and goes on to its target. The new kernel's tick 0 is the next whole
+ * board tick after the reset (a reset takes up to one tick here); board time (`board.now()`,
+ * world ticks, edge times) runs on across resets.
+ * @module
+ */
+import { createFreeRTOS, type FreeRTOS, type FreeRTOSConfig, type RunOutcome } from "../freertos/index.js";
+import { runningKernel, type Kernel } from "../kernel/index.js";
+import { sramBytes, type BoardSpec, type GpioInterruptRoute } from "./catalogue.js";
+import { BoardClock } from "./clock.js";
+import { HalError } from "./errors.js";
+import { GpioLine, Pin, PinState } from "./gpio.js";
+import { BoardRam } from "./ram.js";
+import { World, type WorldHost } from "./world.js";
+import { stm32h743 } from "./boards/stm32h743.js";
+import { esp32c3 } from "./boards/esp32c3.js";
+import { nrf52840 } from "./boards/nrf52840.js";
+
+/** Why the board last started. */
+export type ResetReason = "power-on" | "software" | "watchdog" | "brownout";
+const RESET_REASONS: readonly string[] = ["power-on", "software", "watchdog", "brownout"];
+
+/** The catalogue: every board by name. */
+export const boardSpecs: Readonly<Record<string, BoardSpec>> = Object.freeze({ stm32h743, esp32c3, nrf52840 });
+
+/** The board names createBoard accepts. */
+export const boards: readonly string[] = Object.freeze(["stm32h743", "esp32c3", "nrf52840"]);
+
+/** The firmware: called at each boot with the board; creates tasks and starts the scheduler. */
+export type Firmware = (board: Board) => void | Promise<void>;
+
+export interface BoardOptions {
+  /** Seed of the board's kernel PRNG (default 1). */
+  seed?: number;
+  /** FreeRTOS config overrides for the board's kernel (configTOTAL_HEAP_SIZE defaults to a quarter of SRAM). */
+  config?: FreeRTOSConfig;
+  firmware: Firmware;
+}
+
+/** The summary API.md gives as `board.info`. */
+export interface BoardInfo {
+  readonly name: string;
+  readonly devKit: string;
+  readonly chip: string;
+  readonly core: string;
+  readonly cpuHz: number;
+  readonly sramBytes: number;
+  readonly flashBytes: number;
+  readonly flashEraseBytes: number;
+  readonly mpuRegions: number;
+  readonly pins: readonly string[];
+  readonly uarts: number;
+  readonly spis: number;
+  readonly i2cs: number;
+}
+
+/** Creates a board by catalogue name (see `boards`). */
+export function createBoard(name: string, options: BoardOptions): Board {
+  const spec = typeof name === "string" && Object.prototype.hasOwnProperty.call(boardSpecs, name) ? boardSpecs[name] : undefined;
+  if (spec === undefined) throw new HalError(null, `board "${String(name)}"`, `no such board; boards are ${boards.join(", ")}`);
+  if (options === null || typeof options !== "object") throw new HalError(name, "createBoard", "expects options { firmware, seed?, config? }");
+  if (typeof options.firmware !== "function") throw new HalError(name, "createBoard", `options.firmware must be a function (board) => ..., got ${typeof options.firmware}`);
+  if (options.seed !== undefined && (typeof options.seed !== "number" || !Number.isFinite(options.seed))) throw new HalError(name, "createBoard", `options.seed must be a number, got ${String(options.seed)}`);
+  if (options.config !== undefined && (options.config === null || typeof options.config !== "object")) throw new HalError(name, "createBoard", "options.config must be an object of FreeRTOS config overrides");
+  return new Board(spec, options);
+}
+
+/** One virtual board. Create it with createBoard. */
+export class Board {
+  /** The full catalogue entry (memory map, flash, interrupts, dev-kit wiring), with citations in src/hal/boards. */
+  readonly spec: BoardSpec;
+  readonly info: BoardInfo;
+  /** The board's SRAM: one ArrayBuffer addressed by the memory map. */
+  readonly ram: BoardRam;
+  /** The outside world (test bench side). */
+  readonly world: World;
+  /** Why the board last started. */
+  resetReason: ResetReason = "power-on";
+
+  private _rtos: FreeRTOS;
+  private readonly firmware: Firmware;
+  private readonly config: FreeRTOSConfig;
+  private readonly clock = new BoardClock();
+  private readonly pinStates: PinState[];
+  private readonly pinByName = new Map<string, PinState>();
+  private readonly pinIndex = new Map<PinState, number>();
+  private readonly handles = new Map<PinState, Pin>();
+  private lines = new Map<number, GpioLine>();
+  private gpioPoolUsed = 0;
+  private booted = false;
+  private booting = false;
+  private running = false;
+  /** A reset requested from firmware, applied by run() once the old kernel has stopped. */
+  private halted: ResetReason | null = null;
+  /** Boot number, from 1. @internal */
+  generation = 1;
+  private readonly pinHost: WorldHost;
+
+  /** @internal */
+  constructor(spec: BoardSpec, options: BoardOptions) {
+    this.spec = spec;
+    this.firmware = options.firmware;
+    const sram = sramBytes(spec);
+    this.config = { configTOTAL_HEAP_SIZE: Math.floor(sram / 4), ...(options.config ?? {}), seed: options.seed ?? options.config?.seed ?? 1 };
+    this.info = Object.freeze({
+      name: spec.name,
+      devKit: spec.devKit,
+      chip: spec.chip,
+      core: spec.core,
+      cpuHz: spec.cpuHz,
+      sramBytes: sram,
+      flashBytes: spec.flash.sizeBytes,
+      flashEraseBytes: spec.flash.eraseBytes,
+      mpuRegions: spec.mpuRegions,
+      pins: Object.freeze([...spec.pins]),
+      uarts: spec.uarts.length,
+      spis: spec.spis.length,
+      i2cs: spec.i2cs.length,
+    });
+    this.ram = new BoardRam(spec.name, spec.ram);
+    this.pinStates = spec.pins.map((n, i) => {
+      const s = new PinState(n, spec.gpioInterrupt(n));
+      this.pinByName.set(n, s);
+      this.pinIndex.set(s, i);
+      return s;
+    });
+    for (const alias of ["LED", "BUTTON"] as const) this.pinByName.set(alias, this.pinByName.get(spec.aliases[alias].pin)!);
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const board = this;
+    this.pinHost = {
+      boardName: spec.name,
+      now: () => board.clock.now(),
+      kernel: () => board._rtos.kernel,
+      live: () => board.halted === null,
+      get generation() {
+        return board.generation;
+      },
+      gpioLine: (route, priority, pin) => board.gpioLine(route, priority, pin),
+      pinState: (name) => board.pinState(name),
+      at: (atTick, call, where, change) => board.at(atTick, call, where, change),
+    };
+    this.world = new World(this.pinHost);
+    this._rtos = createFreeRTOS(this.config);
+    this.clock.attach(this._rtos.kernel, 0);
+  }
+
+  /** The FreeRTOS API of this boot's kernel (a fresh one after each reset). */
+  get rtos(): FreeRTOS {
+    return this._rtos;
+  }
+
+  /** Board time in ticks since the board was created (fractions between ticks); runs on across resets. */
+  now(): number {
+    return this.clock.now();
+  }
+
+  /** A pin by chip name ("PB0", "P0.13", "GPIO8") or dev-kit alias ("LED", "BUTTON"), for GPIO use. */
+  pin(name: string): Pin {
+    const s = this.pinState(name);
+    this.claimPin(s.name, "gpio");
+    let h = this.handles.get(s);
+    if (h === undefined) {
+      h = new Pin(this.pinHost, s, this.generation);
+      this.handles.set(s, h);
+    }
+    return h;
+  }
+
+  /**
+   * Takes pin `name` for `role` ("gpio", "uart0.tx", ...) until the next reset; a pin already
+   * used in another role is a HalError naming both. @internal (peripherals call it)
+   */
+  claimPin(name: string, role: string): void {
+    const s = this.pinState(name);
+    if (s.role !== null && s.role !== role) throw new HalError(this.spec.name, `pin "${s.name}"`, `already used as ${s.role}; cannot also use it as ${role} (one role per pin until reset)`);
+    s.role = role;
+  }
+
+  /**
+   * Reboots the board: RAM cleared, pins to reset state, a fresh kernel, firmware again at the next
+   * run. From host code it happens at once; from firmware (a task or ISR of this board) the call
+   * returns and the board restarts before that code's next kernel call completes (see the module
+   * comment). The restart itself is done by board.run: when something else drives the kernel
+   * (run(main, { rtos: board.rtos }) from the Go layer), that run sees its kernel stopped and
+   * the board restarts at its next board.run.
+   */
+  reset(reason: ResetReason = "software"): void {
+    if (!RESET_REASONS.includes(reason)) throw new HalError(this.spec.name, "reset", `reason must be one of ${RESET_REASONS.join(", ")}, got ${JSON.stringify(reason)}`);
+    if (this.halted !== null) return; // already going down
+    const k = this._rtos.kernel;
+    if (runningKernel() === k) {
+      this.halted = reason;
+      k.stop();
+    } else if (this.booting) {
+      this.halted = reason;
+    } else {
+      this.restart(reason);
+    }
+  }
+
+  /**
+   * Advances the board by `ticks` of virtual time: boots the firmware first when the board has
+   * not run since creation or the last reset, and restarts the board on a reset from firmware.
+   * Resolves like rtos.run ("target" at the end); rejects with what a task or ISR threw.
+   */
+  async run(ticks: number): Promise<RunOutcome> {
+    if (typeof ticks !== "number" || !Number.isInteger(ticks) || ticks < 0) throw new HalError(this.spec.name, "run", `ticks must be a non-negative integer, got ${String(ticks)}`);
+    if (this.running) throw new HalError(this.spec.name, "run", "board.run called while a run of this board is in progress: await it first");
+    this.running = true;
+    try {
+      const target = this.clock.now() + ticks;
+      for (;;) {
+        if (!this.booted) await this.boot();
+        if (this.halted !== null) {
+          this.restart(this.halted);
+          continue;
+        }
+        let outcome: RunOutcome = "stopped";
+        try {
+          outcome = await this._rtos.run(Math.max(0, Math.round(target - this.clock.now())));
+        } catch (error) {
+          if (this.halted === null) throw error;
+        }
+        if (this.halted !== null) {
+          this.restart(this.halted);
+          continue;
+        }
+        return outcome;
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  // ───────────────────────────── internals ─────────────────────────────
+
+  private async boot(): Promise<void> {
+    this.booted = true;
+    this.booting = true;
+    try {
+      await this.firmware(this);
+    } finally {
+      this.booting = false;
+    }
+    if (this.halted === null && !this._rtos.kernel.isSchedulerRunning()) this._rtos.vTaskStartScheduler();
+  }
+
+  /** The reset itself: fresh kernel from the next whole board tick, RAM and pins to reset state. */
+  private restart(reason: ResetReason): void {
+    const at = this.clock.now();
+    const old = this._rtos.kernel;
+    old.stop();
+    this.ram.clear();
+    this.generation++;
+    this.resetReason = reason;
+    this.halted = null;
+    this.booted = false;
+    this.handles.clear();
+    this.lines = new Map();
+    this.gpioPoolUsed = 0;
+    for (const s of this.pinStates) {
+      s.resetFirmwareSide();
+      s.update(this.pinHost, at);
+    }
+    this._rtos = createFreeRTOS(this.config);
+    this.clock.attach(this._rtos.kernel, Math.ceil(at - 1e-9));
+    // World events that fell while the chip was in reset.
+    this.clock.deliver();
+  }
+
+  /** @internal */
+  pinState(name: string): PinState {
+    const s = typeof name === "string" ? this.pinByName.get(name) : undefined;
+    if (s === undefined) throw new HalError(this.spec.name, `pin "${String(name)}"`, `no such pin; pins are ${describePins(this.spec.pins)}; aliases LED (${this.spec.aliases.LED.pin}), BUTTON (${this.spec.aliases.BUTTON.pin})`);
+    return s;
+  }
+
+  /** Applies `change` now or schedules it at board time `atTick`. */
+  private at(atTick: number | undefined, call: string, where: string, change: (at: number) => void): void {
+    const now = this.clock.now();
+    if (atTick === undefined) {
+      change(now);
+      return;
+    }
+    if (typeof atTick !== "number" || !Number.isFinite(atTick)) throw new HalError(this.spec.name, where, `${call}: atTick must be a finite number of ticks, got ${String(atTick)}`);
+    if (atTick < now) throw new HalError(this.spec.name, where, `${call}: atTick ${atTick} is in the past (board time is ${now})`);
+    if (atTick === now) change(now);
+    else this.clock.schedule(atTick, change);
+  }
+
+  /** The GPIO interrupt line for a pin's route: checks the hardware channel, registers the kernel line on first use. */
+  private gpioLine(route: GpioInterruptRoute, priority: number | undefined, pin: PinState): GpioLine {
+    const board = this.spec.name;
+    const where = `pin "${pin.name}"`;
+    if (pin.line === null) {
+      if (route.channel === "*") {
+        if (this.gpioPoolUsed >= this.spec.gpioInterruptChannels)
+          throw new HalError(board, where, `no free ${route.irqName} channel: all ${this.spec.gpioInterruptChannels} are in use (by ${this.pinStates.filter((s) => s.line !== null).map((s) => s.name).join(", ")})`);
+      } else if (route.channel !== null) {
+        const other = this.pinStates.find((s) => s !== pin && s.line !== null && s.route.channel === route.channel);
+        if (other !== undefined) throw new HalError(board, where, `${route.channel} already serves pin ${other.name}; one port per EXTI line (SYSCFG_EXTICR), so ${pin.name} cannot have an edge interrupt too`);
+      }
+    }
+    const k: Kernel = this._rtos.kernel;
+    let line = this.lines.get(route.irq);
+    if (line === undefined) {
+      const p = priority ?? k.config.configMAX_SYSCALL_INTERRUPT_PRIORITY;
+      line = new GpioLine(k, route.irq, route.irqName, p);
+      k.registerInterrupt(route.irq, p, line.isr, route.irqName);
+      this.lines.set(route.irq, line);
+    } else if (priority !== undefined && priority !== line.priority) {
+      throw new HalError(board, where, `interrupt ${route.irqName} (irq ${route.irq}) already runs at priority ${line.priority} for ${line.pins.map((s) => s.name).join(", ")}; pins sharing an interrupt share its priority`);
+    }
+    if (pin.line === null) {
+      if (route.channel === "*") this.gpioPoolUsed++;
+      line.pins.push(pin);
+      line.pins.sort((a, b) => this.pinIndex.get(a)! - this.pinIndex.get(b)!);
+    }
+    return line;
+  }
+}
+
+/** "PA0..PA15, PB0..PB15, ..., PH0..PH1": pin names grouped by port. */
+function describePins(pins: readonly string[]): string {
+  const groups: string[][] = [];
+  let prefix = "";
+  for (const p of pins) {
+    const pre = /^(.*?)\d+$/.exec(p)![1]!;
+    if (groups.length === 0 || pre !== prefix) {
+      groups.push([]);
+      prefix = pre;
+    }
+    groups[groups.length - 1]!.push(p);
+  }
+  return groups.map((g) => (g.length === 1 ? g[0]! : `${g[0]}..${g[g.length - 1]}`)).join(", ");
+}

@@ -1,0 +1,65 @@
+/**
+ * The board's event queue: things that happen outside the CPU at exact virtual times (a pin
+ * driven by the world at tick 3.5; later UART bits, flash operations ending). Each event is
+ * delivered through one board-internal interrupt line of the kernel, scheduled with the kernel's
+ * own `triggerInterrupt(irq, atTick)`, at priority 15 so that no critical section delays the
+ * outside world (hardware does not wait for the CPU); the peripheral interrupts an event raises
+ * then run at their own priorities, masked as usual.
+ *
+ * Times are board ticks: ticks since the board was created, which equal the kernel's tick count
+ * until the first reset (a reset starts a fresh kernel at tick 0 while board time goes on).
+ * @module
+ */
+import type { Kernel } from "../kernel/index.js";
+
+/** The interrupt number of the board's event line: above every vendor interrupt number. */
+export const BOARD_EVENT_IRQ = 0x1_0000;
+/** Its kernel priority: the highest, never masked (it calls no FromISR function). */
+export const BOARD_EVENT_PRIORITY = 15;
+
+interface BoardEvent {
+  at: number;
+  seq: number;
+  run: (at: number) => void;
+}
+
+export class BoardClock {
+  private queue: BoardEvent[] = [];
+  private seq = 0;
+  private kernel: Kernel | null = null;
+  /** Board time at the new kernel's tick 0. */
+  offset = 0;
+
+  /** Binds a (fresh) kernel whose tick 0 is board time `offset`; registers the event line and re-arms pending events. */
+  attach(kernel: Kernel, offset: number): void {
+    this.kernel = kernel;
+    this.offset = offset;
+    kernel.registerInterrupt(BOARD_EVENT_IRQ, BOARD_EVENT_PRIORITY, this.deliver, "board.events");
+    for (const e of this.queue) if (e.at > offset) kernel.triggerInterrupt(BOARD_EVENT_IRQ, e.at - offset);
+  }
+
+  /** Board time now, in ticks (fractions allowed). */
+  now(): number {
+    return this.offset + (this.kernel === null ? 0 : this.kernel.now());
+  }
+
+  /** Runs `run(at)` at board time `at` (>= now). */
+  schedule(at: number, run: (at: number) => void): void {
+    const e: BoardEvent = { at, seq: this.seq++, run };
+    // Sorted insert (by time, then order of scheduling): event queues here are short.
+    let i = this.queue.length;
+    while (i > 0 && this.queue[i - 1]!.at > at) i--;
+    this.queue.splice(i, 0, e);
+    this.kernel!.triggerInterrupt(BOARD_EVENT_IRQ, at - this.offset);
+  }
+
+  /** Runs every event due by now (also at boot, for events that fell in a reset). */
+  readonly deliver = (): void => {
+    const now = this.now();
+    // (a hair of tolerance: the kernel's time of a scheduled trigger is at - offset, rounded)
+    while (this.queue.length > 0 && this.queue[0]!.at <= now + 1e-9) {
+      const e = this.queue.shift()!;
+      e.run(e.at);
+    }
+  };
+}

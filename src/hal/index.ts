@@ -1,0 +1,39 @@
+/**
+ * `tinyrtos/hal` — the virtual microcontroller: boards (the catalogue, RAM, boot and reset), GPIO,
+ * and the world outside the chip. (UART, SPI, I2C, flash, watchdog and power come in later
+ * sessions on the same Board.)
+ *
+ * @example
+ * ```ts
+ * import { createBoard } from "tinyrtos/hal";
+ * const board = createBoard("nrf52840", {
+ *   firmware: async (b) => {
+ *     const rtos = b.rtos;
+ *     const pressed = rtos.xSemaphoreCreateBinary()!;
+ *     const button = b.pin("BUTTON");
+ *     button.configure({ mode: "input", pull: "up" });
+ *     button.setInterrupt("falling", () => {
+ *       const woken = { value: 0 };
+ *       rtos.xSemaphoreGiveFromISR(pressed, woken);
+ *       rtos.portYIELD_FROM_ISR(woken);
+ *     });
+ *     await rtos.xTaskCreate(async () => {
+ *       for (;;) { await rtos.xSemaphoreTake(pressed, rtos.portMAX_DELAY); b.pin("LED").toggle(); }
+ *     }, "button", 256, null, 2);
+ *   },
+ * });
+ * board.world.pin("BUTTON").drive(false, 3.5);
+ * await board.run(10);
+ * ```
+ * @module
+ */
+export { createBoard, boards, boardSpecs, Board } from "./board.js";
+export type { BoardOptions, BoardInfo, Firmware, ResetReason } from "./board.js";
+export { HalError } from "./errors.js";
+export { BoardRam } from "./ram.js";
+export { Pin, MAX_EDGES_PER_PIN } from "./gpio.js";
+export type { PinMode, PinPull, Edge } from "./gpio.js";
+export { World, WorldPin } from "./world.js";
+export type { BoardSpec, RamRegion, FlashSpec, PeripheralInstance, AliasSpec, GpioInterruptRoute } from "./catalogue.js";
+export { sramBytes } from "./catalogue.js";
+export { BOARD_EVENT_IRQ, BOARD_EVENT_PRIORITY } from "./clock.js";

@@ -21,6 +21,7 @@ import { BoardClock } from "./clock.js";
 import { HalError } from "./errors.js";
 import { GpioLine, Pin, PinState } from "./gpio.js";
 import { BoardRam } from "./ram.js";
+import { Flash } from "./flash.js";
 import { World, type WorldHost } from "./world.js";
 import { stm32h743 } from "./boards/stm32h743.js";
 import { esp32c3 } from "./boards/esp32c3.js";
@@ -84,6 +85,8 @@ export class Board {
   readonly ram: BoardRam;
   /** The outside world (test bench side). */
   readonly world: World;
+  /** The NOR flash (src/hal/flash.ts); kept across resets. */
+  readonly flash: Flash;
   /** Why the board last started. */
   resetReason: ResetReason = "power-on";
 
@@ -150,6 +153,7 @@ export class Board {
       at: (atTick, call, where, change) => board.at(atTick, call, where, change),
     };
     this.world = new World(this.pinHost);
+    this.flash = new Flash(spec.name, spec.flash, this.pinHost, () => this._rtos);
     this._rtos = createFreeRTOS(this.config);
     this.clock.attach(this._rtos.kernel, 0);
   }

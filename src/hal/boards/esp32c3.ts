@@ -66,13 +66,16 @@ export const esp32c3: BoardSpec = {
     writeBytes: 1,
     programMaxBytes: 256,
     writesPerErase: Infinity,
-    // Espressif does not publish which flash die the ESP32-C3FN4 package holds, so no datasheet
-    // of "the module's flash chip" can be cited. The flash session should take a 4 MB SPI NOR of
-    // this class (e.g. a Winbond W25Q32JV or GigaDevice GD25Q32) from its own datasheet and say
-    // so; until then the timing is null.
+    // Espressif does not name the flash die in the ESP32-C3FN4 package (the DS lists the part
+    // with 4 MB of in-package flash, no vendor or part number), so no datasheet of the real die
+    // can be cited. Model: the Winbond W25Q32JV (4 MB SPI NOR, 4 KB sectors, 256-byte pages), whose
+    // datasheet (§9.6 "AC Electrical Characteristics": tPP page program, tSE 4 KB sector erase,
+    // typical and maximum) gives the timing. Those figures have not been read from the
+    // W25Q32JV datasheet in this project yet (no copy at hand): null until they are, and
+    // board.flash.erase/program on this board report that they cannot be timed.
     eraseUs: { typ: null, max: null },
     programUs: { typ: null, max: null },
-    timingSource: "not published for the in-package flash of ESP32-C3FN4; to be taken from a named 4 MB SPI NOR datasheet",
+    timingSource: "model: Winbond W25Q32JV datasheet §9.6 AC Electrical Characteristics (tSE, tPP; not yet transcribed) — Espressif does not name the die in the ESP32-C3FN4",
   },
   // TRM chapter "High-Performance CPU", "Physical Memory Protection": 16 PMP entries;
   // cpu_region_protect.c programs PMP entries 0..15.

@@ -184,29 +184,56 @@ test("STM32H743 flash word: once between erases; ESP32-C3 SPI NOR: AND, any numb
   assert.equal(c3.flash.ops, 0, "model checks are no operations");
 });
 
-test("timing not yet confirmed from its document: a HalError naming the document, nothing changed", async () => {
-  const errors: string[] = [];
+test("STM32H743 program: one flash word takes tprog (130 µs at x32, DS12110) = 0.13 ticks; a second program of a word is refused", async () => {
+  const log: string[] = [];
+  const b = createBoard("stm32h743", {
+    config,
+    firmware: async (bb) => {
+      await bb.rtos.xTaskCreate(async () => {
+        await bb.flash.program(0x40, new Uint8Array(32).fill(0x3c));
+        log.push(`${bb.now()} one word`);
+        await bb.flash.program(0x60, new Uint8Array(64).fill(0xc3));
+        log.push(`${bb.now()} two words`);
+        try {
+          await bb.flash.program(0x60, new Uint8Array(32));
+        } catch (e) {
+          log.push(`${bb.now()} ${(e as Error).message}`);
+        }
+        for (;;) await bb.rtos.vTaskDelay(10_000);
+      }, "p", 256, null, 1);
+    },
+  });
+  await b.run(5);
+  assert.deepEqual(log, [
+    `${0.13} one word`,
+    `${0.13 + 0.26} two words`,
+    `${0.13 + 0.26} board "stm32h743", flash: program(0x00000060, 32 bytes): the flash word at 0x00000060 was already programmed since sector 0 was erased; a 256-bit flash word with ECC can be programmed once between erases (RM0433 §4)`,
+  ]);
+  assert.deepEqual([...bytes(b, 0x3e, 4)], [0xff, 0xff, 0x3c, 0x3c]);
+  assert.equal(b.flash.ops, 2);
+});
+
+test("ESP32-C3 (W25Q32JV model): 4 KB sector erase tSE 45 ms; program tPP 0.4 ms per page-program command (300 bytes over 3 pages: 1.2 ms); AND with no limit", async () => {
+  const log: string[] = [];
   const b = createBoard("esp32c3", {
     config,
     firmware: async (bb) => {
       await bb.rtos.xTaskCreate(async () => {
-        for (const call of [() => bb.flash.erase(0, 4096), () => bb.flash.program(0, Uint8Array.of(0))]) {
-          try {
-            await call();
-          } catch (e) {
-            errors.push((e as Error).message);
-          }
-        }
+        await bb.flash.erase(0x1000, 4096);
+        log.push(`${bb.now()} erased`);
+        await bb.flash.program(0x11f0, new Uint8Array(300).fill(0x7f));
+        log.push(`${bb.now()} programmed ${bytes(bb, 0x11f0, 1)}`);
+        for (const v of [0xfe, 0xfd, 0xfb]) await bb.flash.program(0x11f0, Uint8Array.of(v));
+        log.push(`${bb.now()} ${bytes(bb, 0x11f0, 2).join(",")}`);
         for (;;) await bb.rtos.vTaskDelay(10_000);
-      }, "t", 256, null, 1);
+      }, "p", 256, null, 1);
     },
   });
-  await b.run(5);
-  assert.equal(errors.length, 2);
-  assert.match(errors[0]!, /board "esp32c3", flash: erase\(0x00000000, 4096\): the erase time of this flash is not yet confirmed from its document \(model: Winbond W25Q32JV datasheet/);
-  assert.match(errors[1]!, /board "esp32c3", flash: program\(0x00000000, 1 bytes\): the program time of this flash is not yet confirmed/);
-  assert.equal(b.flash.ops, 0);
-  assert.deepEqual(bytes(b, 0, 1), [0xff]);
+  await b.run(100);
+  const e = 45, p = 0.4;
+  assert.deepEqual(log, [`${e} erased`, `${e + 3 * p} programmed 127`, `${e + 3 * p + p + p + p} ${0x7f & 0xf8},127`]);
+  assert.equal(b.flash.eraseCount(1), 1);
+  assert.equal(b.flash.ops, 5);
 });
 
 test("misaligned or out-of-range erase/program: HalError naming board, flash, offset/length and unit; contents and counters unchanged", () => {

@@ -112,18 +112,18 @@ export const stm32h743: BoardSpec = {
     writeBytes: 32,
     programMaxBytes: 32,
     writesPerErase: 1,
-    // DS12110 §6.3 "Flash memory characteristics", table "Flash memory programming": tERASE128KB
-    // (one 128 KB sector) and tprog (one 266-bit word) per program/erase parallelism (PSIZE).
-    // Modelled: x32 parallelism, what the STM32CubeH7 HAL's FLASH_VOLTAGE_RANGE_3 (the usual
-    // choice at 3.3 V) selects. tERASE128KB at x32: 1.1 s typical, 2.2 s maximum — these two
-    // figures were read from the DS12110 table as reproduced by ST (STOne-32, ST employee,
-    // community.st.com "STM32H743 Flash EraseSector Reset Problem", td-p/734674: "Range3
-    // corresponds to x32 ... 128KB sector within 1.1 seconds, but other may last 2,2 seconds");
-    // they should be re-checked against the DS12110 PDF. tprog has not been confirmed from a
-    // document yet: null (board.flash.program then reports that it cannot be timed).
+    // DS12110 §6.3.11 "Flash memory characteristics", table "Flash memory programming" (Table
+    // 43 in DS12110 Rev 11; the same figures for the rev V silicon in §7.3.11), per program/erase
+    // parallelism (FLASH_CR PSIZE, RM0433 §4): tprog (one 266-bit word: 256 data + 10 ECC bits)
+    // and tERASE128KB (one 128 KB sector). Modelled: x32 parallelism, what the STM32CubeH7 HAL's
+    // FLASH_VOLTAGE_RANGE_3 (the usual choice at 3.3 V) selects: tprog 130 µs typical, 260 µs
+    // maximum; tERASE128KB 1.1 s typical, 2.2 s maximum. (x8: 290/580 µs, 2/4 s; x16: 180/360 µs,
+    // 1.8/3.6 s; x64: 100/200 µs, 1/2 s.) Read from transcriptions of that table (no copy of the
+    // PDF at hand in this session); the x32 erase figures are also quoted by ST (community.st.com
+    // "STM32H743 Flash EraseSector Reset Problem", td-p/734674).
     eraseUs: { typ: 1_100_000, max: 2_200_000 },
-    programUs: { typ: null, max: null },
-    timingSource: "DS12110 §6.3 table 'Flash memory programming', x32 parallelism (tERASE128KB as quoted by ST, community.st.com td-p/734674; tprog not yet transcribed)",
+    programUs: { typ: 130, max: 260 },
+    timingSource: "DS12110 §6.3.11 table 'Flash memory programming' (Table 43 in Rev 11), x32 parallelism: tprog, tERASE128KB",
   },
   // Cortex-M7 MPU with 16 regions on the STM32H7: RM0433 §2 / PM0253 "STM32F7 Series and
   // STM32H7 Series Cortex-M7 processor programming manual" §4.6 "Memory protection unit" (16

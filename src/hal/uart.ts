@@ -280,10 +280,10 @@ export class UartPort {
     } else {
       if (this.txFifo.length === 0) return;
       byte = this.txFifo.shift()!;
-      // FIFO not full and the driver has more: the TX interrupt refills it.
-      if (j.next < j.data.length) this.raise();
     }
     this.shifting = true;
+    // FIFO not full and the driver has more: the TX interrupt refills it (it may run at once).
+    if (!j.dma && j.next < j.data.length) this.raise();
     const epoch = this.txEpoch;
     this.host.schedule(at + d.byteTicks, (end) => {
       if (epoch !== this.txEpoch) return;

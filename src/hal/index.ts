@@ -35,7 +35,7 @@ export { Pin, MAX_EDGES_PER_PIN } from "./gpio.js";
 export type { PinMode, PinPull, Edge } from "./gpio.js";
 export { World, WorldPin } from "./world.js";
 export { Uart, WorldUart, uartBaudRange, UART_RX_BUFFER_DEFAULT } from "./uart.js";
-export type { UartConfig, BaudRange } from "./uart.js";
+export type { UartConfig, BaudRange, UartLogEntry } from "./uart.js";
 export type { BoardSpec, RamRegion, FlashSpec, PeripheralInstance, AliasSpec, GpioInterruptRoute } from "./catalogue.js";
 export { sramBytes } from "./catalogue.js";
 export { BOARD_EVENT_IRQ, BOARD_EVENT_PRIORITY } from "./clock.js";

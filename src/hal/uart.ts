@@ -80,6 +80,13 @@ export function uartBaudRange(board: string): BaudRange {
   return BAUD[board] ?? { min: FLOOR, max: 1_000_000, only: null, why: "no figure in the catalogue for this board" };
 }
 
+/** One byte on a UART line: the board time its stop bit ended and its length (10 bit times) in ticks. */
+export interface UartLogEntry {
+  readonly tick: number;
+  readonly byte: number;
+  readonly byteTicks: number;
+}
+
 /** Default driver receive buffer. */
 export const UART_RX_BUFFER_DEFAULT = 256;
 
@@ -137,7 +144,9 @@ export class UartPort {
   /** Bytes the world sent while the receiver was off (not configured): never received. @internal */
   droppedWhileOff = 0;
   /** Every byte the device sent, with the board time its stop bit ended. @internal */
-  readonly sentLog: { tick: number; byte: number }[] = [];
+  readonly sentLog: UartLogEntry[] = [];
+  /** Every byte the world put on the device's RX line, received or not. @internal */
+  readonly rxLog: UartLogEntry[] = [];
   private readPos = 0;
   private bootStart = 0;
   private readonly handle: Uart;
@@ -288,7 +297,7 @@ export class UartPort {
     this.host.schedule(at + d.byteTicks, (end) => {
       if (epoch !== this.txEpoch) return;
       this.shifting = false;
-      this.sentLog.push({ tick: end, byte });
+      this.sentLog.push({ tick: end, byte, byteTicks: d.byteTicks });
       j.sent++;
       if (j.sent === j.data.length) {
         j.done = true; // transmission complete: the ISR notifies the writer
@@ -353,6 +362,7 @@ export class UartPort {
       const gen = d.generation;
       this.host.schedule(at + d.byteTicks, (end) => {
         this.lineBusy = false;
+        this.rxLog.push({ tick: end, byte, byteTicks: d.byteTicks });
         const now = this.live();
         if (now === null || now.generation !== gen) this.droppedWhileOff++;
         else {
@@ -481,9 +491,14 @@ export class WorldUart {
     return this.port.worldText();
   }
 
-  /** Every byte the device sent (all boots), with the board time its stop bit ended. */
-  get log(): readonly { readonly tick: number; readonly byte: number }[] {
+  /** Every byte the device sent (all boots), with the board time its stop bit ended: its TX line for traces. */
+  get txLog(): readonly UartLogEntry[] {
     return this.port.sentLog;
+  }
+
+  /** Every byte the world put on the device's RX line (all boots, received or not), same form. */
+  get rxLog(): readonly UartLogEntry[] {
+    return this.port.rxLog;
   }
 }
 

@@ -38,7 +38,7 @@ for (const baud of [9600, 115200]) {
       const T = byteTicks(b, baud);
       b.world.uart(0).write(Uint8Array.of(0x5a), 10);
       await b.run(20);
-      const log = b.world.uart(0).log;
+      const log = b.world.uart(0).txLog;
       assert.equal(log.length, 2, `${name}: two bytes sent`);
       assert.ok(near(log[0]!.tick, T), `${name} @${baud}: first stop bit ends at ${T} ticks, got ${log[0]!.tick}`);
       assert.ok(near(log[1]!.tick, 2 * T), `${name} @${baud}: second byte follows back to back, at ${2 * T}, got ${log[1]!.tick}`);
@@ -46,6 +46,8 @@ for (const baud of [9600, 115200]) {
       assert.ok(near(seen.txDone, 2 * T), `${name}: write completes when the last stop bit has left, at ${2 * T}, got ${seen.txDone}`);
       assert.ok(near(seen.rxAt, 10 + T), `${name}: read resolves at the received byte's stop bit, ${10 + T}, got ${seen.rxAt}`);
       assert.deepEqual(seen.got, [0x5a]);
+      assert.deepEqual(b.world.uart(0).rxLog.map((e) => e.byte), [0x5a]);
+      assert.ok(near(b.world.uart(0).rxLog[0]!.tick, 10 + T) && near(b.world.uart(0).rxLog[0]!.byteTicks, T), `${name}: the RX line log has the byte's stop bit and length`);
       assert.equal(b.world.uart(0).text(), "AB");
       const irq = b.spec.uarts[0]!.irq;
       assert.ok((b.rtos.interruptStats().find((s) => s.irq === irq)?.fired ?? 0) >= 2, `${name}: the UART interrupt ran at its vendor number ${irq}`);
@@ -68,7 +70,7 @@ test("a write longer than the TX FIFO goes out back to back: the TX ISR refills 
     });
     await b.run(40);
     const T = byteTicks(b, 115200);
-    const log = b.world.uart(0).log;
+    const log = b.world.uart(0).txLog;
     assert.equal(log.length, 300, `${name}: 300 bytes sent (FIFO ${b.spec.uarts[0]!.fifoBytes})`);
     log.forEach((e, i) => {
       assert.equal(e.byte, i & 0xff, `${name}: byte ${i} in order`);
@@ -114,7 +116,7 @@ for (const lane of ["async", "gen"] as const) {
       assert.equal(w.read().length, 0, "read() returns only what was sent since the last read");
       assert.equal(b.uart(0).overruns, 0, `${name}: no byte lost`);
       // Echo of the first byte cannot end before that byte was received and sent again.
-      assert.ok(w.log[0]!.tick >= 1 + 2 * byteTicks(b, 115200) - 1e-9);
+      assert.ok(w.txLog[0]!.tick >= 1 + 2 * byteTicks(b, 115200) - 1e-9);
     }
   });
 }
@@ -275,7 +277,7 @@ test("determinism: same seed, same bytes and ticks", async () => {
     const w = b.world.uart(0);
     for (let i = 0; i < 20; i++) w.write(`cmd ${i}\n`, 1 + i * 3.25);
     await b.run(100);
-    return JSON.stringify(w.log);
+    return JSON.stringify(w.txLog);
   };
   const a = await once();
   assert.ok(a.length > 100);

@@ -23,6 +23,7 @@ import { GpioLine, Pin, PinState } from "./gpio.js";
 import { BoardRam } from "./ram.js";
 import { Flash } from "./flash.js";
 import { World, type WorldHost } from "./world.js";
+import { UartPort, type Uart } from "./uart.js";
 import { stm32h743 } from "./boards/stm32h743.js";
 import { esp32c3 } from "./boards/esp32c3.js";
 import { nrf52840 } from "./boards/nrf52840.js";
@@ -108,6 +109,7 @@ export class Board {
   /** Boot number, from 1. @internal */
   generation = 1;
   private readonly pinHost: WorldHost;
+  private readonly uartPorts: (UartPort | undefined)[] = [];
 
   /** @internal */
   constructor(spec: BoardSpec, options: BoardOptions) {
@@ -151,6 +153,7 @@ export class Board {
       gpioLine: (route, priority, pin) => board.gpioLine(route, priority, pin),
       pinState: (name) => board.pinState(name),
       at: (atTick, call, where, change) => board.at(atTick, call, where, change),
+      uartPort: (n) => board.uartPort(n),
     };
     this.world = new World(this.pinHost);
     this.flash = new Flash(spec.name, spec.flash, this.pinHost, () => this._rtos);
@@ -178,6 +181,11 @@ export class Board {
       this.handles.set(s, h);
     }
     return h;
+  }
+
+  /** UART `n` (0-based index into the board's catalogue list of U(S)ARTs), firmware side. */
+  uart(n: number): Uart {
+    return this.uartPort(n).firmware();
   }
 
   /**
@@ -272,6 +280,7 @@ export class Board {
     this.handles.clear();
     this.lines = new Map();
     this.gpioPoolUsed = 0;
+    for (const u of this.uartPorts) u?.resetFirmwareSide();
     for (const s of this.pinStates) {
       s.resetFirmwareSide();
       s.update(this.pinHost, at);
@@ -280,6 +289,34 @@ export class Board {
     this.clock.attach(this._rtos.kernel, Math.ceil(at - 1e-9));
     // World events that fell while the chip was in reset.
     this.clock.deliver();
+  }
+
+  /** @internal */
+  uartPort(n: number): UartPort {
+    const inst = typeof n === "number" && Number.isInteger(n) ? this.spec.uarts[n] : undefined;
+    if (inst === undefined) throw new HalError(this.spec.name, `uart ${String(n)}`, `no such UART; uarts are 0..${this.spec.uarts.length - 1} (${this.spec.uarts.map((u) => u.name).join(", ")})`);
+    let p = this.uartPorts[n];
+    if (p === undefined) {
+      // eslint-disable-next-line @typescript-eslint/no-this-alias
+      const board = this;
+      p = new UartPort(
+        {
+          boardName: this.spec.name,
+          ram: this.ram,
+          get generation() {
+            return board.generation;
+          },
+          rtos: () => board._rtos,
+          now: () => board.clock.now(),
+          schedule: (at, run) => board.clock.schedule(at, run),
+          at: (atTick, call, where, change) => board.at(atTick, call, where, change),
+        },
+        n,
+        inst,
+      );
+      this.uartPorts[n] = p;
+    }
+    return p;
   }
 
   /** @internal */

@@ -1,7 +1,7 @@
 /**
  * `tinyrtos/hal` — the virtual microcontroller: boards (the catalogue, RAM, boot and reset), GPIO,
- * and the world outside the chip. (UART, SPI, I2C, flash, watchdog and power come in later
- * sessions on the same Board.)
+ * UART, the on-chip flash, and the world outside the chip. (SPI, I2C, watchdog, device models and
+ * power come in later sessions on the same Board.)
  *
  * @example
  * ```ts
@@ -36,6 +36,8 @@ export type { PinMode, PinPull, Edge } from "./gpio.js";
 export { World, WorldPin } from "./world.js";
 export { Flash, FLASH_DONE_INTERNAL_IRQ } from "./flash.js";
 export type { FlashOp } from "./flash.js";
+export { Uart, WorldUart, uartBaudRange, UART_RX_BUFFER_DEFAULT } from "./uart.js";
+export type { UartConfig, BaudRange, UartLogEntry } from "./uart.js";
 export type { BoardSpec, RamRegion, FlashSpec, PeripheralInstance, AliasSpec, GpioInterruptRoute } from "./catalogue.js";
 export { sramBytes } from "./catalogue.js";
 export { BOARD_EVENT_IRQ, BOARD_EVENT_PRIORITY } from "./clock.js";

@@ -5,12 +5,14 @@
  */
 import { HalError } from "./errors.js";
 import type { PinHost, PinState } from "./gpio.js";
+import type { UartPort, WorldUart } from "./uart.js";
 
 /** What the world side needs from its board (its PinHost, plus scheduling). @internal */
 export interface WorldHost extends PinHost {
   pinState(name: string): PinState;
   /** Applies a change of a pin at board time `at` (now, or later through the board's event queue). */
   at(atTick: number | undefined, call: string, where: string, change: (at: number) => void): void;
+  uartPort(n: number): UartPort;
 }
 
 /** A pin seen from outside: a signal generator and a logic analyser on one line. */
@@ -76,5 +78,10 @@ export class World {
       this.pins.set(s, p);
     }
     return p;
+  }
+
+  /** The far end of UART `n`'s cable (same numbering as board.uart(n)). */
+  uart(n: number): WorldUart {
+    return this.host.uartPort(n).world();
   }
 }

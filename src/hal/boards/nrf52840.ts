@@ -25,14 +25,14 @@ const route: GpioInterruptRoute = { irq: 6, irqName: "GPIOTE", channel: "*" };
 // SPIM2_SPIS2_SPI2_IRQn = 35, SPIM3_IRQn = 47. SPIM0/TWIM0 and SPIM1/TWIM1 share an ID (and an
 // interrupt): only one of each pair can be enabled at a time (PS §4.x "Peripheral interface",
 // "Shared resources").
-// FIFO depths: the UARTE, SPIM and TWIM move data by EasyDMA from/to RAM. The issue says the
-// UARTE keeps 5 bytes in its RX FIFO behind EasyDMA; the PS (§6.34 "UARTE — Universal
-// asynchronous receiver/transmitter with EasyDMA") has not been checked for that figure yet, so
-// it is null until the UART session confirms it from the PS. SPIM/TWIM: EasyDMA, no FIFO the
-// software sees (0).
+// FIFO depths: the UARTE, SPIM and TWIM move data by EasyDMA from/to RAM. The UARTE keeps 5
+// bytes in its RX FIFO behind EasyDMA: nrfx drivers/src/nrfx_uarte.c `#define
+// UARTE_HW_RX_FIFO_SIZE 5` (the same in Zephyr drivers/serial/uart_nrfx_uarte.c, "Size of
+// hardware fifo in RX path"); the PS (§6.34 UARTE) text itself has not been checked here.
+// SPIM/TWIM: EasyDMA, no FIFO the software sees (0).
 const uarts: PeripheralInstance[] = [
-  { name: "UARTE0", irq: 2, fifoBytes: null },
-  { name: "UARTE1", irq: 40, fifoBytes: null },
+  { name: "UARTE0", irq: 2, fifoBytes: 5 },
+  { name: "UARTE1", irq: 40, fifoBytes: 5 },
 ];
 const spis: PeripheralInstance[] = [
   { name: "SPIM0", irq: 3, fifoBytes: 0 },

@@ -270,7 +270,7 @@ export class Chan<T = unknown> implements SelectableChannel, AsyncIterable<T> {
   /** The running kernel, checked once: a goroutine's own code passes with one state test. */
   private kernel(what: string): Kernel {
     const k = runningKernel();
-    if (k === null || !k.inTask()) return channelCaller(k, what, this.name);
+    if (k === null || !k.inTask()) return channelCaller(k, what, `${what} on ${this.name}`, "a channel operation that can block inside an interrupt handler; use trySendFromISR");
     return k;
   }
 
@@ -526,9 +526,9 @@ export class Chan<T = unknown> implements SelectableChannel, AsyncIterable<T> {
  * error), an interrupt handler (an assert: it could block), a generator goroutine whose last
  * call was not `yield*`ed (the kernel's error), or kernel context such as a hook (allowed).
  */
-function channelCaller(k: Kernel | null, what: string, name: string): Kernel {
+function channelCaller(k: Kernel | null, what: string, call: string, inIsr: string): Kernel {
   if (k === null) return currentKernel(what);
-  if (k.inIsr()) k.fail(`${what} on ${name}`, "a channel operation that can block inside an interrupt handler; use trySendFromISR");
+  if (k.inIsr()) k.fail(call, inIsr);
   k.assertNotIsr(what);
   return k;
 }
@@ -649,7 +649,7 @@ export function select<const Cs extends readonly SelectCase[]>(cases: Cs, option
 export function select(cases: readonly SelectCase[], options?: SelectOptions): KernelCall<SelectResult>;
 export function select(cases: readonly SelectCase[], options?: SelectOptions): KernelCall<SelectResult> {
   let k = runningKernel();
-  if (k === null || !k.inTask()) k = selectCaller(k);
+  if (k === null || !k.inTask()) k = channelCaller(k, "select", "select", "a select that can block inside an interrupt handler");
   if (!Array.isArray(cases)) throw new TypeError(`select: cases must be an array, got ${typeof cases}`);
   const n = cases.length;
   let readyCount = 0;
@@ -681,14 +681,6 @@ export function select(cases: readonly SelectCase[], options?: SelectOptions): K
   }
   if (options?.default === true) return settledValue(DEFAULT_RESULT);
   return parkSelect(k, cases);
-}
-
-/** select() called other than from a goroutine's own code (see channelCaller). */
-function selectCaller(k: Kernel | null): Kernel {
-  if (k === null) return currentKernel("select");
-  if (k.inIsr()) k.fail("select", "a select that can block inside an interrupt handler");
-  k.assertNotIsr("select");
-  return k;
 }
 
 /**

@@ -28,6 +28,7 @@
  * (`tear`), applied at `Flash.startOp` instead of the full result.
  * @module
  */
+import { driverNotifyIndex } from "./driver.js";
 import { HalError } from "./errors.js";
 import { hex } from "./ram.js";
 import type { FlashSpec } from "./catalogue.js";
@@ -325,7 +326,7 @@ export class Flash {
     this.busyUntil = endTick;
     this.queue.push(op);
     this.host.at(endTick, kind, "flash", () => this.end(op));
-    const index = rtos.kernel.config.configTASK_NOTIFICATION_ARRAY_ENTRIES - 1;
+    const index = driverNotifyIndex(rtos.kernel);
     return rtos.ulTaskNotifyTakeIndexed(index, pdTRUE, rtos.portMAX_DELAY);
   }
 
@@ -340,7 +341,7 @@ export class Flash {
   /** The flash-done ISR: wakes the task of each finished operation. */
   private readonly isr = (): void => {
     const rtos = this.rtos();
-    const index = rtos.kernel.config.configTASK_NOTIFICATION_ARRAY_ENTRIES - 1;
+    const index = driverNotifyIndex(rtos.kernel);
     const woken = { value: 0 };
     while (this.queue.length > 0 && this.queue[0]!.done) {
       const op = this.queue.shift()!;

@@ -28,6 +28,7 @@
 import { eSetValueWithOverwrite, pdTRUE, type FreeRTOS, type KernelCall, type StreamBufferHandle, type TaskHandle } from "../freertos/index.js";
 import { settled } from "../kernel/index.js";
 import type { PeripheralInstance } from "./catalogue.js";
+import { driverNotifyIndex } from "./driver.js";
 import { HalError } from "./errors.js";
 import type { BoardRam } from "./ram.js";
 
@@ -232,7 +233,7 @@ export class UartPort {
       byteTicks: byteTicks(baudRate, k.config.configTICK_RATE_HZ),
       sb,
       rxBufferBytes,
-      notifyIndex: k.config.configTASK_NOTIFICATION_ARRAY_ENTRIES - 1,
+      notifyIndex: driverNotifyIndex(k),
     };
   }
 

@@ -24,6 +24,7 @@ import { BoardRam } from "./ram.js";
 import { Flash } from "./flash.js";
 import { World, type WorldHost } from "./world.js";
 import { UartPort, type Uart } from "./uart.js";
+import { traceFromEdges, uartSignal, type SignalSource } from "./signal.js";
 import { stm32h743 } from "./boards/stm32h743.js";
 import { esp32c3 } from "./boards/esp32c3.js";
 import { nrf52840 } from "./boards/nrf52840.js";
@@ -252,6 +253,27 @@ export class Board {
     } finally {
       this.running = false;
     }
+  }
+
+  /**
+   * A recordable line by name: a pin (chip name or alias) or a bus line such as "uart0.tx" /
+   * "uart0.rx" (the device's TX and RX). For trace recorders (tinyrtos/trace recordVCD).
+   */
+  signal(name: string): SignalSource {
+    if (typeof name !== "string") throw new HalError(this.spec.name, "signal", `expects a signal name, got ${typeof name}`);
+    const bus = /^([a-z]+)(\d+)\.([a-z]+)$/.exec(name);
+    if (bus !== null) {
+      const [, kind, nText, line] = bus as unknown as [string, string, string, string];
+      const n = Number(nText);
+      if (kind === "uart") {
+        if (line !== "tx" && line !== "rx") throw new HalError(this.spec.name, `signal "${name}"`, `a UART has lines tx and rx, not "${line}"`);
+        const world = this.uartPort(n).world();
+        return uartSignal(name, line === "tx" ? world.txLog : world.rxLog);
+      }
+      throw new HalError(this.spec.name, `signal "${name}"`, `no such signal; bus signals are uart<n>.tx|rx`);
+    }
+    const s = this.pinState(name);
+    return { name, trace: (from, to) => traceFromEdges(s.edges, false, from, to) };
   }
 
   // ───────────────────────────── internals ─────────────────────────────

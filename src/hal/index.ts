@@ -40,4 +40,6 @@ export { Uart, WorldUart, uartBaudRange, UART_RX_BUFFER_DEFAULT } from "./uart.j
 export type { UartConfig, BaudRange, UartLogEntry } from "./uart.js";
 export type { BoardSpec, RamRegion, FlashSpec, PeripheralInstance, AliasSpec, GpioInterruptRoute } from "./catalogue.js";
 export { sramBytes } from "./catalogue.js";
+export { traceFromEdges, uartFrameEdges, uartSignal } from "./signal.js";
+export type { SignalEdge, SignalTrace, SignalSource } from "./signal.js";
 export { BOARD_EVENT_IRQ, BOARD_EVENT_PRIORITY } from "./clock.js";

@@ -16,7 +16,7 @@
  */
 import { createFreeRTOS, type FreeRTOS, type FreeRTOSConfig, type RunOutcome } from "../freertos/index.js";
 import { runningKernel, type Kernel } from "../kernel/index.js";
-import { sramBytes, type BoardSpec, type GpioInterruptRoute } from "./catalogue.js";
+import { sramBytes, type BoardSpec, type GpioInterruptRoute, type PeripheralInstance } from "./catalogue.js";
 import { BoardClock } from "./clock.js";
 import { HalError } from "./errors.js";
 import { GpioLine, Pin, PinState } from "./gpio.js";
@@ -111,6 +111,12 @@ export class Board {
   generation = 1;
   private readonly pinHost: WorldHost;
   private readonly uartPorts: (UartPort | undefined)[] = [];
+  /** Peripheral ID (the instance's interrupt number) → the role that took it this boot. */
+  private readonly instanceRoles = new Map<number, string>();
+  /** Called at each restart, after RAM and pins are reset and before the new kernel exists. */
+  private readonly restartHooks: (() => void)[] = [];
+  /** Bus signal families by prefix ("uart", "spi", "i2c"): signal("spi0.sck") → busSignals.get("spi")(0, "sck", name). */
+  private readonly busSignals = new Map<string, (n: number, line: string, name: string) => SignalSource>();
 
   /** @internal */
   constructor(spec: BoardSpec, options: BoardOptions) {
@@ -158,6 +164,11 @@ export class Board {
     };
     this.world = new World(this.pinHost);
     this.flash = new Flash(spec.name, spec.flash, this.pinHost, () => this._rtos);
+    this.addBusSignals("uart", (n, line, name) => {
+      if (line !== "tx" && line !== "rx") throw new HalError(this.spec.name, `signal "${name}"`, `a UART has lines tx and rx, not "${line}"`);
+      const world = this.uartPort(n).world();
+      return uartSignal(name, line === "tx" ? world.txLog : world.rxLog);
+    });
     this._rtos = createFreeRTOS(this.config);
     this.clock.attach(this._rtos.kernel, 0);
   }
@@ -197,6 +208,29 @@ export class Board {
     const s = this.pinState(name);
     if (s.role !== null && s.role !== role) throw new HalError(this.spec.name, `pin "${s.name}"`, `already used as ${s.role}; cannot also use it as ${role} (one role per pin until reset)`);
     s.role = role;
+  }
+
+  /**
+   * Takes a serial peripheral instance for `role` ("spi0", "i2c1") until the next reset. Instances
+   * that share a peripheral ID (and so an interrupt: nRF52840 SPIM0/TWIM0 and SPIM1/TWIM1, PS
+   * §4.x "Shared resources") can serve only one role per boot; the second is a HalError naming
+   * both. @internal (peripherals call it)
+   */
+  claimInstance(inst: PeripheralInstance, role: string): void {
+    const holder = this.instanceRoles.get(inst.irq);
+    if (holder !== undefined && holder !== role)
+      throw new HalError(this.spec.name, `${role} (${inst.name})`, `its peripheral ID ${inst.irq} is already in use as ${holder}; instances sharing an ID (and its interrupt) serve one role per boot`);
+    this.instanceRoles.set(inst.irq, role);
+  }
+
+  /** Registers `hook` to run at every restart (firmware-side state of a peripheral back to reset). @internal */
+  onRestart(hook: () => void): void {
+    this.restartHooks.push(hook);
+  }
+
+  /** Registers the bus signals of one peripheral family for board.signal("<kind><n>.<line>"). @internal */
+  addBusSignals(kind: string, signal: (n: number, line: string, name: string) => SignalSource): void {
+    this.busSignals.set(kind, signal);
   }
 
   /**
@@ -261,16 +295,12 @@ export class Board {
    */
   signal(name: string): SignalSource {
     if (typeof name !== "string") throw new HalError(this.spec.name, "signal", `expects a signal name, got ${typeof name}`);
-    const bus = /^([a-z]+)(\d+)\.([a-z]+)$/.exec(name);
+    const bus = /^([a-z][a-z0-9]*?)(\d+)\.([a-z]+)$/.exec(name);
     if (bus !== null) {
       const [, kind, nText, line] = bus as unknown as [string, string, string, string];
-      const n = Number(nText);
-      if (kind === "uart") {
-        if (line !== "tx" && line !== "rx") throw new HalError(this.spec.name, `signal "${name}"`, `a UART has lines tx and rx, not "${line}"`);
-        const world = this.uartPort(n).world();
-        return uartSignal(name, line === "tx" ? world.txLog : world.rxLog);
-      }
-      throw new HalError(this.spec.name, `signal "${name}"`, `no such signal; bus signals are uart<n>.tx|rx`);
+      const family = this.busSignals.get(kind);
+      if (family !== undefined) return family(Number(nText), line, name);
+      throw new HalError(this.spec.name, `signal "${name}"`, `no such signal; bus signals are ${[...this.busSignals.keys()].map((k) => `${k}<n>.<line>`).join(", ")}`);
     }
     const s = this.pinState(name);
     return { name, trace: (from, to) => traceFromEdges(s.edges, false, from, to) };
@@ -302,7 +332,9 @@ export class Board {
     this.handles.clear();
     this.lines = new Map();
     this.gpioPoolUsed = 0;
+    this.instanceRoles.clear();
     for (const u of this.uartPorts) u?.resetFirmwareSide();
+    for (const hook of this.restartHooks) hook();
     for (const s of this.pinStates) {
       s.resetFirmwareSide();
       s.update(this.pinHost, at);

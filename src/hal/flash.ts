@@ -28,7 +28,7 @@
  * (`tear`), applied at `Flash.startOp` instead of the full result.
  * @module
  */
-import { driverNotifyIndex } from "./driver.js";
+import { driverNotifyIndex, voidCall } from "./driver.js";
 import { HalError } from "./errors.js";
 import { hex } from "./ram.js";
 import type { FlashSpec } from "./catalogue.js";
@@ -157,13 +157,13 @@ export class Flash {
    * `eraseBytes`. Blocks the calling task for the erase time of each unit; from an ISR:
    * KernelAssertError.
    */
-  erase(offset: number, lengthBytes: number): KernelCall<number> {
+  erase(offset: number, lengthBytes: number): KernelCall<void> {
     const where = `erase(${fmt(offset)}, ${String(lengthBytes)})`;
     this.notFromIsr(where);
     const op = this.prepareErase(where, offset, lengthBytes);
     const us = this.timing(where, "erase", this.eraseUsPerUnit);
     const task = this.caller(where);
-    return this.startOp("erase", offset, lengthBytes, this.ticks(op.steps * us), task, op);
+    return voidCall(this.startOp("erase", offset, lengthBytes, this.ticks(op.steps * us), task, op));
   }
 
   /**
@@ -171,13 +171,13 @@ export class Flash {
    * write unit already programmed as often as the board allows since its erase: HalError, nothing
    * changed. Blocks the calling task for the program time; from an ISR: KernelAssertError.
    */
-  program(offset: number, data: Uint8Array): KernelCall<number> {
+  program(offset: number, data: Uint8Array): KernelCall<void> {
     const where = `program(${fmt(offset)}, ${data instanceof Uint8Array ? `${data.length} bytes` : describe(data)})`;
     this.notFromIsr(where);
     const op = this.prepareProgram(where, offset, data);
     const us = this.timing(where, "program", this.programUsPerUnit);
     const task = this.caller(where);
-    return this.startOp("program", offset, data.length, this.ticks(op.steps * us), task, op);
+    return voidCall(this.startOp("program", offset, data.length, this.ticks(op.steps * us), task, op));
   }
 
   /**

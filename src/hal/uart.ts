@@ -28,7 +28,7 @@
 import { eSetValueWithOverwrite, pdTRUE, type FreeRTOS, type KernelCall, type StreamBufferHandle, type TaskHandle } from "../freertos/index.js";
 import { settled } from "../kernel/index.js";
 import type { PeripheralInstance } from "./catalogue.js";
-import { driverNotifyIndex } from "./driver.js";
+import { driverNotifyIndex, voidCall } from "./driver.js";
 import { HalError } from "./errors.js";
 import type { BoardRam } from "./ram.js";
 
@@ -428,14 +428,14 @@ export class Uart {
 
   /**
    * Sends `view`, which must lie in board RAM, by DMA without a copy: each byte is read from RAM
-   * as it goes on the wire. Resolves with the byte count when the last stop bit has left the pin.
+   * as it goes on the wire. Resolves when the last stop bit has left the pin.
    */
-  writeDMA(view: Uint8Array): KernelCall<number> {
+  writeDMA(view: Uint8Array): KernelCall<void> {
     const p = this.port;
     if (!(view instanceof Uint8Array)) throw new HalError(p.host.boardName, p.where, `writeDMA expects a Uint8Array view of board RAM, got ${typeof view}`);
     if (!p.host.ram.contains(view))
       throw new HalError(p.host.boardName, p.where, "writeDMA: the buffer is not in board RAM (a host buffer); DMA reads board RAM only: use a view from board.ram.view() or a pool");
-    return p.write(view, true, "writeDMA");
+    return voidCall(p.write(view, true, "writeDMA"));
   }
 
   /**

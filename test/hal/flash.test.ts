@@ -72,7 +72,8 @@ function nrfFirmware(seen: Seen, lane: "async" | "gen") {
         log(`re-programmed ${bytes(b, at, 4).join(",")}`);
         const t = third();
         if (t !== null) await t;
-        await f.erase(at, 4096);
+        const erased: void = await f.erase(at, 4096);
+        log(`erase gave ${String(erased)}`);
         log(`erased ${bytes(b, at, 4).join(",")} count ${f.eraseCount(1)} ops ${f.ops}`);
         await f.program(at, Uint8Array.of(1, 2, 3, 4));
         log(`after erase ${bytes(b, at, 4).join(",")}`);
@@ -88,7 +89,8 @@ function nrfFirmware(seen: Seen, lane: "async" | "gen") {
         log(`re-programmed ${bytes(b, at, 4).join(",")}`);
         const t = third();
         if (t !== null) yield* t;
-        yield* f.erase(at, 4096);
+        const erased: void = yield* f.erase(at, 4096);
+        log(`erase gave ${String(erased)}`);
         log(`erased ${bytes(b, at, 4).join(",")} count ${f.eraseCount(1)} ops ${f.ops}`);
         yield* f.program(at, Uint8Array.of(1, 2, 3, 4));
         log(`after erase ${bytes(b, at, 4).join(",")}`);
@@ -109,6 +111,7 @@ test("nRF52840: program clears bits only (AND), two writes per word, the third r
       `${w}: programmed 15,240,85,170`,
       `${2 * w}: re-programmed 3,240,5,170`,
       `${2 * w}: third write refused: board "nrf52840", flash: program(0x00001000, 4 bytes): the word at 0x00001000 was already written 2 times since page 1 was erased; the NVMC allows nWRITE = 2 writes per word between page erases (nRF52840 PS §4.3)`,
+      `${2 * w + 85}: erase gave undefined`,
       `${2 * w + 85}: erased 255,255,255,255 count 1 ops 3`,
       `${2 * w + 85 + w}: after erase 1,2,3,4`,
     ], lane);

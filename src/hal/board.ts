@@ -12,17 +12,24 @@
  * `board.run` restarts it and goes on to its target. The new kernel's tick 0 is the next whole
  * board tick after the reset (a reset takes up to one tick here); board time (`board.now()`,
  * world ticks, edge times) runs on across resets.
+ *
+ * Watchdog (`board.watchdog`, src/hal/watchdog.ts): expiry resets the board with reason
+ * "watchdog"; any reset or power cut stops it. Power (`board.cutPower`, `board.powerOn`,
+ * `board.powered`, src/hal/power.ts): a cut stops the chip where it is; while off, `board.run`
+ * advances board time with nothing of the firmware running; `powerOn()` boots "power-on".
  * @module
  */
 import { createFreeRTOS, type FreeRTOS, type FreeRTOSConfig, type RunOutcome } from "../freertos/index.js";
-import { runningKernel, type Kernel } from "../kernel/index.js";
+import { runningKernel, type Kernel, type Prng } from "../kernel/index.js";
 import { sramBytes, type BoardSpec, type GpioInterruptRoute, type PeripheralInstance } from "./catalogue.js";
 import { BoardClock } from "./clock.js";
 import { HalError } from "./errors.js";
 import { GpioLine, Pin, PinState } from "./gpio.js";
 import { BoardRam } from "./ram.js";
-import { Flash } from "./flash.js";
+import { Flash, type FlashHost } from "./flash.js";
 import { World, type WorldHost } from "./world.js";
+import { Watchdog, WATCHDOG_SPECS } from "./watchdog.js";
+import { planCut, powerPrng, type CutPowerOptions, type PlannedCut } from "./power.js";
 import { UartPort, type Uart } from "./uart.js";
 import { traceFromEdges, uartSignal, type SignalSource } from "./signal.js";
 import { stm32h743 } from "./boards/stm32h743.js";
@@ -89,6 +96,8 @@ export class Board {
   readonly world: World;
   /** The NOR flash (src/hal/flash.ts); kept across resets. */
   readonly flash: Flash;
+  /** The chip's independent watchdog (src/hal/watchdog.ts); stopped by every reset. */
+  readonly watchdog: Watchdog;
   /** Why the board last started. */
   resetReason: ResetReason = "power-on";
 
@@ -109,7 +118,15 @@ export class Board {
   private halted: ResetReason | null = null;
   /** Boot number, from 1. @internal */
   generation = 1;
-  private readonly pinHost: WorldHost;
+  /** The power is off (after a cut, until powerOn). */
+  private off = false;
+  /** Board time of a power cut from firmware context, applied by run() once the old kernel has stopped. */
+  private failing: number | null = null;
+  /** The cut waiting to happen, and the number that makes an older scheduled cut stale. */
+  private cut: PlannedCut | null = null;
+  private cutToken = 0;
+  private prngPower: Prng | null = null;
+  private readonly pinHost: WorldHost & FlashHost;
   private readonly uartPorts: (UartPort | undefined)[] = [];
   /** Peripheral ID (the instance's interrupt number) → the role that took it this boot. */
   private readonly instanceRoles = new Map<number, string>();
@@ -153,7 +170,7 @@ export class Board {
       boardName: spec.name,
       now: () => board.clock.now(),
       kernel: () => board._rtos.kernel,
-      live: () => board.halted === null,
+      live: () => board.halted === null && board.failing === null && !board.off,
       get generation() {
         return board.generation;
       },
@@ -161,9 +178,24 @@ export class Board {
       pinState: (name) => board.pinState(name),
       at: (atTick, call, where, change) => board.at(atTick, call, where, change),
       uartPort: (n) => board.uartPort(n),
+      cutAtOp: (index) => board.cutAtOp(index),
+      powerFail: () => board.powerFail(),
+      powerPrng: () => (board.prngPower ??= powerPrng(board.config.seed ?? 1)),
     };
     this.world = new World(this.pinHost);
     this.flash = new Flash(spec.name, spec.flash, this.pinHost, () => this._rtos);
+    this.watchdog = new Watchdog(
+      {
+        boardName: spec.name,
+        now: () => board.clock.now(),
+        live: () => board.pinHost.live(),
+        schedule: (at, run) => board.clock.schedule(at, run),
+        tickRateHz: () => board._rtos.kernel.config.configTICK_RATE_HZ,
+        expire: () => board.reset("watchdog"),
+      },
+      WATCHDOG_SPECS[spec.name]!,
+    );
+    this.onRestart(() => this.watchdog.stopForReset());
     this.addBusSignals("uart", (n, line, name) => {
       if (line !== "tx" && line !== "rx") throw new HalError(this.spec.name, `signal "${name}"`, `a UART has lines tx and rx, not "${line}"`);
       const world = this.uartPort(n).world();
@@ -243,7 +275,8 @@ export class Board {
    */
   reset(reason: ResetReason = "software"): void {
     if (!RESET_REASONS.includes(reason)) throw new HalError(this.spec.name, "reset", `reason must be one of ${RESET_REASONS.join(", ")}, got ${JSON.stringify(reason)}`);
-    if (this.halted !== null) return; // already going down
+    if (this.halted !== null || this.failing !== null) return; // already going down
+    if (this.off) throw new HalError(this.spec.name, "reset", "the board is off (power cut): only powerOn() starts it");
     const k = this._rtos.kernel;
     if (runningKernel() === k) {
       this.halted = reason;
@@ -267,7 +300,17 @@ export class Board {
     try {
       const target = this.clock.now() + ticks;
       for (;;) {
+        if (this.failing !== null) {
+          this.powerDown(this.failing);
+          continue;
+        }
+        if (this.off) {
+          // Nothing runs; the world's events still happen.
+          this.clock.advanceTo(target);
+          return "target";
+        }
         if (!this.booted) await this.boot();
+        if (this.failing !== null) continue;
         if (this.halted !== null) {
           this.restart(this.halted);
           continue;
@@ -276,8 +319,9 @@ export class Board {
         try {
           outcome = await this._rtos.run(Math.max(0, Math.round(target - this.clock.now())));
         } catch (error) {
-          if (this.halted === null) throw error;
+          if (this.halted === null && this.failing === null) throw error;
         }
+        if (this.failing !== null) continue;
         if (this.halted !== null) {
           this.restart(this.halted);
           continue;
@@ -306,7 +350,88 @@ export class Board {
     return { name, trace: (from, to) => traceFromEdges(s.edges, false, from, to) };
   }
 
+  /** False from the moment the power fails until powerOn(). */
+  get powered(): boolean {
+    return !this.off && this.failing === null;
+  }
+
+  /**
+   * The power fails at board time `atTick` or as the `atFlashOp`-th flash erase/program from now
+   * starts (see src/hal/power.ts for what a cut does, `tear`, and what happens while off). Bad
+   * input (neither or both of atTick and atFlashOp, a past atTick, a non-boolean tear, tear with
+   * atTick) or a board already off: HalError, nothing planned. Replaces a pending cut. World side.
+   */
+  cutPower(options: CutPowerOptions): void {
+    if (!this.powered) throw new HalError(this.spec.name, "cutPower", "the board is already off; powerOn() first");
+    const now = this.clock.now();
+    const plan = planCut(this.spec.name, options, now, this.flash.ops);
+    this.cut = plan;
+    const token = ++this.cutToken;
+    if (plan.kind !== "tick") return;
+    if (plan.atTick === now) this.powerFail();
+    else
+      this.clock.schedule(plan.atTick, () => {
+        if (token === this.cutToken) this.powerFail();
+      });
+  }
+
+  /**
+   * Power on: boots as a "power-on" reset (a fresh kernel from the next whole board tick,
+   * firmware at the next run); on a board that is on, a power cycle. Cancels a pending cut.
+   * World side: from firmware of this board, HalError.
+   */
+  powerOn(): void {
+    if (runningKernel() === this._rtos.kernel) throw new HalError(this.spec.name, "powerOn", "called from this board's firmware; power is the bench's (world side) call");
+    this.cut = null;
+    this.cutToken++;
+    if (this.failing !== null) this.powerDown(this.failing);
+    else if (!this.off) {
+      const now = this.clock.now();
+      this.flash.powerFail(now);
+      this.powerDown(now);
+    }
+    const at = this.clock.now();
+    this.off = false;
+    this.resetReason = "power-on";
+    this._rtos = createFreeRTOS(this.config);
+    this.clock.attach(this._rtos.kernel, Math.ceil(at - 1e-9));
+    this.clock.deliver();
+  }
+
   // ───────────────────────────── internals ─────────────────────────────
+
+  /** A planned cut that falls on flash operation `index`: consumed; its tear flag. */
+  private cutAtOp(index: number): boolean | null {
+    const c = this.cut;
+    if (c === null || c.kind !== "op" || c.opIndex !== index) return null;
+    this.cut = null;
+    this.cutToken++;
+    return c.tear;
+  }
+
+  /** The moment the power fails: the flash and the watchdog stop now; the chip goes down now or when its kernel halts. */
+  private powerFail(): void {
+    const at = this.clock.now();
+    this.cut = null;
+    this.cutToken++;
+    this.flash.powerFail(at);
+    this.watchdog.stopForReset();
+    const k = this._rtos.kernel;
+    if (runningKernel() === k || this.booting) {
+      this.failing = at;
+      k.stop();
+    } else {
+      this.powerDown(at);
+    }
+  }
+
+  /** The chip without power: as at a reset (RAM, pins, peripherals), with no kernel; time frozen at `at` until run. */
+  private powerDown(at: number): void {
+    this.shutDown(at);
+    this.failing = null;
+    this.off = true;
+    this.clock.detach(at);
+  }
 
   private async boot(): Promise<void> {
     this.booted = true;
@@ -322,11 +447,20 @@ export class Board {
   /** The reset itself: fresh kernel from the next whole board tick, RAM and pins to reset state. */
   private restart(reason: ResetReason): void {
     const at = this.clock.now();
+    this.shutDown(at);
+    this.resetReason = reason;
+    this._rtos = createFreeRTOS(this.config);
+    this.clock.attach(this._rtos.kernel, Math.ceil(at - 1e-9));
+    // World events that fell while the chip was in reset.
+    this.clock.deliver();
+  }
+
+  /** What a reset and a power cut share: the old kernel stopped, RAM cleared, firmware-side state to reset. */
+  private shutDown(at: number): void {
     const old = this._rtos.kernel;
     old.stop();
     this.ram.clear();
     this.generation++;
-    this.resetReason = reason;
     this.halted = null;
     this.booted = false;
     this.handles.clear();
@@ -339,10 +473,6 @@ export class Board {
       s.resetFirmwareSide();
       s.update(this.pinHost, at);
     }
-    this._rtos = createFreeRTOS(this.config);
-    this.clock.attach(this._rtos.kernel, Math.ceil(at - 1e-9));
-    // World events that fell while the chip was in reset.
-    this.clock.deliver();
   }
 
   /** @internal */

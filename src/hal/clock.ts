@@ -8,6 +8,8 @@
  *
  * Times are board ticks: ticks since the board was created, which equal the kernel's tick count
  * until the first reset (a reset starts a fresh kernel at tick 0 while board time goes on).
+ * While the board is off (board.cutPower) no kernel is attached: board time is advanced by
+ * board.run through `advanceTo`, which delivers the world's events in order.
  * @module
  */
 import type { Kernel } from "../kernel/index.js";
@@ -50,7 +52,27 @@ export class BoardClock {
     let i = this.queue.length;
     while (i > 0 && this.queue[i - 1]!.at > at) i--;
     this.queue.splice(i, 0, e);
-    this.kernel!.triggerInterrupt(BOARD_EVENT_IRQ, at - this.offset);
+    // Detached (board off): advanceTo delivers it.
+    if (this.kernel !== null) this.kernel.triggerInterrupt(BOARD_EVENT_IRQ, at - this.offset);
+  }
+
+  /**
+   * Unbinds the kernel (the board lost power): board time stays at `at` and moves on only
+   * through advanceTo, which delivers the events that fall while no kernel runs.
+   */
+  detach(at: number): void {
+    this.kernel = null;
+    this.offset = at;
+  }
+
+  /** While detached: delivers every event due by board time `target`, in order, and moves time there. */
+  advanceTo(target: number): void {
+    while (this.queue.length > 0 && this.queue[0]!.at <= target + 1e-9) {
+      const e = this.queue.shift()!;
+      if (e.at > this.offset) this.offset = e.at;
+      e.run(e.at);
+    }
+    if (target > this.offset) this.offset = target;
   }
 
   /** Runs every event due by now (also at boot, for events that fell in a reset). */

@@ -23,9 +23,23 @@
  * operation see the old contents (the H743's read stall and the nRF52840's CPU halt are not
  * modelled). The calls are lane-neutral: they return the notification take's `KernelCall`.
  *
- * Power cuts (`board.cutPower({ atFlashOp, tear })`, later): every erase/program call is one
- * operation, counted by `ops` when it starts; `FlashOp` carries what a torn operation would leave
- * (`tear`), applied at `Flash.startOp` instead of the full result.
+ * Power cuts (`board.cutPower`, src/hal/power.ts): every erase/program call that passes its
+ * checks is one operation, counted by `ops` when the firmware starts it (also the one a cut
+ * falls on). With `atFlashOp`, the cut happens as that operation starts: without `tear` it never
+ * reaches the flash (nothing changed, not even its erase/write bookkeeping); with `tear` it is
+ * left partly done, by an amount drawn from the board's power PRNG: a program leaves a prefix of
+ * its bytes programmed (1 to length − 1 bytes; none for a one-byte program), an erase leaves the
+ * units before a drawn unit erased, that unit with a prefix of 1 to eraseBytes − 1 bytes at 0xFF
+ * and the rest old, and the units after it old. An operation in progress when the power fails
+ * at a tick (`atTick`) is torn the same way at the fraction of its time that had passed;
+ * operations queued behind it never happen (their bookkeeping is undone). Erase counts count
+ * every unit an erase started on; write units wholly inside a torn erase's 0xFF prefix count as
+ * erased, the rest of the torn unit keeps its write counts (programming it again may be refused:
+ * erase it first, as firmware must after a torn erase).
+ *
+ * An erase or program requested after the board began to go down (a firmware reset request, a
+ * power cut) is ignored: the caller waits on its kernel, which is discarded; the flash, `ops`
+ * and the bookkeeping are unchanged.
  * @module
  */
 import { driverNotifyIndex, voidCall } from "./driver.js";
@@ -33,13 +47,22 @@ import { HalError } from "./errors.js";
 import { hex } from "./ram.js";
 import type { FlashSpec } from "./catalogue.js";
 import type { PinHost } from "./gpio.js";
-import { KernelAssertError, type Kernel, type KernelCall } from "../kernel/index.js";
+import { KernelAssertError, type Kernel, type KernelCall, type Prng } from "../kernel/index.js";
 import { pdTRUE, type FreeRTOS, type TaskHandle } from "../freertos/index.js";
 
 /** What the flash needs from its board. @internal */
 export interface FlashHost extends PinHost {
   /** Applies `change` at board time `atTick` (now or later) through the board's event queue. */
   at(atTick: number | undefined, call: string, where: string, change: (at: number) => void): void;
+  /**
+   * Whether a pending power cut falls on operation `index` as it starts: null when not, else its
+   * `tear` flag (the cut is then consumed).
+   */
+  cutAtOp(index: number): boolean | null;
+  /** The power fails now (from the operation's task): the board goes down. */
+  powerFail(): void;
+  /** The board's power PRNG (separate from the kernel's), for how much of a torn operation is done. */
+  powerPrng(): Prng;
 }
 
 /** One erase or program operation, from its start to its end. */
@@ -56,26 +79,28 @@ export interface FlashOp {
 }
 
 interface PendingOp extends FlashOp {
-  /** Puts the full result into the flash array. */
-  apply(): void;
-  /**
-   * What a power cut during the operation leaves (for cutPower, not used yet): the first
-   * `fraction` of the bytes programmed / of the erase units erased, the unit in progress left
-   * neither old nor erased.
-   */
-  tear(fraction: number): void;
+  parts: Prepared;
   task: TaskHandle;
   generation: number;
   done: boolean;
+  /** The power failed before its end: its end does nothing. */
+  cancelled: boolean;
 }
 
 /** A checked operation: its time in units, its booking at the start, its result at the end. */
 interface Prepared {
   /** Erase units, write units, or page-program commands. */
   steps: number;
+  /** Books it at its start (erase counts, write counts). */
   commit(): void;
+  /** Undoes commit (an operation the power cut before it began). */
+  uncommit(): void;
+  /** Puts the full result into the flash array. */
   apply(): void;
-  tear(fraction: number): void;
+  /** Books and applies what a power cut after `bytes` bytes of the operation leaves (a prefix). */
+  tear(bytes: number): void;
+  /** How many bytes a torn operation got done, drawn from `prng` (see the module comment). */
+  tornBytes(prng: Prng): number;
 }
 
 /** Vendor flash interrupt per board, where the chip has one. */
@@ -209,25 +234,34 @@ export class Flash {
     if (lengthBytes % unit !== 0) throw this.error(`${where}: length is not a whole number of ${unit}-byte ${unitName}s`);
     const first = offset / unit;
     const n = lengthBytes / unit;
+    const w = this.writeBytes;
     const flash = this;
+    let savedWrites: Uint8Array | null = null;
     return {
       steps: n,
       commit() {
         for (let u = first; u < first + n; u++) flash.erases[u]!++;
         if (flash.writes !== null) {
-          const per = unit / flash.writeBytes;
-          flash.writes.fill(0, first * per, (first + n) * per);
+          savedWrites = flash.writes.slice(offset / w, (offset + lengthBytes) / w);
+          flash.writes.fill(0, offset / w, (offset + lengthBytes) / w);
         }
+      },
+      uncommit() {
+        for (let u = first; u < first + n; u++) flash.erases[u]!--;
+        if (flash.writes !== null && savedWrites !== null) flash.writes.set(savedWrites, offset / w);
       },
       apply() {
         flash.bytes().fill(0xff, offset, offset + lengthBytes);
       },
-      tear(fraction) {
-        // Whole units erased up to the cut; the unit in progress half erased (its first half 0xFF).
-        const doneBytes = Math.floor(fraction * n) * unit;
-        const mem = flash.bytes();
-        mem.fill(0xff, offset, offset + doneBytes);
-        if (doneBytes < lengthBytes) mem.fill(0xff, offset + doneBytes, offset + doneBytes + unit / 2);
+      tear(bytes) {
+        if (bytes <= 0) return;
+        for (let u = first; u < first + Math.ceil(bytes / unit); u++) flash.erases[u]!++;
+        if (flash.writes !== null) flash.writes.fill(0, offset / w, offset / w + Math.floor(bytes / w));
+        flash.bytes().fill(0xff, offset, offset + bytes);
+      },
+      tornBytes(prng) {
+        // A unit in progress, with a prefix of 1..unit-1 of its bytes erased: neither old nor erased.
+        return prng.nextInt(n) * unit + 1 + prng.nextInt(unit - 1);
       },
     };
   }
@@ -275,14 +309,27 @@ export class Flash {
           for (let u = firstUnit; u < firstUnit + units; u++) writes[u]!++;
         }
       },
+      uncommit() {
+        if (Number.isFinite(limit)) {
+          const writes = flash.writeCounts();
+          for (let u = firstUnit; u < firstUnit + units; u++) writes[u]!--;
+        }
+      },
       apply() {
         const mem = flash.bytes();
         for (let i = 0; i < len; i++) mem[offset + i]! &= copy[i]!;
       },
-      tear(fraction) {
+      tear(bytes) {
+        if (bytes <= 0) return;
+        if (Number.isFinite(limit)) {
+          const writes = flash.writeCounts();
+          for (let u = firstUnit; u < firstUnit + Math.ceil(bytes / w); u++) writes[u]!++;
+        }
         const mem = flash.bytes();
-        const n = Math.floor(fraction * units) * w;
-        for (let i = 0; i < n; i++) mem[offset + i]! &= copy[i]!;
+        for (let i = 0; i < bytes; i++) mem[offset + i]! &= copy[i]!;
+      },
+      tornBytes(prng) {
+        return len < 2 ? 0 : 1 + prng.nextInt(len - 1);
       },
     };
   }
@@ -291,9 +338,8 @@ export class Flash {
 
   /**
    * The start of an operation: counts it (`ops`), books it (erase counts, write counts), queues it
-   * on the controller and schedules its end. This is where cutPower({ atFlashOp, tear }) will
-   * hook: when `ops` reaches its target, the power fails here and `tear(fraction)` is applied
-   * instead of `apply()` at the end.
+   * on the controller and schedules its end. A power cut planned for this operation
+   * (cutPower({ atFlashOp })) happens here instead; a board going down ignores the request.
    */
   private startOp(
     kind: "erase" | "program",
@@ -304,6 +350,17 @@ export class Flash {
     parts: Prepared,
   ): KernelCall<number> {
     const rtos = this.rtos();
+    const index = driverNotifyIndex(rtos.kernel);
+    // Going down (reset requested, power failing): the request never reaches the controller; the
+    // caller waits on its kernel, which is being discarded.
+    if (!this.host.live()) return rtos.ulTaskNotifyTakeIndexed(index, pdTRUE, rtos.portMAX_DELAY);
+    const cut = this.host.cutAtOp(this._ops);
+    if (cut !== null) {
+      this._ops++;
+      this.host.powerFail();
+      if (cut) parts.tear(parts.tornBytes(this.host.powerPrng()));
+      return rtos.ulTaskNotifyTakeIndexed(index, pdTRUE, rtos.portMAX_DELAY);
+    }
     this.ensureIsr(rtos);
     const now = this.host.now();
     const startTick = Math.max(now, this.busyUntil);
@@ -315,27 +372,45 @@ export class Flash {
       lengthBytes,
       startTick,
       endTick,
-      apply: parts.apply,
-      tear: parts.tear,
+      parts,
       task,
       generation: this.host.generation,
       done: false,
+      cancelled: false,
     };
     this._ops++;
     parts.commit();
     this.busyUntil = endTick;
     this.queue.push(op);
     this.host.at(endTick, kind, "flash", () => this.end(op));
-    const index = driverNotifyIndex(rtos.kernel);
     return rtos.ulTaskNotifyTakeIndexed(index, pdTRUE, rtos.portMAX_DELAY);
   }
 
   /** The operation's end (board event): new contents, then the flash-done interrupt. */
   private end(op: PendingOp): void {
-    op.apply();
+    if (op.cancelled) return;
+    op.parts.apply();
     op.done = true;
     if (op.generation === this.host.generation && this.isrKernel === this.host.kernel()) this.host.kernel().triggerInterrupt(this.irq.irq);
     else this.queue = this.queue.filter((o) => o !== op); // its boot is gone: nobody to wake
+  }
+
+  /**
+   * The power fails at board time `at`: the operation in progress is torn at the fraction of its
+   * time that had passed, those queued behind it never happen, nobody is woken. @internal
+   */
+  powerFail(at: number): void {
+    const pending = this.queue.filter((o) => !o.done);
+    for (let i = pending.length - 1; i >= 0; i--) {
+      pending[i]!.cancelled = true;
+      pending[i]!.parts.uncommit();
+    }
+    for (const o of pending) {
+      if (o.startTick <= at && at < o.endTick) o.parts.tear(Math.floor(((at - o.startTick) / (o.endTick - o.startTick)) * o.lengthBytes));
+    }
+    this.queue = [];
+    this.busyUntil = at;
+    this.isrKernel = null;
   }
 
   /** The flash-done ISR: wakes the task of each finished operation. */

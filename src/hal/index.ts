@@ -1,7 +1,9 @@
 /**
  * `tinyrtos/hal` — the virtual microcontroller: boards (the catalogue, RAM, boot and reset), GPIO,
- * UART, the on-chip flash, and the world outside the chip. (SPI, I2C, watchdog, device models and
- * power come in later sessions on the same Board.)
+ * UART, the on-chip flash, each chip's independent watchdog (`board.watchdog`: expiry resets the
+ * board with reason "watchdog"), power (`board.cutPower` at a tick or at a flash operation, torn
+ * or not; `board.powerOn`), and the world outside the chip. (SPI, I2C and device models come in
+ * later sessions on the same Board.)
  *
  * @example
  * ```ts
@@ -36,6 +38,9 @@ export type { PinMode, PinPull, Edge } from "./gpio.js";
 export { World, WorldPin } from "./world.js";
 export { Flash, FLASH_DONE_INTERNAL_IRQ } from "./flash.js";
 export type { FlashOp } from "./flash.js";
+export { Watchdog, WATCHDOG_SPECS } from "./watchdog.js";
+export type { WatchdogSpec } from "./watchdog.js";
+export type { CutPowerOptions } from "./power.js";
 export { Uart, WorldUart, uartBaudRange, UART_RX_BUFFER_DEFAULT } from "./uart.js";
 export type { UartConfig, BaudRange, UartLogEntry } from "./uart.js";
 export type { BoardSpec, RamRegion, FlashSpec, PeripheralInstance, AliasSpec, GpioInterruptRoute } from "./catalogue.js";

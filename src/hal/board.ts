@@ -441,7 +441,7 @@ export class Board {
     } finally {
       this.booting = false;
     }
-    if (this.halted === null && !this._rtos.kernel.isSchedulerRunning()) this._rtos.vTaskStartScheduler();
+    if (this.halted === null && this.failing === null && !this._rtos.kernel.isSchedulerRunning()) this._rtos.vTaskStartScheduler();
   }
 
   /** The reset itself: fresh kernel from the next whole board tick, RAM and pins to reset state. */

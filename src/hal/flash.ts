@@ -31,8 +31,9 @@
  * its bytes programmed (1 to length − 1 bytes; none for a one-byte program), an erase leaves the
  * units before a drawn unit erased, that unit with a prefix of 1 to eraseBytes − 1 bytes at 0xFF
  * and the rest old, and the units after it old. An operation in progress when the power fails
- * at a tick (`atTick`) is torn the same way at the fraction of its time that had passed;
- * operations queued behind it never happen (their bookkeeping is undone). Erase counts count
+ * (at a tick, or as another task starts a later operation while it runs) is torn the same way at
+ * the fraction of its time that had passed; operations queued behind it never happen (their
+ * bookkeeping is undone). Erase counts count
  * every unit an erase started on; write units wholly inside a torn erase's 0xFF prefix count as
  * erased, the rest of the torn unit keeps its write counts (programming it again may be refused:
  * erase it first, as firmware must after a torn erase).

@@ -10,7 +10,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createBoard, HalError, type Board } from "./helpers.js";
+import { createBoard, HalError, type Board, type GenTaskLike } from "./helpers.js";
 import { Prng } from "../../src/kernel/index.js";
 
 /** 1 tick = 1 ms. */
@@ -322,4 +322,23 @@ test("code of the old boot after a cut at a flash op: the call returns, further 
   assert.deepEqual(b.world.pin("LED").edges, []);
   assert.equal(b.watchdog.running, false);
   assert.equal(b.flash.eraseCount(0), 0);
+});
+
+test("a generator task cut at a torn program: the same prefix as an async task for the same seed", async () => {
+  const b = createBoard("stm32h743", {
+    seed: 5,
+    config,
+    firmware: async (bb) => {
+      await bb.rtos.xTaskCreate(function* (): GenTaskLike {
+        yield* bb.flash.program(0x20, new Uint8Array(64)); // two 256-bit flash words
+        for (;;) yield* bb.rtos.vTaskDelay(1000);
+      }, "g", 256, null, 1);
+    },
+  });
+  b.cutPower({ atFlashOp: 0, tear: true });
+  assert.equal(await b.run(100), "target");
+  const k = 1 + powerStream(5).nextInt(63);
+  assert.deepEqual(bytes(b, 0x20, 64), [...new Array(k).fill(0), ...new Array(64 - k).fill(0xff)]);
+  // The touched flash words count as programmed (a torn 256-bit word's ECC is not valid): erase first.
+  assert.throws(() => b.flash.programNow(0x20, new Uint8Array(32)), /already programmed since sector 0 was erased/);
 });

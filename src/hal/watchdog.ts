@@ -18,16 +18,17 @@
  *   16 counts (0.48828125 ms) to 2^32 counts (131 072 000 ms). PS §6.36 "WDT — Watchdog timer".
  *   Start again while running: HalError (CRV, RREN and CONFIG are blocked while the WDT runs,
  *   PS §6.36).
- * - ESP32-C3, RWDT (the RTC watchdog; the TRM chapter "Watchdog Timers" also has two MWDTs in the
- *   timer groups and the super watchdog: RWDT is the one that resets the whole chip and survives
- *   a CPU hang of the main clock domain). Clocked by RTC_SLOW_CLK, the internal RC_SLOW at
- *   136 kHz nominal (esp-idf soc/esp32c3 clk_tree_defs.h SOC_CLK_RC_SLOW_FREQ_APPROX 136000);
- *   stage 0 hold register RTC_CNTL_WDT_STG0_HOLD of 32 bits, action "reset system": timeout =
- *   hold / 136 kHz, 1 to 2^32 − 1 counts (7.35 µs to ~31 580 s). Unconfirmed: the minimum of one
- *   count, and the stage-0 scaling by the WDT_DELAY_SEL eFuse that esp-idf's rwdt_ll.h
- *   compensates for (not modelled: as if the driver compensated exactly). Start again while
- *   running: reconfigured and fed (the registers are writable after the RTC_CNTL_WDT_WKEY
- *   unlock).
+ * - ESP32-C3, RWDT (the RTC watchdog, in the RTC domain; the TRM chapter "Watchdog Timers" also
+ *   describes the two MWDTs of the timer groups: RWDT is chosen as the one whose stage action
+ *   can reset the whole system). Clocked by RTC_SLOW_CLK, the internal RC_SLOW at 136 kHz
+ *   nominal (esp-idf clk_tree_defs.h of the ESP32-C3: SOC_CLK_RC_SLOW_FREQ_APPROX 136000); the
+ *   stage-0 hold register RTC_CNTL_WDT_STG0_HOLD is 32 bits (esp-idf rtc_cntl_reg.h, bitpos
+ *   [31:0]), action "reset system": timeout = hold / 136 kHz, 1 to 2^32 − 1 counts (7.35 µs to
+ *   ~31 580 s). Unconfirmed: the 32-bit width read from an RTC_CNTL header not verified to be
+ *   the C3's own, the minimum of one count, and the stage-0 scaling by the WDT_DELAY_SEL eFuse
+ *   that esp-idf's rwdt_ll.h compensates for (not modelled: as if the driver compensated
+ *   exactly). Start again while running: reconfigured and fed (the registers are writable after
+ *   the RTC_CNTL_WDT_WKEY unlock).
  *
  * Once started the watchdog cannot be stopped: there is no `stop()` (the IWDG and the nRF WDT
  * have no way to stop; the RWDT could be disabled by firmware after its write-key unlock, which

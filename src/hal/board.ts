@@ -427,7 +427,7 @@ export class Board {
 
   /** The chip without power: as at a reset (RAM, pins, peripherals), with no kernel; time frozen at `at` until run. */
   private powerDown(at: number): void {
-    this.shutDown(at);
+    this.shutDown(at, null);
     this.failing = null;
     this.off = true;
     this.clock.detach(at);
@@ -447,8 +447,7 @@ export class Board {
   /** The reset itself: fresh kernel from the next whole board tick, RAM and pins to reset state. */
   private restart(reason: ResetReason): void {
     const at = this.clock.now();
-    this.shutDown(at);
-    this.resetReason = reason;
+    this.shutDown(at, reason);
     this._rtos = createFreeRTOS(this.config);
     this.clock.attach(this._rtos.kernel, Math.ceil(at - 1e-9));
     // World events that fell while the chip was in reset.
@@ -456,11 +455,12 @@ export class Board {
   }
 
   /** What a reset and a power cut share: the old kernel stopped, RAM cleared, firmware-side state to reset. */
-  private shutDown(at: number): void {
+  private shutDown(at: number, reason: ResetReason | null): void {
     const old = this._rtos.kernel;
     old.stop();
     this.ram.clear();
     this.generation++;
+    if (reason !== null) this.resetReason = reason; // (before the restart hooks, as they may read it)
     this.halted = null;
     this.booted = false;
     this.handles.clear();

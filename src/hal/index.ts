@@ -1,7 +1,7 @@
 /**
  * `tinyrtos/hal` — the virtual microcontroller: boards (the catalogue, RAM, boot and reset), GPIO,
- * UART, the on-chip flash, and the world outside the chip. (SPI, I2C, watchdog, device models and
- * power come in later sessions on the same Board.)
+ * UART, SPI masters (with devices on the bus, e.g. the W25Q32JV SPI NOR model `w25q32jv`), the
+ * on-chip flash, and the world outside the chip.
  *
  * @example
  * ```ts
@@ -38,6 +38,10 @@ export { Flash, FLASH_DONE_INTERNAL_IRQ } from "./flash.js";
 export type { FlashOp } from "./flash.js";
 export { Uart, WorldUart, uartBaudRange, UART_RX_BUFFER_DEFAULT } from "./uart.js";
 export type { UartConfig, BaudRange, UartLogEntry } from "./uart.js";
+export { Spi, WorldSpi, spiClockRange, SPI_FILL_BYTE, MAX_SPI_LOG_BYTES } from "./spi.js";
+export type { SpiConfig, SpiMode, SpiClockRange, SpiDevice, SpiBusContext, SpiLogEntry } from "./spi.js";
+export { W25Q, w25q32jv, W25Q32JV_TIMING_US, W25Q32JV_SIZE_BYTES } from "./devices/w25q.js";
+export type { W25QOptions } from "./devices/w25q.js";
 export type { BoardSpec, RamRegion, FlashSpec, PeripheralInstance, AliasSpec, GpioInterruptRoute } from "./catalogue.js";
 export { sramBytes } from "./catalogue.js";
 export { traceFromEdges, uartFrameEdges, uartSignal } from "./signal.js";

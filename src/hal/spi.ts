@@ -273,12 +273,19 @@ export class SpiPort {
     return d;
   }
 
-  transfer(write: Uint8Array | null, read: Uint8Array | null, call: string): KernelCall<void> {
+  /** A task-only driver call from an ISR or outside a task: KernelAssertError naming the call. */
+  taskOnly(call: string): TaskHandle {
     const rtos = this.host.rtos();
     const k = rtos.kernel;
     const me = rtos.xTaskGetCurrentTaskHandle();
     if (k.inIsr() || me === null || !k.isSchedulerRunning())
       return k.fail(`board "${this.host.boardName}" ${this.where}.${call}`, "only a task may make this call (it blocks until the last bit is clocked); defer it to a task");
+    return me;
+  }
+
+  transfer(write: Uint8Array | null, read: Uint8Array | null, call: string): KernelCall<void> {
+    const rtos = this.host.rtos();
+    const me = this.taskOnly(call);
     const d = this.need(call);
     if (this.job !== null) throw new HalError(this.host.boardName, this.where, `${call}: task "${this.job.waiter.name}" is still transferring; one transfer at a time (guard the bus with a mutex)`);
     const length = Math.max(write?.length ?? 0, read?.length ?? 0);
@@ -451,6 +458,7 @@ export class Spi {
    */
   tx(write: Uint8Array | null, read: Uint8Array | null): KernelCall<void> {
     const p = this.port;
+    p.taskOnly("tx");
     checkBuffer(p, "tx", "write", write);
     checkBuffer(p, "tx", "read", read);
     return p.transfer(write === null ? null : write.slice(), read, "tx");
@@ -463,6 +471,7 @@ export class Spi {
    */
   txDMA(write: Uint8Array | null, read: Uint8Array | null): KernelCall<void> {
     const p = this.port;
+    p.taskOnly("txDMA");
     checkBuffer(p, "txDMA", "write", write);
     checkBuffer(p, "txDMA", "read", read);
     for (const [what, v] of [["write", write], ["read", read]] as const)

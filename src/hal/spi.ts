@@ -345,20 +345,20 @@ export class SpiPort {
       throw new HalError(board, where, `attach expects a device { exchange(mosi): number, select?(), deselect?() }, got ${device === null ? "null" : typeof device === "object" ? "an object without exchange()" : typeof device}`);
     const owner = CS_OWNER.get(pin);
     if (owner !== undefined) throw new HalError(board, where, `pin ${pin.name} is already the chip select of a device on ${owner}; one device per CS pin`);
-    CS_OWNER.set(pin, this.where);
-    const a: Attached = { pin, device };
-    this.devices.push(a);
-    pin.watchers.push((level) => {
-      if (!level) device.select?.();
-      else device.deselect?.();
-    });
     const host = this.host;
+    // First, so that a device refusing the bus (already attached elsewhere) leaves nothing behind.
     device.attached?.({
       boardName: board,
       bus: this.where,
       csPin: pin.name,
       tickRateHz: host.rtos().kernel.config.configTICK_RATE_HZ,
       now: () => host.now(),
+    });
+    CS_OWNER.set(pin, this.where);
+    this.devices.push({ pin, device });
+    pin.watchers.push((level) => {
+      if (!level) device.select?.();
+      else device.deselect?.();
     });
   }
 

@@ -72,10 +72,12 @@ const STM32_RATES = [2, 4, 8, 16, 32, 64, 128, 256].map((d) => STM32_SPI_KERNEL_
 // M8; M16 and M32 on SPIM3 only (nrf52840_bitfields.h SPIM_FREQUENCY_FREQUENCY_K125..M32).
 const NRF_RATES = [125_000, 250_000, 500_000, 1_000_000, 2_000_000, 4_000_000, 8_000_000];
 const NRF_RATES_SPIM3 = [...NRF_RATES, 16_000_000, 32_000_000];
-// ESP32-C3: TRM, SPI controller chapter, "GP-SPI2 clock control": f_SCK = f_apb / ((SPI_CLKCNT_N
-// + 1) × (SPI_CLKDIV_PRE + 1)) with an 80 MHz APB clock, or f_apb itself with SPI_CLK_EQU_SYSCLK
-// (80 MHz, the GP-SPI2 maximum the brief's source gives). Field widths CLKCNT_N 6 bits and
-// CLKDIV_PRE 4 bits: unconfirmed (from memory of the register description).
+// ESP32-C3: GP-SPI2 master clock f_SCK = f_apb / ((SPI_CLKCNT_N + 1) × (SPI_CLKDIV_PRE + 1)), or
+// f_apb itself with SPI_CLK_EQU_SYSCLK: the SPI_CLOCK_REG layout of esp-idf's soc spi_struct.h
+// (clkcnt_n 6 bits, clkdiv_pre 4 bits, clk_equ_sysclk; seen in the GP-SPI struct of the family,
+// the esp32c3 file itself not opened: unconfirmed for that chip), with f_apb = 80 MHz
+// (esp-idf components/hal/esp32c3/include/hal/spi_ll.h SPI_LL_PERIPH_CLK_FREQ). 80 MHz is the
+// GP-SPI2 maximum.
 const ESP_APB_HZ = 80_000_000;
 const ESP_RATES = (() => {
   const set = new Set<number>();
@@ -95,7 +97,7 @@ export function spiClockRange(board: string, instance: string): SpiClockRange {
     why = `the SPIM FREQUENCY register's values 125 kHz..${instance === "SPIM3" ? "32 MHz (SPIM3)" : "8 MHz (16 and 32 MHz are SPIM3 only)"} (nRF52840 PS, SPIM FREQUENCY)`;
   } else if (board === "esp32c3") {
     ratesHz = ESP_RATES;
-    why = "80 MHz APB / (CLKCNT_N+1)(CLKDIV_PRE+1), up to 80 MHz (ESP32-C3 TRM, GP-SPI2 clock control; divider widths unconfirmed)";
+    why = "80 MHz APB / (CLKCNT_N+1)(CLKDIV_PRE+1) with CLKCNT_N < 64, CLKDIV_PRE < 16, up to 80 MHz (esp-idf spi_ll.h, spi_struct.h)";
   } else {
     ratesHz = NRF_RATES;
     why = "no figure in the catalogue for this board";

@@ -405,3 +405,26 @@ test("nRF52840 SPIM0 and TWIM0 share peripheral ID 3: one role per boot", () => 
   c.spi(2).configure({ frequencyHz: 1e6 }); // SPIM2 has its own ID
   assert.equal(c.spi(2).frequencyHz, 1e6);
 });
+
+test("determinism: the same firmware and devices give the same wire log", async () => {
+  const once = async () => {
+    const b = createBoard("stm32h743", {
+      seed: 7,
+      firmware: firmware({ frequencyHz: 3e6, mode: 1, cs: "PA4" }, async (bb) => {
+        for (let i = 0; i < 10; i++) {
+          bb.pin("PA4").low();
+          await bb.spi(0).tx(Uint8Array.of(i, i * 3), new Uint8Array(3));
+          bb.pin("PA4").high();
+          await bb.rtos.vTaskDelay(1);
+        }
+      }),
+    });
+    let n = 0;
+    b.world.spi(0).attach("PA4", { exchange: (m) => (m + n++) & 0xff });
+    await b.run(20);
+    return JSON.stringify(b.world.spi(0).log);
+  };
+  const a = await once();
+  assert.equal(JSON.parse(a).length, 30);
+  assert.equal(await once(), a);
+});

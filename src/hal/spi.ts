@@ -165,6 +165,7 @@ interface Driver {
   readonly mode: SpiMode;
   readonly byteTicks: number;
   readonly notifyIndex: number;
+  readonly priority: number;
 }
 
 interface Job {
@@ -257,14 +258,18 @@ export class SpiPort {
     let actual = range.minHz;
     for (const r of range.ratesHz) if (r <= frequencyHz) actual = r;
     const old = this.live();
+    if (old !== null && priority !== undefined && priority !== old.priority)
+      throw new HalError(board, this.where, `its interrupt already runs at priority ${old.priority} in this boot; only frequencyHz and mode may change`);
     this.host.claimInstance(this.inst, `spi${this.index}`);
-    if (old === null) k.registerInterrupt(this.inst.irq, priority ?? k.config.configMAX_SYSCALL_INTERRUPT_PRIORITY, this.isr, this.inst.name);
+    const irqPriority = old?.priority ?? priority ?? k.config.configMAX_SYSCALL_INTERRUPT_PRIORITY;
+    if (old === null) k.registerInterrupt(this.inst.irq, irqPriority, this.isr, this.inst.name);
     this.driver = {
       generation: this.host.generation,
       frequencyHz: actual,
       mode,
       byteTicks: (8 / actual) * k.config.configTICK_RATE_HZ,
       notifyIndex: driverNotifyIndex(k),
+      priority: irqPriority,
     };
     this.setIdle(mode >= 2);
   }

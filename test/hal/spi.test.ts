@@ -365,6 +365,11 @@ test("bad input: bus, mode, frequency, CS pin, a second device on one CS, a devi
   assert.throws(() => b.spi(0).configure({ frequencyHz: Number.NaN }), /frequencyHz must be a positive number/);
   assert.throws(() => b.spi(0).configure({ frequencyHz: 1e6, priority: 16 }), /priority must be an integer in 1\.\.15/);
   assert.equal(b.spi(0).frequencyHz, 0, "a refused configure leaves the SPI unconfigured");
+  b.spi(0).configure({ frequencyHz: 1e6, priority: 5 });
+  b.spi(0).configure({ frequencyHz: 2e6, mode: 2 }); // rate and mode may change
+  assert.equal(b.spi(0).frequencyHz, 1_562_500);
+  assert.throws(() => b.spi(0).configure({ frequencyHz: 1e6, priority: 6 }), /already runs at priority 5/);
+  assert.equal(b.spi(0).mode, 2, "the refused reconfigure changed nothing");
   assert.throws(() => b.world.spi(0).attach("PZ9", loopback()), /no such pin/);
   b.world.spi(0).attach("PA4", loopback());
   assert.throws(() => b.world.spi(1).attach("PA4", loopback()), /pin PA4 is already the chip select of a device on spi0 \(SPI1\)/);

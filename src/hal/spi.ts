@@ -369,14 +369,22 @@ export class SpiPort {
     });
   }
 
-  /** A bus line as a SignalSource: "sck", "mosi", "miso", "cs". */
+  /**
+   * A bus line as a SignalSource: "sck", "mosi", "miso", or "cs" (the CS pin of the first device
+   * attached to this bus; with several devices, the others' CS pins are recordable as pins).
+   */
   signal(line: string, name: string): SignalSource {
     const board = this.host.boardName;
     if (line === "cs") {
-      const first = this.devices[0];
-      if (first === undefined) throw new HalError(board, `signal "${name}"`, `no device is attached to ${this.where}; cs is the CS pin of the first device attached with board.world.spi(${this.index}).attach`);
-      const pin = first.pin;
-      return { name, trace: (from, to) => traceFromEdges(pin.edges, false, from, to) };
+      // Looked up at each trace, so a recorder may ask for the line before a device is attached;
+      // with no device it reads high (deselected) and has no edges.
+      return {
+        name,
+        trace: (from, to) => {
+          const first = this.devices[0];
+          return first === undefined ? { initial: true, edges: [] } : traceFromEdges(first.pin.edges, false, from, to);
+        },
+      };
     }
     if (line !== "sck" && line !== "mosi" && line !== "miso") throw new HalError(board, `signal "${name}"`, `an SPI bus has lines sck, mosi, miso and cs, not "${line}"`);
     return {

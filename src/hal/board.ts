@@ -31,6 +31,7 @@ import { World, type WorldHost } from "./world.js";
 import { Watchdog, WATCHDOG_SPECS } from "./watchdog.js";
 import { planCut, powerPrng, type CutPowerOptions, type PlannedCut } from "./power.js";
 import { UartPort, type Uart } from "./uart.js";
+import { SpiPort, type Spi } from "./spi.js";
 import { traceFromEdges, uartSignal, type SignalSource } from "./signal.js";
 import { stm32h743 } from "./boards/stm32h743.js";
 import { esp32c3 } from "./boards/esp32c3.js";
@@ -128,6 +129,7 @@ export class Board {
   private prngPower: Prng | null = null;
   private readonly pinHost: WorldHost & FlashHost;
   private readonly uartPorts: (UartPort | undefined)[] = [];
+  private readonly spiPorts: (SpiPort | undefined)[] = [];
   /** Peripheral ID (the instance's interrupt number) → the role that took it this boot. */
   private readonly instanceRoles = new Map<number, string>();
   /** Called at each restart, after RAM and pins are reset and before the new kernel exists. */
@@ -181,6 +183,7 @@ export class Board {
       cutAtOp: (index) => board.cutAtOp(index),
       powerFail: () => board.powerFail(),
       powerPrng: () => (board.prngPower ??= powerPrng(board.config.seed ?? 1)),
+      spiPort: (n) => board.spiPort(n),
     };
     this.world = new World(this.pinHost);
     this.flash = new Flash(spec.name, spec.flash, this.pinHost, () => this._rtos);
@@ -201,6 +204,7 @@ export class Board {
       const world = this.uartPort(n).world();
       return uartSignal(name, line === "tx" ? world.txLog : world.rxLog);
     });
+    this.addBusSignals("spi", (n, line, name) => this.spiPort(n).signal(line, name));
     this._rtos = createFreeRTOS(this.config);
     this.clock.attach(this._rtos.kernel, 0);
   }
@@ -230,6 +234,11 @@ export class Board {
   /** UART `n` (0-based index into the board's catalogue list of U(S)ARTs), firmware side. */
   uart(n: number): Uart {
     return this.uartPort(n).firmware();
+  }
+
+  /** SPI `n` (0-based index into the board's catalogue list of SPI masters), firmware side. */
+  spi(n: number): Spi {
+    return this.spiPort(n).firmware();
   }
 
   /**
@@ -499,6 +508,36 @@ export class Board {
         inst,
       );
       this.uartPorts[n] = p;
+    }
+    return p;
+  }
+
+  /** @internal */
+  spiPort(n: number): SpiPort {
+    const inst = typeof n === "number" && Number.isInteger(n) ? this.spec.spis[n] : undefined;
+    if (inst === undefined) throw new HalError(this.spec.name, `spi ${String(n)}`, `no such SPI; spis are 0..${this.spec.spis.length - 1} (${this.spec.spis.map((u) => u.name).join(", ")})`);
+    let p = this.spiPorts[n];
+    if (p === undefined) {
+      // eslint-disable-next-line @typescript-eslint/no-this-alias
+      const board = this;
+      p = new SpiPort(
+        {
+          boardName: this.spec.name,
+          ram: this.ram,
+          get generation() {
+            return board.generation;
+          },
+          rtos: () => board._rtos,
+          now: () => board.clock.now(),
+          schedule: (at, run) => board.clock.schedule(at, run),
+          pinState: (name) => board.pinState(name),
+          claimInstance: (i, role) => board.claimInstance(i, role),
+          onRestart: (hook) => board.onRestart(hook),
+        },
+        n,
+        inst,
+      );
+      this.spiPorts[n] = p;
     }
     return p;
   }

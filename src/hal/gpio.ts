@@ -56,6 +56,8 @@ export class PinState {
   // The resolved level and its history.
   level = false;
   readonly edges: { tick: number; level: boolean }[] = [];
+  /** World-side watchers of level changes (an SPI device's chip select); kept across resets. */
+  readonly watchers: ((level: boolean, at: number) => void)[] = [];
 
   constructor(
     readonly name: string,
@@ -76,6 +78,7 @@ export class PinState {
     if (this.edges.length >= MAX_EDGES_PER_PIN)
       throw new HalError(host.boardName, `pin "${this.name}"`, `more than ${MAX_EDGES_PER_PIN} edges recorded; the edge log is bounded`);
     this.edges.push({ tick: at, level });
+    for (const w of this.watchers) w(level, at);
     if (this.edge !== null && this.line !== null && (this.edge === "both" || (this.edge === "rising") === level)) this.line.raise(this);
   }
 

@@ -4,6 +4,8 @@
  * board with reason "watchdog"), power (`board.cutPower` at a tick or at a flash operation, torn
  * or not; `board.powerOn`), and the world outside the chip. (SPI, I2C and device models come in
  * later sessions on the same Board.)
+ * UART, SPI masters (with devices on the bus, e.g. the W25Q32JV SPI NOR model `w25q32jv`), the
+ * on-chip flash, and the world outside the chip.
  *
  * @example
  * ```ts
@@ -43,6 +45,10 @@ export type { WatchdogSpec } from "./watchdog.js";
 export type { CutPowerOptions } from "./power.js";
 export { Uart, WorldUart, uartBaudRange, UART_RX_BUFFER_DEFAULT } from "./uart.js";
 export type { UartConfig, BaudRange, UartLogEntry } from "./uart.js";
+export { Spi, WorldSpi, spiClockRange, SPI_FILL_BYTE, MAX_SPI_LOG_BYTES } from "./spi.js";
+export type { SpiConfig, SpiMode, SpiClockRange, SpiDevice, SpiBusContext, SpiLogEntry } from "./spi.js";
+export { W25Q, w25q32jv, W25Q32JV_TIMING_US, W25Q32JV_SIZE_BYTES } from "./devices/w25q.js";
+export type { W25QOptions } from "./devices/w25q.js";
 export type { BoardSpec, RamRegion, FlashSpec, PeripheralInstance, AliasSpec, GpioInterruptRoute } from "./catalogue.js";
 export { sramBytes } from "./catalogue.js";
 export { traceFromEdges, uartFrameEdges, uartSignal } from "./signal.js";

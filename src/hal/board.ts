@@ -24,6 +24,7 @@ import { BoardRam } from "./ram.js";
 import { Flash } from "./flash.js";
 import { World, type WorldHost } from "./world.js";
 import { UartPort, type Uart } from "./uart.js";
+import { I2CBus, i2cSignal, type I2C } from "./i2c.js";
 import { traceFromEdges, uartSignal, type SignalSource } from "./signal.js";
 import { stm32h743 } from "./boards/stm32h743.js";
 import { esp32c3 } from "./boards/esp32c3.js";
@@ -111,6 +112,7 @@ export class Board {
   generation = 1;
   private readonly pinHost: WorldHost;
   private readonly uartPorts: (UartPort | undefined)[] = [];
+  private readonly i2cBuses: (I2CBus | undefined)[] = [];
   /** Peripheral ID (the instance's interrupt number) → the role that took it this boot. */
   private readonly instanceRoles = new Map<number, string>();
   /** Called at each restart, after RAM and pins are reset and before the new kernel exists. */
@@ -161,6 +163,7 @@ export class Board {
       pinState: (name) => board.pinState(name),
       at: (atTick, call, where, change) => board.at(atTick, call, where, change),
       uartPort: (n) => board.uartPort(n),
+      i2cBus: (n) => board.i2cBus(n),
     };
     this.world = new World(this.pinHost);
     this.flash = new Flash(spec.name, spec.flash, this.pinHost, () => this._rtos);
@@ -168,6 +171,10 @@ export class Board {
       if (line !== "tx" && line !== "rx") throw new HalError(this.spec.name, `signal "${name}"`, `a UART has lines tx and rx, not "${line}"`);
       const world = this.uartPort(n).world();
       return uartSignal(name, line === "tx" ? world.txLog : world.rxLog);
+    });
+    this.addBusSignals("i2c", (n, line, name) => {
+      if (line !== "scl" && line !== "sda") throw new HalError(this.spec.name, `signal "${name}"`, `an I2C bus has lines scl and sda, not "${line}"`);
+      return i2cSignal(name, this.i2cBus(n).log, line);
     });
     this._rtos = createFreeRTOS(this.config);
     this.clock.attach(this._rtos.kernel, 0);
@@ -198,6 +205,11 @@ export class Board {
   /** UART `n` (0-based index into the board's catalogue list of U(S)ARTs), firmware side. */
   uart(n: number): Uart {
     return this.uartPort(n).firmware();
+  }
+
+  /** I2C bus `n` (0-based index into the board's catalogue list of I2C instances), firmware side. */
+  i2c(n: number): I2C {
+    return this.i2cBus(n).firmware();
   }
 
   /**
@@ -371,6 +383,35 @@ export class Board {
       this.uartPorts[n] = p;
     }
     return p;
+  }
+
+  /** @internal */
+  i2cBus(n: number): I2CBus {
+    const inst = typeof n === "number" && Number.isInteger(n) ? this.spec.i2cs[n] : undefined;
+    if (inst === undefined) throw new HalError(this.spec.name, `i2c ${String(n)}`, `no such I2C bus; i2cs are 0..${this.spec.i2cs.length - 1} (${this.spec.i2cs.map((u) => u.name).join(", ")})`);
+    let bus = this.i2cBuses[n];
+    if (bus === undefined) {
+      // eslint-disable-next-line @typescript-eslint/no-this-alias
+      const board = this;
+      bus = new I2CBus(
+        {
+          boardName: this.spec.name,
+          get generation() {
+            return board.generation;
+          },
+          rtos: () => board._rtos,
+          now: () => board.clock.now(),
+          schedule: (at, run) => board.clock.schedule(at, run),
+          claimInstance: (inst, role) => board.claimInstance(inst, role),
+        },
+        n,
+        inst,
+      );
+      const created = bus;
+      this.onRestart(() => created.resetFirmwareSide());
+      this.i2cBuses[n] = bus;
+    }
+    return bus;
   }
 
   /** @internal */

@@ -29,7 +29,7 @@
  */
 export { createBoard, boards, boardSpecs, Board } from "./board.js";
 export type { BoardOptions, BoardInfo, Firmware, ResetReason } from "./board.js";
-export { HalError } from "./errors.js";
+export { HalError, I2CError } from "./errors.js";
 export { BoardRam } from "./ram.js";
 export { Pin, MAX_EDGES_PER_PIN } from "./gpio.js";
 export type { PinMode, PinPull, Edge } from "./gpio.js";
@@ -38,6 +38,10 @@ export { Flash, FLASH_DONE_INTERNAL_IRQ } from "./flash.js";
 export type { FlashOp } from "./flash.js";
 export { Uart, WorldUart, uartBaudRange, UART_RX_BUFFER_DEFAULT } from "./uart.js";
 export type { UartConfig, BaudRange, UartLogEntry } from "./uart.js";
+export { I2C, WorldI2C, i2cFrequencies, i2cModeTiming, i2cTransactionEdges, i2cSignal, I2C_MODE_TIMING, I2C_SCL_LOW_FRACTION } from "./i2c.js";
+export type { I2CConfig, I2CDevice, I2CFrequencies, I2CModeTiming, I2CPart, I2CLogEntry } from "./i2c.js";
+export { TMP102, createTMP102, TMP102_REGISTERS } from "./devices/tmp102.js";
+export type { TMP102Options } from "./devices/tmp102.js";
 export type { BoardSpec, RamRegion, FlashSpec, PeripheralInstance, AliasSpec, GpioInterruptRoute } from "./catalogue.js";
 export { sramBytes } from "./catalogue.js";
 export { traceFromEdges, uartFrameEdges, uartSignal } from "./signal.js";

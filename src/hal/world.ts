@@ -6,6 +6,7 @@
 import { HalError } from "./errors.js";
 import type { PinHost, PinState } from "./gpio.js";
 import type { UartPort, WorldUart } from "./uart.js";
+import type { I2CBus, WorldI2C } from "./i2c.js";
 
 /** What the world side needs from its board (its PinHost, plus scheduling). @internal */
 export interface WorldHost extends PinHost {
@@ -13,6 +14,7 @@ export interface WorldHost extends PinHost {
   /** Applies a change of a pin at board time `at` (now, or later through the board's event queue). */
   at(atTick: number | undefined, call: string, where: string, change: (at: number) => void): void;
   uartPort(n: number): UartPort;
+  i2cBus(n: number): I2CBus;
 }
 
 /** A pin seen from outside: a signal generator and a logic analyser on one line. */
@@ -83,5 +85,10 @@ export class World {
   /** The far end of UART `n`'s cable (same numbering as board.uart(n)). */
   uart(n: number): WorldUart {
     return this.host.uartPort(n).world();
+  }
+
+  /** The devices on I2C bus `n` and its wire log (same numbering as board.i2c(n)). */
+  i2c(n: number): WorldI2C {
+    return this.host.i2cBus(n).world();
   }
 }

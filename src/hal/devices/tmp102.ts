@@ -13,7 +13,8 @@
  * - Temperature register: 12 bits, 0.0625 °C per LSB, two's complement, left-justified (bits
  *   D15..D4; D0 = 0); extended mode (EM = 1): 13 bits in D15..D3 and D0 = 1 ("Temperature
  *   Register", tables "12-Bit Temperature Data Format" and "13-Bit ..."; e.g. 25 °C = 0x190,
- *   -25 °C = 0xE70, -55 °C = 0xC90 in 12 bits; 150 °C = 0x12C0 in 13 bits).
+ *   -25 °C = 0xE70, -55 °C = 0xC90 in 12 bits; 150 °C = 0x960, 128 °C = 0x800, -55 °C = 0x1C90
+ *   in 13 bits).
  * - Configuration register, power-on 0x60A0: byte 1 OS R1 R0 F1 F0 POL TM SD, byte 2 CR1 CR0 AL
  *   EM 0 0 0 0; R1/R0 (converter resolution, 11) and AL are read only; CR1/CR0 = 10 (4 Hz)
  *   ("Configuration Register"). AL reads 1 with POL = 0 when the alert is not active.

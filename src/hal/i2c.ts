@@ -406,6 +406,18 @@ function checkAddress(board: string, where: string, call: string, address: unkno
  * An I2C bus as firmware sees it (`board.i2c(n)`), master mode, 7-bit addresses. Blocking calls
  * return the kernel call of the driver's wait (await it in an async task, `yield*` it in a
  * generator task); only a task may make them (from an ISR: KernelAssertError).
+ * @example
+ * ```ts
+ * // firmware: a task reads a TMP102's temperature register (examples/i2c-sensor.ts does more)
+ * const i2c = board.i2c(0);
+ * i2c.configure({ frequencyHz: 400_000 });
+ * await board.rtos.xTaskCreate(async () => {
+ *   const word = new Uint8Array(2);
+ *   await i2c.readRegister(0x48, 0x00, word); // I2CError if nothing answers at 0x48
+ *   const celsius = ((((word[0] << 8) | word[1]) << 16) >> 20) / 16;
+ * }, "sensor", 256, null, 2);
+ * // world: board.world.i2c(0).attach(createTMP102({ address: 0x48, celsius: 21.5 }));
+ * ```
  */
 export class I2C {
   /** @internal */

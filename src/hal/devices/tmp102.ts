@@ -56,7 +56,15 @@ const AL = 0x0020;
 const EM = 0x0010;
 const FAULTS = [1, 2, 4, 6] as const;
 
-/** A TMP102 on an I2C bus: attach it with `board.world.i2c(n).attach(sensor)`. */
+/**
+ * A TMP102 on an I2C bus: attach it with `board.world.i2c(n).attach(sensor)`.
+ * @example
+ * ```ts
+ * const sensor = createTMP102({ address: 0x48, celsius: 21.5 });
+ * board.world.i2c(0).attach(sensor);
+ * sensor.setTemperature(-18); // firmware now reads 0xEE00 from register 0x00
+ * ```
+ */
 export class TMP102 implements I2CDevice {
   readonly address: number;
   private physical: number;

@@ -110,11 +110,14 @@ test("configuration: R1/R0 and AL read-only; comparator alert with its fault que
   assert.equal(reg(t, 1) & 0x20, 0x20);
   // Shutdown: conversions stop, the register keeps the last one; a one-shot converts once.
   t.write(Uint8Array.of(1, 0x01, 0x00));
+  assert.equal(reg(t, 1) & 0x8000, 0, "OS reads 0 before any one-shot");
   t.setTemperature(10);
   assert.equal(reg(t, 0), 36 * 16 << 4);
   t.write(Uint8Array.of(1, 0x81, 0x00)); // OS = 1 with SD = 1
   assert.equal(reg(t, 0), 10 * 16 << 4);
-  assert.equal(reg(t, 1) & 0x8000, 0, "OS reads 0");
+  assert.equal(reg(t, 1) & 0x8000, 0x8000, "OS reads 1 after the one-shot conversion");
+  t.write(Uint8Array.of(1, 0x0c, 0x00)); // back to continuous conversion
+  assert.equal(reg(t, 1) & 0x8000, 0);
 });
 
 test("addresses by ADD0 are 0x48..0x4B; others and bad temperatures are HalErrors", () => {

@@ -3,7 +3,7 @@
  *
  * From the datasheet, TI SBOS397 "TMP102 Low-Power Digital Temperature Sensor With SMBus and
  * Two-Wire Serial Interface in SOT563" (section and table numbers differ between revisions, so
- * they are cited by title):
+ * they are cited by title, with the number in the revision checked where there is one):
  * - Address: ADD0 to GND 0x48, V+ 0x49, SDA 0x4A, SCL 0x4B (table "Address Pin and Slave
  *   Addresses").
  * - Pointer register (the first byte of a write): P1/P0 select temperature 00 (read only),
@@ -12,22 +12,28 @@
  * - Registers are 16 bits, sent MSB first ("Serial Interface": read and write operations).
  * - Temperature register: 12 bits, 0.0625 °C per LSB, two's complement, left-justified (bits
  *   D15..D4; D0 = 0); extended mode (EM = 1): 13 bits in D15..D3 and D0 = 1 ("Temperature
- *   Register", tables "12-Bit Temperature Data Format" and "13-Bit ..."; e.g. 25 °C = 0x190,
+ *   Register", tables "12-Bit Temperature Data Format" and "13-Bit Temperature Data Format"
+ *   (Table 6 in SBOS397B); e.g. 25 °C = 0x190,
  *   -25 °C = 0xE70, -55 °C = 0xC90 in 12 bits; 150 °C = 0x960, 128 °C = 0x800, -55 °C = 0x1C90
  *   in 13 bits).
  * - Configuration register, power-on 0x60A0: byte 1 OS R1 R0 F1 F0 POL TM SD, byte 2 CR1 CR0 AL
  *   EM 0 0 0 0; R1/R0 (converter resolution, 11) and AL are read only; CR1/CR0 = 10 (4 Hz)
- *   ("Configuration Register"). AL reads 1 with POL = 0 when the alert is not active.
+ *   ("Configuration Register", table "Configuration and Power-Up/Reset Format", Table 7 in
+ *   SBOS397B). AL (read only) gives the comparator status whatever TM is: with POL = 0 it reads
+ *   1 until the temperature equals or exceeds T_HIGH for the programmed number of consecutive
+ *   faults, then 0 until it falls below T_LOW for as many; POL inverts it ("Alert (AL Bit)").
+ * - One-shot: in shutdown (SD = 1), writing OS = 1 starts one conversion; OS reads 0 during it
+ *   and 1 after it ("One-Shot/Conversion Ready (OS)").
  * - T_LOW / T_HIGH: same format as the temperature register; power-on 75 °C and 80 °C
- *   ("High- and Low-Limit Registers"). Comparator mode: the alert goes active when the
- *   temperature is at or above T_HIGH for F consecutive conversions (F1/F0: 1, 2, 4, 6 faults)
- *   and inactive when below T_LOW for as many.
+ *   ("High- and Low-Limit Registers", Tables 10 and 11 in SBOS397C). Fault queue F1/F0: 1, 2, 4,
+ *   6 consecutive faults ("Fault Queue").
  *
  * Model simplifications (not datasheet figures): a conversion happens at once on every
  * setTemperature while not shut down (the conversion rate CR1/CR0 is stored, not timed); the
- * temperature is rounded to the nearest LSB and saturates at the register's range; interrupt mode
- * (TM = 1) behaves as comparator mode; OS reads 0; a one-shot (OS = 1 written with SD = 1)
- * converts at once; the limits are kept in 1/16 °C and read back in the current EM format; a
+ * temperature is rounded to the nearest LSB and saturates at the register's range; the ALERT
+ * pin and its interrupt mode (TM = 1) are not modelled (the `alert` getter is the comparator
+ * status AL reports); a one-shot converts at once, so OS reads 1 after it (while still shut
+ * down) and 0 otherwise, in continuous mode too (unconfirmed); the limits are kept in 1/16 °C and read back in the current EM format; a
  * read longer than 2 bytes repeats the register (unconfirmed); a write of one data byte only is
  * ignored; pointer bits P7..P2 are ignored.
  * @module
@@ -77,6 +83,8 @@ export class TMP102 implements I2CDevice {
   private tHighCounts = 80 * 16;
   private alertActive = false;
   private faultRun = 0;
+  /** A one-shot conversion completed since shutdown: OS reads 1. */
+  private oneShotDone = false;
 
   /** @internal (use createTMP102) */
   constructor(options: TMP102Options = {}) {
@@ -103,7 +111,7 @@ export class TMP102 implements I2CDevice {
     if ((this.config & SD) === 0) this.convert();
   }
 
-  /** Whether the ALERT output is active (comparator mode). */
+  /** The comparator status (what AL reports): true from T_HIGH reached to below T_LOW, after the fault queue. */
   get alert(): boolean {
     return this.alertActive;
   }
@@ -121,7 +129,7 @@ export class TMP102 implements I2CDevice {
         return format(this.counts, em);
       case 1: {
         const alBit = this.alertActive === ((this.config & POL) !== 0) ? AL : 0;
-        return (this.config & ~(OS | AL)) | alBit;
+        return (this.config & ~(OS | AL)) | alBit | (this.oneShotDone ? OS : 0);
       }
       case 2:
         return format(this.tLowCounts, em);
@@ -143,6 +151,7 @@ export class TMP102 implements I2CDevice {
       case 1: {
         const oneShot = (value & OS) !== 0 && (this.config & SD) !== 0;
         this.config = (CONFIG_POWER_ON & ~CONFIG_WRITABLE & ~AL) | (value & CONFIG_WRITABLE & ~OS);
+        this.oneShotDone = oneShot && (this.config & SD) !== 0 ? true : (this.config & SD) !== 0 && this.oneShotDone;
         if (oneShot || (this.config & SD) === 0) this.convert();
         return;
       }

@@ -22,8 +22,10 @@
  *   user manual", §6.1, table "Characteristics of the SDA and SCL bus lines for Standard, Fast,
  *   and Fast-mode Plus I2C-bus devices" (Table 10 in Rev. 6; table number unconfirmed for other
  *   revisions): Standard-mode 4.0 / 4.7 / 4.0 / 4.7 µs, Fast-mode 0.6 / 0.6 / 0.6 / 1.3 µs,
- *   Fast-mode Plus 0.26 / 0.26 / 0.26 / 0.5 µs (the Fm+ figures are from memory of that table:
- *   unconfirmed). The mode is that of the frequency (up to 100 kHz Sm, 400 kHz Fm, 1 MHz Fm+).
+ *   Fast-mode Plus 0.26 / 0.26 / 0.26 / 0.5 µs. The Sm and Fm figures agree with the I2C tables
+ *   of device datasheets that restate UM10204 (e.g. the STM32F405 datasheet's I2C characteristics:
+ *   th(STA), tsu(STA), tsu(STO), tw(STO:STA)); the Fm+ figures are from memory of UM10204
+ *   (unconfirmed). The mode is that of the frequency (up to 100 kHz Sm, 400 kHz Fm, 1 MHz Fm+).
  * - Duty cycle: SCL low 60 % and high 40 % of T, which meets that table's tLOW / tHIGH minima in
  *   every mode (Sm: 6.0 ≥ 4.7 and 4.0 ≥ 4.0 µs; Fm: 1.5 ≥ 1.3 and 1.0 ≥ 0.6; Fm+: 0.6 ≥ 0.5 and
  *   0.4 ≥ 0.26). SDA changes in the middle of SCL low. Rise/fall times are zero. This is the
@@ -76,8 +78,10 @@ export interface I2CFrequencies {
 
 const FREQUENCIES: Readonly<Record<string, I2CFrequencies>> = {
   // RM0433 §47 "Inter-integrated circuit (I2C) interface", "I2C main features": Standard-mode (up
-  // to 100 kHz), Fast-mode (up to 400 kHz) and Fast-mode Plus (up to 1 MHz, 20 mA I/O drive);
-  // the "I2C implementation" table lists Fm+ for I2C1-I2C4 (table read from memory: unconfirmed).
+  // to 100 kHz), Fast-mode (up to 400 kHz) and Fast-mode Plus (up to 1 MHz); "I2C
+  // implementation": I2C1, I2C2, I2C3 and I2C4 implement the full set of features. (Wording
+  // checked in the same chapter of RM0399, the STM32H745/755/747/757 manual, §50.2-50.3, which
+  // shares the I2C block; the RM0433 subsection numbers are unconfirmed.)
   stm32h743: { only: [100_000, 400_000, 1_000_000], why: "the STM32H743 I2C runs Standard-mode, Fast-mode and Fast-mode Plus (RM0433 §47)" },
   // esp-idf "Inter-Integrated Circuit (I2C)" API reference for the ESP32-C3: "ESP32-C3 supports
   // both I2C Standard-mode (Sm) and Fast-mode (Fm) which can go up to 100 kHz and 400 kHz" and

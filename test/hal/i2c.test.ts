@@ -463,3 +463,35 @@ test("scl/sda signals decode back to the logged transactions: START, address + r
   const rising = scl.edges.filter((e) => e.level).length;
   assert.equal(rising, 9 * (4 + 2 + 3 + 4 + 1 + 1) + 1 + 5, "9 clocks per byte, plus one SCL rise per repeated START and per STOP");
 });
+
+test("configure again in the same boot changes the SCL frequency (not while a transaction runs); the next transaction uses it", async () => {
+  const out: string[] = [];
+  const b = createBoard("stm32h743", {
+    firmware: async (bb) => {
+      const bus = bb.i2c(0);
+      bus.configure({ frequencyHz: 100_000 });
+      await bb.rtos.xTaskCreate(async () => {
+        await bus.tx(0x48, Uint8Array.of(1), null);
+        bus.configure({ frequencyHz: 1_000_000 });
+        await bus.tx(0x48, Uint8Array.of(2), null);
+      }, "t", 256, null, 2);
+      await bb.rtos.xTaskCreate(async () => {
+        // runs while "t" waits in its first transaction
+        try {
+          bus.configure({ frequencyHz: 400_000 });
+        } catch (e) {
+          out.push(e instanceof HalError ? e.message : String(e));
+        }
+      }, "other", 256, null, 1);
+    },
+  });
+  b.world.i2c(0).attach(regDevice(0x48, []));
+  await b.run(2);
+  assert.deepEqual(out, ['board "stm32h743", i2c0 (I2C1): configure while a transaction is in progress: wait for it to complete first']);
+  const log = b.world.i2c(0).log;
+  assert.deepEqual(log.map((e) => e.frequencyHz), [100_000, 1_000_000]);
+  assert.ok(near(log[0]!.endTick, txTicks(b, 100_000, [1])));
+  // The second START waits for the Sm tBUF of the first STOP (4.7 µs), then runs at 1 MHz.
+  assert.ok(near(log[1]!.startTick, log[0]!.endTick + 4.7e-3));
+  assert.ok(near(log[1]!.endTick - log[1]!.startTick, txTicks(b, 1_000_000, [1])));
+});

@@ -32,6 +32,7 @@ import { Watchdog, WATCHDOG_SPECS } from "./watchdog.js";
 import { planCut, powerPrng, type CutPowerOptions, type PlannedCut } from "./power.js";
 import { UartPort, type Uart } from "./uart.js";
 import { SpiPort, type Spi } from "./spi.js";
+import { I2CBus, i2cSignal, type I2C } from "./i2c.js";
 import { traceFromEdges, uartSignal, type SignalSource } from "./signal.js";
 import { stm32h743 } from "./boards/stm32h743.js";
 import { esp32c3 } from "./boards/esp32c3.js";
@@ -130,6 +131,7 @@ export class Board {
   private readonly pinHost: WorldHost & FlashHost;
   private readonly uartPorts: (UartPort | undefined)[] = [];
   private readonly spiPorts: (SpiPort | undefined)[] = [];
+  private readonly i2cBuses: (I2CBus | undefined)[] = [];
   /** Peripheral ID (the instance's interrupt number) → the role that took it this boot. */
   private readonly instanceRoles = new Map<number, string>();
   /** Called at each restart, after RAM and pins are reset and before the new kernel exists. */
@@ -184,6 +186,7 @@ export class Board {
       powerFail: () => board.powerFail(),
       powerPrng: () => (board.prngPower ??= powerPrng(board.config.seed ?? 1)),
       spiPort: (n) => board.spiPort(n),
+      i2cBus: (n) => board.i2cBus(n),
     };
     this.world = new World(this.pinHost);
     this.flash = new Flash(spec.name, spec.flash, this.pinHost, () => this._rtos);
@@ -205,6 +208,10 @@ export class Board {
       return uartSignal(name, line === "tx" ? world.txLog : world.rxLog);
     });
     this.addBusSignals("spi", (n, line, name) => this.spiPort(n).signal(line, name));
+    this.addBusSignals("i2c", (n, line, name) => {
+      if (line !== "scl" && line !== "sda") throw new HalError(this.spec.name, `signal "${name}"`, `an I2C bus has lines scl and sda, not "${line}"`);
+      return i2cSignal(name, this.i2cBus(n).log, line);
+    });
     this._rtos = createFreeRTOS(this.config);
     this.clock.attach(this._rtos.kernel, 0);
   }
@@ -239,6 +246,11 @@ export class Board {
   /** SPI `n` (0-based index into the board's catalogue list of SPI masters), firmware side. */
   spi(n: number): Spi {
     return this.spiPort(n).firmware();
+  }
+
+  /** I2C bus `n` (0-based index into the board's catalogue list of I2C instances), firmware side. */
+  i2c(n: number): I2C {
+    return this.i2cBus(n).firmware();
   }
 
   /**
@@ -540,6 +552,35 @@ export class Board {
       this.spiPorts[n] = p;
     }
     return p;
+  }
+
+  /** @internal */
+  i2cBus(n: number): I2CBus {
+    const inst = typeof n === "number" && Number.isInteger(n) ? this.spec.i2cs[n] : undefined;
+    if (inst === undefined) throw new HalError(this.spec.name, `i2c ${String(n)}`, `no such I2C bus; i2cs are 0..${this.spec.i2cs.length - 1} (${this.spec.i2cs.map((u) => u.name).join(", ")})`);
+    let bus = this.i2cBuses[n];
+    if (bus === undefined) {
+      // eslint-disable-next-line @typescript-eslint/no-this-alias
+      const board = this;
+      bus = new I2CBus(
+        {
+          boardName: this.spec.name,
+          get generation() {
+            return board.generation;
+          },
+          rtos: () => board._rtos,
+          now: () => board.clock.now(),
+          schedule: (at, run) => board.clock.schedule(at, run),
+          claimInstance: (inst, role) => board.claimInstance(inst, role),
+        },
+        n,
+        inst,
+      );
+      const created = bus;
+      this.onRestart(() => created.resetFirmwareSide());
+      this.i2cBuses[n] = bus;
+    }
+    return bus;
   }
 
   /** @internal */

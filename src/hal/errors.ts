@@ -17,3 +17,20 @@ export class HalError extends Error {
     super(`${board === null ? "" : `board "${board}", `}${peripheral}: ${what}`);
   }
 }
+
+/**
+ * No device acknowledged an I2C address: the master sent the address byte, read a NACK on the
+ * 9th clock, and ended the transaction with a STOP (the bus is free again). Names the bus and the
+ * address, e.g. `board "nrf52840", i2c0 (TWIM0): no acknowledge from address 0x49`.
+ */
+export class I2CError extends HalError {
+  override name = "I2CError";
+  constructor(
+    board: string,
+    peripheral: string,
+    /** The 7-bit address nobody acknowledged. */
+    readonly address: number,
+  ) {
+    super(board, peripheral, `no acknowledge from address 0x${address.toString(16).padStart(2, "0")}`);
+  }
+}

@@ -1,11 +1,9 @@
 /**
  * `tinyrtos/hal` — the virtual microcontroller: boards (the catalogue, RAM, boot and reset), GPIO,
- * UART, the on-chip flash, each chip's independent watchdog (`board.watchdog`: expiry resets the
- * board with reason "watchdog"), power (`board.cutPower` at a tick or at a flash operation, torn
- * or not; `board.powerOn`), and the world outside the chip. (SPI, I2C and device models come in
- * later sessions on the same Board.)
- * UART, SPI masters (with devices on the bus, e.g. the W25Q32JV SPI NOR model `w25q32jv`), the
- * on-chip flash, and the world outside the chip.
+ * UART, SPI masters, I2C masters, the on-chip flash, each chip's independent watchdog
+ * (`board.watchdog`: expiry resets the board with reason "watchdog"), power (`board.cutPower` at a
+ * tick or at a flash operation, torn or not; `board.powerOn`), and the world outside the chip
+ * with its device models (the W25Q32JV SPI NOR `w25q32jv`, the TMP102 I2C sensor `createTMP102`).
  *
  * @example
  * ```ts
@@ -33,7 +31,7 @@
  */
 export { createBoard, boards, boardSpecs, Board } from "./board.js";
 export type { BoardOptions, BoardInfo, Firmware, ResetReason } from "./board.js";
-export { HalError } from "./errors.js";
+export { HalError, I2CError } from "./errors.js";
 export { BoardRam } from "./ram.js";
 export { Pin, MAX_EDGES_PER_PIN } from "./gpio.js";
 export type { PinMode, PinPull, Edge } from "./gpio.js";
@@ -49,6 +47,10 @@ export { Spi, WorldSpi, spiClockRange, SPI_FILL_BYTE, MAX_SPI_LOG_BYTES } from "
 export type { SpiConfig, SpiMode, SpiClockRange, SpiDevice, SpiBusContext, SpiLogEntry } from "./spi.js";
 export { W25Q, w25q32jv, W25Q32JV_TIMING_US, W25Q32JV_SIZE_BYTES } from "./devices/w25q.js";
 export type { W25QOptions } from "./devices/w25q.js";
+export { I2C, WorldI2C, i2cFrequencies, i2cModeTiming, I2C_MODE_TIMING, I2C_SCL_LOW_FRACTION } from "./i2c.js";
+export type { I2CConfig, I2CDevice, I2CFrequencies, I2CModeTiming, I2CPart, I2CLogEntry } from "./i2c.js";
+export { TMP102, createTMP102, TMP102_REGISTERS } from "./devices/tmp102.js";
+export type { TMP102Options } from "./devices/tmp102.js";
 export type { BoardSpec, RamRegion, FlashSpec, PeripheralInstance, AliasSpec, GpioInterruptRoute } from "./catalogue.js";
 export { sramBytes } from "./catalogue.js";
 export { traceFromEdges, uartFrameEdges, uartSignal } from "./signal.js";

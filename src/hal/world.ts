@@ -7,6 +7,7 @@ import { HalError } from "./errors.js";
 import type { PinHost, PinState } from "./gpio.js";
 import type { UartPort, WorldUart } from "./uart.js";
 import type { SpiPort, WorldSpi } from "./spi.js";
+import type { I2CBus, WorldI2C } from "./i2c.js";
 
 /** What the world side needs from its board (its PinHost, plus scheduling). @internal */
 export interface WorldHost extends PinHost {
@@ -15,6 +16,7 @@ export interface WorldHost extends PinHost {
   at(atTick: number | undefined, call: string, where: string, change: (at: number) => void): void;
   uartPort(n: number): UartPort;
   spiPort(n: number): SpiPort;
+  i2cBus(n: number): I2CBus;
 }
 
 /** A pin seen from outside: a signal generator and a logic analyser on one line. */
@@ -90,5 +92,10 @@ export class World {
   /** The devices on SPI `n` (same numbering as board.spi(n)): attach(csPin, device), and the wire log. */
   spi(n: number): WorldSpi {
     return this.host.spiPort(n).world();
+  }
+
+  /** The devices on I2C bus `n` and its wire log (same numbering as board.i2c(n)). */
+  i2c(n: number): WorldI2C {
+    return this.host.i2cBus(n).world();
   }
 }

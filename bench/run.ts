@@ -12,6 +12,8 @@ const modules: Record<string, string[]> = {
   "./floor.js": ["floors", "floorsGen"],
   // kernel.queue.pingpong's program on a minimal model of FreeRTOS's lists (floor-freertos.ts).
   "./floor-freertos.js": ["freertosFloor", "freertosFloorGen"],
+  // Trace recorders: Perfetto events and VCD edges per wall second.
+  "./trace.js": ["perfetto", "vcd"],
 };
 
 const here = fileURLToPath(new URL("./one.js", import.meta.url));

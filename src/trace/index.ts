@@ -22,3 +22,5 @@ export { recordPerfetto } from "./perfetto.js";
 export type { PerfettoOptions, PerfettoRecorder, PerfettoSource } from "./perfetto.js";
 export { recordVCD } from "./vcd.js";
 export type { VCDBoard, VCDOptions, VCDRecorder } from "./vcd.js";
+// The line interface recordVCD reads (defined by the hal, which draws the lines).
+export type { SignalSource, SignalTrace, SignalEdge } from "../hal/signal.js";

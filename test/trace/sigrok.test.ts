@@ -28,12 +28,18 @@ test("sigrok's uart decoder reads back the string the firmware wrote on uart0 at
     },
   });
   const vcd = recordVCD(b, ["uart0.tx", "LED"]);
+  const cut = recordVCD(b, ["uart0.tx"], { maxChanges: 40 });
   await b.run(5); // 20 bytes × 86.8 µs ≈ 1.74 ms of a 1 ms tick: done by tick 3
   assert.equal(b.world.uart(0).txLog.length, bytes.length);
   const text = vcd.text();
   assert.deepEqual(sigrokDecode(text, UART, "uart=rx-data"), [...bytes]);
   // Downsampled by 100 (10 MHz, 87 samples per bit) it decodes the same.
   assert.deepEqual(sigrokDecode(text, UART, "uart=rx-data", { downsample: 100 }), [...bytes]);
+  // A truncated dump is still a VCD sigrok reads: it decodes a proper prefix of the string.
+  assert.equal(cut.truncated, true);
+  const partBytes = sigrokDecode(cut.text(), UART, "uart=rx-data");
+  assert.ok(partBytes.length > 0 && partBytes.length < bytes.length, `${partBytes.length} bytes decoded from the truncated dump`);
+  assert.deepEqual(partBytes, [...bytes].slice(0, partBytes.length));
   // The wrong baud rate does not: the check can fail.
   assert.notDeepEqual(sigrokDecode(text, "uart:rx=uart0.tx:baudrate=57600", "uart=rx-data"), [...bytes]);
 });

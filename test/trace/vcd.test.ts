@@ -129,6 +129,21 @@ test("edges that round to one nanosecond: the last level wins, a zero-width puls
   assert.deepEqual(body(vcd.text()), ["#0", "$dumpvars", "1!", "$end", "#2000000", "0!", "#3000002", "1!", "#4000000"]);
 });
 
+test("a pulled-up input is 1 at #0, follows the world's drive and is 1 again once released", async () => {
+  const b = createBoard("nrf52840", {
+    firmware: (bb) => {
+      bb.pin("BUTTON").configure({ mode: "input", pull: "up" });
+    },
+  });
+  await b.run(1); // configured at tick 0
+  const vcd = recordVCD(b, ["BUTTON"]);
+  b.world.pin("BUTTON").drive(false, 2.5);
+  await b.run(2);
+  b.world.pin("BUTTON").release(); // at tick 3: back to the pull-up
+  await b.run(1);
+  assert.deepEqual(body(vcd.text()), ["#0", "$dumpvars", "1!", "$end", "#1500000", "0!", "#2000000", "1!", "#3000000"]);
+});
+
 /** A board whose firmware toggles PA1 and PA2 together every tick for `n` ticks. */
 function twoPins(n: number): Board {
   return createBoard("stm32h743", {

@@ -8,6 +8,8 @@ import { fileURLToPath } from "node:url";
 const modules: Record<string, string[]> = {
   "./kernel.js": ["pingpong", "pingpongGen", "delayWakes", "parkedBytes", "parkedBytesGen", "simSpeed", "isrWake", "isrRealtime", "timerExpiries"],
   "./go.js": ["pingpong", "pingpongGen", "prodcons", "prodconsGen", "spawn", "spawnGen", "select2", "select2Gen", "parked", "parkedGen", "isrWake"],
+  // Trace recorders: Perfetto events and VCD edges per wall second.
+  "./trace.js": ["perfetto", "vcd"],
   // The same program shapes with no kernel: what each figure cannot go below (see floor.ts).
   "./floor.js": ["floors", "floorsGen"],
   // kernel.queue.pingpong's program on a minimal model of FreeRTOS's lists (floor-freertos.ts).

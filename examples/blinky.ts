@@ -4,7 +4,9 @@
  *
  * Run it (any board: nrf52840, stm32h743, esp32c3):
  *
- *   npm run build && npx tinyrtos run dist/examples/blinky.js --board nrf52840 --ticks 1000 --uart 0
+ *   npm run build && node dist/src/cli/main.js run dist/examples/blinky.js --board nrf52840 --ticks 1100
+ *
+ * (`npx tinyrtos run ...` where tinyrtos is installed as a dependency.)
  *
  * What runs on the chip (`main(board)`, the firmware):
  *
@@ -30,9 +32,6 @@
  */
 import { go, IsrSignal, sleep } from "../src/go/index.js";
 import type { Board } from "../src/hal/index.js";
-
-/** The board `tinyrtos run` uses when none is named; the firmware runs on every board. */
-export const DEFAULT_BOARD = "nrf52840";
 
 /** Wait after the first edge before the pin is trusted (switch bounce is typically < 10 ms). */
 export const DEBOUNCE_MS = 20;

@@ -4,7 +4,7 @@
  *
  * Run it (any board: nrf52840, stm32h743, esp32c3):
  *
- *   npm run build && npx tinyrtos run dist/examples/uart-shell.js --board nrf52840 --ticks 400 --uart 0
+ *   npm run build && node dist/src/cli/main.js run dist/examples/uart-shell.js --board stm32h743 --ticks 400
  *
  * The firmware (`main(board)`): one task, "shell", on uart0 at 115200 baud (8N1: 10 bits a byte,
  * so a byte takes 86.8 µs, 0.0868 ticks at 1000 Hz).

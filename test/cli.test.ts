@@ -275,14 +275,19 @@ export function world(board) {
   board.world.pin("BUTTON").drive(false, 5);
 }
 `;
+  const badWorld = `export function main() {}\nexport function world(board) { board.world.pin("NOPE"); }\n`;
   const noMain = `import { boards } from ${JSON.stringify(hal)};\nexport const world = boards;\n`;
-  withModules({ "fault.mjs": firmware, "no-main.mjs": noMain }, (dir) => {
+  withModules({ "fault.mjs": firmware, "no-main.mjs": noMain, "bad-world.mjs": badWorld }, (dir) => {
     const r = tinyrtos("run", join(dir, "fault.mjs"), "--board", "stm32h743", "--ticks", "100");
     assert.equal(r.status, 1, r.stderr);
     assert.equal(r.stdout, "starting\r\n");
     // "starting\r\n" (10 bytes at 115200 baud) is sent at 0.868 ticks, within tick 0; the delay
     // counts 40 from there: the task throws at tick 40.
     assert.match(r.stderr, /^tinyrtos: firmware fault in task "Sensor" at tick 40: RangeError: sensor out of range\n/);
+    const world = tinyrtos("run", join(dir, "bad-world.mjs"), "--board", "esp32c3");
+    assert.equal(world.status, 1);
+    assertOneLine(world.stderr);
+    assert.match(world.stderr, /^tinyrtos: .*bad-world\.mjs: world\(board\) threw: HalError: .*esp32c3.*pin "NOPE"/);
     const bad = tinyrtos("run", join(dir, "no-main.mjs"), "--board", "nrf52840");
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /no-main\.mjs exports no main\(\) function \(with --board, main\(board\) is the firmware\)/);

@@ -209,8 +209,16 @@ async function runBoard(file: string, options: BoardRunOptions): Promise<void> {
   if (options.uart >= board.info.uarts) throw new CliError(`run: --uart ${options.uart}: ${options.board} has UARTs 0..${board.info.uarts - 1}`, true);
   // The trace follows the kernel of the first boot (a reset starts a fresh kernel).
   const perfetto = options.trace !== null ? recordPerfetto(board.rtos, { processName: `${options.board} (${file})` }) : null;
+  if (typeof mod.world === "function") {
+    try {
+      await (mod.world as (board: Board) => unknown)(board);
+    } catch (error) {
+      // The test bench, not the firmware: a bad pin name, a time in the past...
+      process.stderr.write(`tinyrtos: ${file}: world(board) threw: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}\n`);
+      process.exit(EXIT_FAULT);
+    }
+  }
   try {
-    if (typeof mod.world === "function") await (mod.world as (board: Board) => unknown)(board);
     await board.run(options.ticks);
   } catch (error) {
     writeUart(board, options.uart);

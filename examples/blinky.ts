@@ -76,10 +76,9 @@ export async function main(board: Board): Promise<void> {
       );
       const hz = rtos.kernel.config.configTICK_RATE_HZ;
       const periodTicks = Math.max(1, Math.round((HEARTBEAT_MS * hz) / 1000));
-      let wake = rtos.xTaskGetTickCount();
+      const lastWake = { value: rtos.xTaskGetTickCount() };
       for (let beat = 1; ; beat++) {
-        await rtos.vTaskDelay(wake + periodTicks - rtos.xTaskGetTickCount());
-        wake += periodTicks;
+        await rtos.xTaskDelayUntil(lastWake, periodTicks); // a fixed period, however long the write took
         await uart.write(`heartbeat ${beat} at ${rtos.xTaskGetTickCount()} ticks: led ${led.get() ? "on" : "off"}, presses ${presses}\r\n`);
       }
     },

@@ -12,6 +12,9 @@ const cliSource = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url
 const demo = fileURLToPath(new URL("../examples/demo-firmware.js", import.meta.url));
 const freertos = new URL("../src/freertos/index.js", import.meta.url).href;
 const goModule = new URL("../src/go/index.js", import.meta.url).href;
+const hal = new URL("../src/hal/index.js", import.meta.url).href;
+const blinky = fileURLToPath(new URL("../examples/blinky.js", import.meta.url));
+const shell = fileURLToPath(new URL("../examples/uart-shell.js", import.meta.url));
 const tinyrtos = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: "utf8" });
 
 /** Fixture modules in a fresh temp dir, removed after the test. */
@@ -45,9 +48,10 @@ test("cli: version and help", () => {
 test("cli: the header comment lists exactly the commands the usage text lists, and each exists", () => {
   const source = readFileSync(cliSource, "utf8");
   const header = source.slice(0, source.indexOf("*/"));
-  const headerCommands = [...header.matchAll(/^ \*\s+tinyrtos (\w+)/gm)].map((m) => m[1]!).sort();
+  // A command may have several forms (run, run --board): one line each, the command counted once.
+  const headerCommands = [...new Set([...header.matchAll(/^ \*\s+tinyrtos (\w+)/gm)].map((m) => m[1]!))].sort();
   const usageText = tinyrtos("help").stdout;
-  const usageCommands = [...usageText.slice(usageText.indexOf("commands:")).matchAll(/^  (\w+)/gm)].map((m) => m[1]!).sort();
+  const usageCommands = [...new Set([...usageText.slice(usageText.indexOf("commands:")).matchAll(/^  (\w+)/gm)].map((m) => m[1]!))].sort();
   assert.deepEqual(headerCommands, ["help", "run", "version"]);
   assert.deepEqual(usageCommands, headerCommands);
   for (const command of headerCommands) assert.doesNotMatch(tinyrtos(command).stderr, /unknown command/);
@@ -85,9 +89,9 @@ test("cli: bad input gets a clear error and exit code 2", () => {
   const missing = tinyrtos("run");
   assert.equal(missing.status, 2);
   assert.match(missing.stderr, /missing the module/);
-  const unknownOption = tinyrtos("run", demo, "--trace");
+  const unknownOption = tinyrtos("run", demo, "--tracing");
   assert.equal(unknownOption.status, 2);
-  assert.match(unknownOption.stderr, /unknown option --trace/);
+  assert.match(unknownOption.stderr, /unknown option --tracing/);
 });
 
 test("cli: a module that cannot be loaded is one line on stderr and exit code 2", () => {
@@ -175,5 +179,117 @@ export async function main({ maxTicks }) {
     const dead = tinyrtos("run", join(dir, "stuck.mjs"), "--max-ticks", "50");
     assert.equal(dead.status, 1, dead.stderr);
     assert.match(dead.stderr, /deadlock/);
+  });
+});
+
+// ───────────────────────────── run --board ─────────────────────────────
+
+/** The task table's rows after the header: [name, state, priority]. */
+function taskRows(stdout: string): string[][] {
+  const lines = stdout.trimEnd().split("\n");
+  const header = lines.findIndex((l) => l.startsWith("Name"));
+  assert.ok(header >= 0, stdout);
+  return lines.slice(header + 1).map((l) => l.split("\t").slice(0, 3).map((c) => c.trim()));
+}
+
+test("cli: run --board runs blinky's main(board) with its world(board), prints uart0, the summary and the task table", () => {
+  const r = tinyrtos("run", blinky, "--board", "nrf52840", "--ticks", "1100");
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stderr, "");
+  const lines = r.stdout.split("\n");
+  // The heartbeat lines (uart0, CR LF as sent), then the summary: world() pressed 3 times.
+  assert.equal(lines[0], "heartbeat 1 at 500 ticks: led off, presses 2\r");
+  assert.equal(lines[1], "heartbeat 2 at 1000 ticks: led on, presses 3\r");
+  assert.match(lines[2]!, /^nrf52840: 1100 ticks \(1100 ms at 1000 Hz\), reset reason power-on, 4 tasks, \d+ context switches$/);
+  assert.equal(lines[3], "Name           \tState\tPrio\tStack\tNum");
+  assert.deepEqual(taskRows(r.stdout).map((row) => [row[0], row[2]]).sort(), [["IDLE", "0"], ["Tmr Svc", "31"], ["button", "3"], ["heartbeat", "1"]]);
+});
+
+test("cli: run --board on every board; --uart picks the UART; the same seed gives the same output", () => {
+  for (const board of ["stm32h743", "esp32c3", "nrf52840"]) {
+    const r = tinyrtos("run", shell, "--board", board, "--ticks", "400", "--seed", "7");
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok(r.stdout.startsWith(`tinyrtos shell on ${board}, type help\r\n> help\r\n`), r.stdout);
+    assert.match(r.stdout, /^> led on\r$/m);
+    assert.match(r.stdout, new RegExp(`^${board}: 400 ticks \\(400 ms at 1000 Hz\\), reset reason power-on, 3 tasks, \\d+ context switches$`, "m"));
+    assert.equal(tinyrtos("run", shell, "--board", board, "--ticks", "400", "--seed", "7").stdout, r.stdout);
+  }
+  // Nothing was sent on uart1: only the summary and the table.
+  const quiet = tinyrtos("run", shell, "--board", "nrf52840", "--ticks", "400", "--uart", "1");
+  assert.equal(quiet.status, 0, quiet.stderr);
+  assert.match(quiet.stdout, /^nrf52840: 400 ticks/);
+});
+
+test("cli: run --board --trace writes a Perfetto trace with the firmware's tasks", () => {
+  withModules({}, (dir) => {
+    const out = join(dir, "blinky.json");
+    const r = tinyrtos("run", blinky, "--board", "esp32c3", "--ticks", "300", "--trace", out);
+    assert.equal(r.status, 0, r.stderr);
+    const events = r.stdout.match(/, trace .*blinky\.json \((\d+) events\)$/m);
+    assert.ok(events !== null, r.stdout);
+    const trace = JSON.parse(readFileSync(out, "utf8")) as { traceEvents: { ph: string; name: string; args?: { name?: string } }[] };
+    assert.equal(trace.traceEvents.filter((e) => e.ph !== "M").length > 0, true);
+    const threads = trace.traceEvents.filter((e) => e.ph === "M" && e.name === "thread_name").map((e) => e.args?.name);
+    for (const task of ["button", "heartbeat", "IDLE"]) assert.ok(threads.includes(task), `track ${task} in ${threads.join(", ")}`);
+    // The GPIO interrupt of the button's edge (nRF: GPIOTE, ESP32-C3: GPIO) ran at 100 and 120 presses.
+    assert.ok(trace.traceEvents.some((e) => e.ph === "X" && /GPIO/.test(e.name)), "an ISR slice of the GPIO interrupt");
+  });
+});
+
+test("cli: run --board: bad options are a clear error, the usage, and exit code 2", () => {
+  const cases: [string[], RegExp][] = [
+    [["--board", "nope"], /^tinyrtos: run: no board "nope"; boards are stm32h743, esp32c3, nrf52840\n/],
+    [["--board"], /^tinyrtos: run: --board needs a value\n/],
+    [["--board", "nrf52840", "--uart", "9"], /^tinyrtos: run: --uart 9: nrf52840 has UARTs 0\.\.1\n/],
+    [["--board", "nrf52840", "--uart", "-1"], /^tinyrtos: run: --uart needs a non-negative integer, got -1\n/],
+    [["--board", "nrf52840", "--seed", "x"], /^tinyrtos: run: --seed needs a non-negative integer, got x\n/],
+    [["--board", "nrf52840", "--trace"], /^tinyrtos: run: --trace needs a value\n/],
+    [["--board", "nrf52840", "--max-ticks", "5"], /^tinyrtos: run: --max-ticks is for a module's main\(options\); with --board, --ticks says how long the board runs\n/],
+    [["--board", "nrf52840", "--bogus"], /^tinyrtos: run: unknown option --bogus\n/],
+    [["--trace", "t.json"], /^tinyrtos: run: --trace needs --board <name> \(it is an option of a board run\)\n/],
+    [["--uart", "0"], /^tinyrtos: run: --uart needs --board <name>/],
+  ];
+  for (const [args, message] of cases) {
+    const r = tinyrtos("run", blinky, ...args);
+    assert.equal(r.status, 2, `${args.join(" ")}: ${r.stderr}`);
+    assert.match(r.stderr, message);
+    assert.match(r.stderr, /\nusage: tinyrtos <command>/);
+    assert.equal(r.stdout, "");
+  }
+  const noModule = tinyrtos("run", "--board", "nrf52840");
+  assert.equal(noModule.status, 2);
+  assert.match(noModule.stderr, /missing the module/);
+});
+
+test("cli: run --board: a task that throws is a firmware fault naming the task and the tick, after the UART output", () => {
+  const firmware = `export async function main(board) {
+  const uart = board.uart(0);
+  uart.configure({ baudRate: 115200 });
+  await board.rtos.xTaskCreate(async () => {
+    await uart.write("starting\\r\\n");
+    await board.rtos.vTaskDelay(40);
+    throw new RangeError("sensor out of range");
+  }, "Sensor", 256, null, 2);
+}
+export function world(board) {
+  board.world.pin("BUTTON").drive(false, 5);
+}
+`;
+  const badWorld = `export function main() {}\nexport function world(board) { board.world.pin("NOPE"); }\n`;
+  const noMain = `import { boards } from ${JSON.stringify(hal)};\nexport const world = boards;\n`;
+  withModules({ "fault.mjs": firmware, "no-main.mjs": noMain, "bad-world.mjs": badWorld }, (dir) => {
+    const r = tinyrtos("run", join(dir, "fault.mjs"), "--board", "stm32h743", "--ticks", "100");
+    assert.equal(r.status, 1, r.stderr);
+    assert.equal(r.stdout, "starting\r\n");
+    // "starting\r\n" (10 bytes at 115200 baud) is sent at 0.868 ticks, within tick 0; the delay
+    // counts 40 from there: the task throws at tick 40.
+    assert.match(r.stderr, /^tinyrtos: firmware fault in task "Sensor" at tick 40: RangeError: sensor out of range\n/);
+    const world = tinyrtos("run", join(dir, "bad-world.mjs"), "--board", "esp32c3");
+    assert.equal(world.status, 1);
+    assertOneLine(world.stderr);
+    assert.match(world.stderr, /^tinyrtos: .*bad-world\.mjs: world\(board\) threw: HalError: .*esp32c3.*pin "NOPE"/);
+    const bad = tinyrtos("run", join(dir, "no-main.mjs"), "--board", "nrf52840");
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /no-main\.mjs exports no main\(\) function \(with --board, main\(board\) is the firmware\)/);
   });
 });

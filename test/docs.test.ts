@@ -2,7 +2,8 @@
  * Docs that hold: the README's two code examples are the bodies of examples/readme/*.ts
  * (compiled with the project), shown verbatim, and they produce what the README says they do;
  * every relative link in the README and docs/ leads to a file of the repository; a user's project
- * with the tsconfig settings the README asks for type-checks against the built package.
+ * with the tsconfig settings the README asks for type-checks against the built package; the
+ * README's board run of blinky prints exactly the output the README shows.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -116,4 +117,21 @@ test("examples/consumer: without nodenext resolution the subpath exports cannot 
   const r = typeCheckConsumer("--module", "commonjs", "--moduleResolution", "node10");
   assert.notEqual(r.status, 0);
   assert.match(r.output, /Cannot find module 'tinyrtos\/freertos'/);
+});
+
+test("README: the blinky board run prints exactly the output the README shows, and writes the trace it names", () => {
+  const command = /```sh\nnpm run build && node dist\/src\/cli\/main\.js (run dist\/examples\/blinky\.js [^\n]*)\n```\n\n```\n([\s\S]*?)```/.exec(readme);
+  assert.ok(command !== null, "README shows the blinky command and its output");
+  const args = command[1]!.split(" ");
+  args[1] = join(rootPath, args[1]!); // the module, from the repository root
+  const dir = mkdtempSync(join(tmpdir(), "tinyrtos-readme-"));
+  try {
+    const r = spawnSync(process.execPath, [join(rootPath, "dist/src/cli/main.js"), ...args], { cwd: dir, encoding: "utf8" });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout.replace(/\r\n/g, "\n"), command[2]); // the UART's lines end in CR LF
+    const trace = JSON.parse(readFileSync(join(dir, "blinky.json"), "utf8")) as { traceEvents: unknown[] };
+    assert.ok(trace.traceEvents.length > 0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -4,6 +4,8 @@
  * terminal.
  *
  *   tinyrtos run <module> [--ticks N] [--max-ticks N]   import a firmware module, await its main()
+ *   tinyrtos run <module> --board <name> [--ticks N] [--seed S] [--trace out.json] [--uart N]
+ *                                                        run its main(board) as a board's firmware
  *   tinyrtos version                                     print the package version
  *   tinyrtos help                                        print the usage
  *
@@ -13,30 +15,16 @@
  * @module
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { extname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import type { Board } from "../hal/index.js";
 
 /** Exit codes, as documented in the usage text and the README. */
 const EXIT_FAULT = 1;
 const EXIT_USAGE = 2;
 const EXIT_RUN_LIMIT = 3;
 
-const usage = `usage: tinyrtos <command>
-
-commands:
-  run <module.js> [--ticks N] [--max-ticks N]
-                    import an ES module (.js or .mjs) and await its exported main(options)
-                    with options { runTicks: N, maxTicks: N } (each only when given): runTicks
-                    is how long to run, maxTicks a limit a Go-style main passes on to
-                    run(main, { maxTicks })
-  version           print the package version
-  help              print this text
-
-exit codes: 0 main() returned, 1 firmware fault (main() rejected: a task threw, a panic, a
-deadlock), 2 bad command line or a module that cannot be loaded, 3 the run limit passed
-(main() rejected with RunLimitError: what each goroutine and task waits on is printed)
-`;
 
 /** A usage error or an unloadable module: one line, the usage for usage errors, exit 2. */
 class CliError extends Error {
@@ -54,6 +42,65 @@ interface MainOptions {
   maxTicks?: number;
 }
 
+/** What `run --board` does: the board, the run, and what it writes. */
+interface BoardRunOptions {
+  board: string;
+  ticks: number;
+  seed: number;
+  /** Where the Perfetto (Chrome JSON) trace goes, or null for none. */
+  trace: string | null;
+  /** The UART whose output is printed. */
+  uart: number;
+}
+
+/** Ticks `run --board` runs when --ticks is not given. */
+const DEFAULT_BOARD_TICKS = 1000;
+
+/** One option of `run --board`: its flag, its value's placeholder and how it sets the options. */
+interface BoardOption {
+  readonly flag: string;
+  readonly value: string;
+  readonly help: string;
+  readonly set: (options: BoardRunOptions, text: string | undefined) => void;
+}
+
+/** The options of `run --board`, in the order the usage lists them. */
+const BOARD_OPTIONS: readonly BoardOption[] = [
+  { flag: "--board", value: "<name>", help: "stm32h743, esp32c3 or nrf52840", set: (o, t) => (o.board = stringOption("--board", t)) },
+  { flag: "--ticks", value: "N", help: `ticks to run (default ${DEFAULT_BOARD_TICKS})`, set: (o, t) => (o.ticks = tickOption("--ticks", t)) },
+  { flag: "--seed", value: "S", help: "seed of the board's PRNG (default 1)", set: (o, t) => (o.seed = tickOption("--seed", t)) },
+  { flag: "--trace", value: "out.json", help: "write a Perfetto trace (open it in ui.perfetto.dev)", set: (o, t) => (o.trace = stringOption("--trace", t)) },
+  // (--vcd out.vcd goes here: a VCD of the board's signals)
+  { flag: "--uart", value: "N", help: "print what UART N sent (default 0)", set: (o, t) => (o.uart = tickOption("--uart", t)) },
+];
+
+const usage = `usage: tinyrtos <command>
+
+commands:
+  run <module.js> [--ticks N] [--max-ticks N]
+                    import an ES module (.js or .mjs) and await its exported main(options)
+                    with options { runTicks: N, maxTicks: N } (each only when given): runTicks
+                    is how long to run, maxTicks a limit a Go-style main passes on to
+                    run(main, { maxTicks })
+  run <module.js> --board <name> [options]
+                    run the module's main(board) as the firmware of a virtual board (calling
+                    its world(board) first when it exports one), then print what the board
+                    sent on a UART, a one-line summary and the task table; options:
+${BOARD_OPTIONS.map((o) => `                      ${(o.flag + (o.value === null ? "" : " " + o.value)).padEnd(18)}${o.help}`).join("\n")}
+  version           print the package version
+  help              print this text
+
+exit codes: 0 main() returned (with --board: the ticks ran), 1 firmware fault (main() rejected:
+a task threw, a panic, a deadlock; with --board, a task or ISR of the board threw), 2 bad command
+line or a module that cannot be loaded, 3 the run limit passed (main() rejected with
+RunLimitError: what each goroutine and task waits on is printed)
+`;
+
+function stringOption(name: string, text: string | undefined): string {
+  if (text === undefined || text === "" || text.startsWith("--")) throw new CliError(`run: ${name} needs a value`, true);
+  return text;
+}
+
 const TYPESCRIPT_EXTENSIONS = new Set([".ts", ".mts", ".cts", ".tsx"]);
 
 function tickOption(name: string, text: string | undefined): number {
@@ -61,6 +108,28 @@ function tickOption(name: string, text: string | undefined): number {
   if (text === undefined || text.trim() === "" || !Number.isSafeInteger(value) || value < 0)
     throw new CliError(`run: ${name} needs a non-negative integer, got ${String(text)}`, true);
   return value;
+}
+
+/** `run <module> --board <name> ...`: the board options, or null when --board is not given. */
+function parseBoardArgs(args: string[]): { file: string; options: BoardRunOptions } | null {
+  if (!args.includes("--board")) {
+    const boardOnly = args.find((a) => a !== "--ticks" && BOARD_OPTIONS.some((o) => o.flag === a));
+    if (boardOnly !== undefined) throw new CliError(`run: ${boardOnly} needs --board <name> (it is an option of a board run)`, true);
+    return null;
+  }
+  let file: string | undefined;
+  const options: BoardRunOptions = { board: "", ticks: DEFAULT_BOARD_TICKS, seed: 1, trace: null, uart: 0 };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const option = BOARD_OPTIONS.find((o) => o.flag === arg);
+    if (option !== undefined) option.set(options, args[++i]);
+    else if (arg === "--max-ticks") throw new CliError("run: --max-ticks is for a module's main(options); with --board, --ticks says how long the board runs", true);
+    else if (arg.startsWith("-")) throw new CliError(`run: unknown option ${arg}`, true);
+    else if (file === undefined) file = arg;
+    else throw new CliError(`run: one module only, got ${file} and ${arg}`, true);
+  }
+  if (file === undefined) throw new CliError("run: missing the module to run", true);
+  return { file, options };
 }
 
 function parseRunArgs(args: string[]): { file: string; options: MainOptions } {
@@ -104,6 +173,8 @@ async function loadModule(file: string): Promise<{ main?: unknown }> {
 }
 
 async function runModule(args: string[]): Promise<void> {
+  const boardRun = parseBoardArgs(args);
+  if (boardRun !== null) return runBoard(boardRun.file, boardRun.options);
   const { file, options } = parseRunArgs(args);
   const mod = await loadModule(file);
   if (typeof mod.main !== "function") throw new CliError(`run: ${file} exports no main() function`);
@@ -119,6 +190,67 @@ async function runModule(args: string[]): Promise<void> {
     reportFault(error);
     process.exit(EXIT_FAULT);
   }
+}
+
+/**
+ * `run --board`: the module's main(board) is the firmware of a new board; world(board), when the
+ * module exports it, sets up the test bench before the board runs.
+ */
+async function runBoard(file: string, options: BoardRunOptions): Promise<void> {
+  // Loaded here, not at the top: version and help need neither.
+  const { boards, createBoard } = await import("../hal/index.js");
+  const { recordPerfetto } = await import("../trace/index.js");
+  if (!boards.includes(options.board)) throw new CliError(`run: no board "${options.board}"; boards are ${boards.join(", ")}`, true);
+  const mod = (await loadModule(file)) as { main?: unknown; world?: unknown };
+  if (typeof mod.main !== "function") throw new CliError(`run: ${file} exports no main() function (with --board, main(board) is the firmware)`);
+  if (mod.world !== undefined && typeof mod.world !== "function") throw new CliError(`run: ${file} exports world, but it is not a function (world(board) sets up the test bench)`);
+  const firmware = mod.main as (board: Board) => unknown;
+  const board = createBoard(options.board, { seed: options.seed, firmware: async (b) => void (await firmware(b)) });
+  if (options.uart >= board.info.uarts) throw new CliError(`run: --uart ${options.uart}: ${options.board} has UARTs 0..${board.info.uarts - 1}`, true);
+  // The trace follows the kernel of the first boot (a reset starts a fresh kernel).
+  const perfetto = options.trace !== null ? recordPerfetto(board.rtos, { processName: `${options.board} (${file})` }) : null;
+  if (typeof mod.world === "function") {
+    try {
+      await (mod.world as (board: Board) => unknown)(board);
+    } catch (error) {
+      // The test bench, not the firmware: a bad pin name, a time in the past...
+      process.stderr.write(`tinyrtos: ${file}: world(board) threw: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}\n`);
+      process.exit(EXIT_FAULT);
+    }
+  }
+  try {
+    await board.run(options.ticks);
+  } catch (error) {
+    writeUart(board, options.uart);
+    reportFault(error);
+    process.exit(EXIT_FAULT);
+  }
+  writeUart(board, options.uart);
+  const rtos = board.rtos;
+  const k = rtos.kernel;
+  const hz = k.config.configTICK_RATE_HZ;
+  let traced = "";
+  if (perfetto !== null && options.trace !== null) {
+    try {
+      writeFileSync(options.trace, perfetto.json());
+    } catch (error) {
+      throw new CliError(`run: cannot write the trace to ${options.trace}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    traced = `, trace ${options.trace} (${perfetto.eventCount} events${perfetto.truncated ? ", truncated" : ""})`;
+  }
+  process.stdout.write(
+    `${options.board}: ${options.ticks} ticks (${formatTicks((options.ticks * 1000) / hz)} ms at ${hz} Hz), reset reason ${board.resetReason}, ` +
+      `${rtos.uxTaskGetNumberOfTasks()} tasks, ${k.switchCount} context switches${traced}\n`,
+  );
+  process.stdout.write(`${"Name".padEnd(15)}\tState\tPrio\tStack\tNum\n${rtos.vTaskList()}`);
+}
+
+/** Everything the board sent on UART `n` (every boot), ending with a line break when there was any. */
+function writeUart(board: Board, n: number): void {
+  const bytes = Uint8Array.from(board.world.uart(n).txLog, (e) => e.byte);
+  if (bytes.length === 0) return;
+  const text = new TextDecoder().decode(bytes);
+  process.stdout.write(text.endsWith("\n") ? text : text + "\n");
 }
 
 /**

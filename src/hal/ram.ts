@@ -11,7 +11,8 @@ import { HalError } from "./errors.js";
 import type { RamRegion } from "./catalogue.js";
 import { RamAllocator, type AllocateOptions, type RamAllocation } from "../mem/allocator.js";
 
-interface Placed extends RamRegion {
+/** An SRAM region of `board.ram.regions`: the catalogue's region and where it sits in `buffer`. */
+export interface PlacedRegion extends RamRegion {
   /** Byte offset of the region in the buffer. */
   readonly offset: number;
 }
@@ -22,7 +23,7 @@ export class BoardRam {
   readonly buffer: ArrayBuffer;
   readonly sizeBytes: number;
   /** The regions with their offsets in `buffer`. */
-  readonly regions: readonly Placed[];
+  readonly regions: readonly PlacedRegion[];
   private readonly bytes: Uint8Array;
   private readonly allocator: RamAllocator;
   private bootNumber = 1;
@@ -32,7 +33,7 @@ export class BoardRam {
     regions: readonly RamRegion[],
   ) {
     let offset = 0;
-    const placed: Placed[] = [];
+    const placed: PlacedRegion[] = [];
     for (const r of regions) {
       placed.push({ ...r, offset });
       offset += r.sizeBytes;
@@ -126,7 +127,7 @@ export class BoardRam {
   }
 
   /** The region holding `address`, or null. */
-  regionAt(address: number): Placed | null {
+  regionAt(address: number): PlacedRegion | null {
     for (const r of this.regions) if (address >= r.base && address < r.base + r.sizeBytes) return r;
     return null;
   }

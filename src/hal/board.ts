@@ -42,6 +42,9 @@ import { nrf52840 } from "./boards/nrf52840.js";
 export type ResetReason = "power-on" | "software" | "watchdog" | "brownout";
 const RESET_REASONS: readonly string[] = ["power-on", "software", "watchdog", "brownout"];
 
+/** The owner name of the kernel heap in `board.ram.report()`. */
+export const HEAP_OWNER = "heap (configTOTAL_HEAP_SIZE)";
+
 /** The catalogue: every board by name. */
 export const boardSpecs: Readonly<Record<string, BoardSpec>> = Object.freeze({ stm32h743, esp32c3, nrf52840 });
 
@@ -161,6 +164,7 @@ export class Board {
       i2cs: spec.i2cs.length,
     });
     this.ram = new BoardRam(spec.name, spec.ram);
+    this.chargeHeap();
     this.pinStates = spec.pins.map((n, i) => {
       const s = new PinState(n, spec.gpioInterrupt(n));
       this.pinByName.set(n, s);
@@ -480,6 +484,7 @@ export class Board {
     const old = this._rtos.kernel;
     old.stop();
     this.ram.clear();
+    this.chargeHeap();
     this.generation++;
     if (reason !== null) this.resetReason = reason; // (before the restart hooks, as they may read it)
     this.halted = null;
@@ -494,6 +499,23 @@ export class Board {
       s.resetFirmwareSide();
       s.update(this.pinHost, at);
     }
+  }
+
+  /**
+   * Charges the kernel heap (FreeRTOS's ucHeap, a configTOTAL_HEAP_SIZE-byte static array) to
+   * board RAM, first fit in catalogue region order, 8-byte aligned (portBYTE_ALIGNMENT is 8 in the
+   * Cortex-M ports' portmacro.h; the RISC-V value is unconfirmed and 8 is used on every board). At creation and after each reset (RAM cleared); a heap that fits no region
+   * is a HalError with the RAM report.
+   */
+  private chargeHeap(): void {
+    const heapBytes = this.config.configTOTAL_HEAP_SIZE;
+    if (typeof heapBytes !== "number" || !Number.isInteger(heapBytes) || heapBytes <= 0) return; // the kernel reports a bad value
+    if (this.ram.allocate(HEAP_OWNER, heapBytes, { alignBytes: 8 }) === null)
+      throw new HalError(
+        this.spec.name,
+        "ram",
+        `the kernel heap (configTOTAL_HEAP_SIZE = ${heapBytes} bytes) does not fit: the largest free SRAM block is ${this.ram.largestFreeBytes()} bytes (SRAM ${this.ram.describe()})\n${this.ram.report()}`,
+      );
   }
 
   /** @internal */

@@ -1,12 +1,18 @@
 /**
  * Board RAM: one ArrayBuffer holding every SRAM region of the board back to back, addressed by
  * the chip's memory map. Everything placed in it (DMA buffers, pools) has a real address.
+ *
+ * What uses the RAM is accounted by a {@link RamAllocator} from tinyrtos/mem (mem owns the
+ * allocator, hal's boards hold one each; DESIGN.md layering mem ← hal, so mem never imports hal):
+ * the board charges the kernel heap at each boot, `createPool` carves pools, `report()` lists them.
  * @module
  */
 import { HalError } from "./errors.js";
 import type { RamRegion } from "./catalogue.js";
+import { RamAllocator, type AllocateOptions, type RamAllocation } from "../mem/allocator.js";
 
-interface Placed extends RamRegion {
+/** An SRAM region of `board.ram.regions`: the catalogue's region and where it sits in `buffer`. */
+export interface PlacedRegion extends RamRegion {
   /** Byte offset of the region in the buffer. */
   readonly offset: number;
 }
@@ -17,15 +23,17 @@ export class BoardRam {
   readonly buffer: ArrayBuffer;
   readonly sizeBytes: number;
   /** The regions with their offsets in `buffer`. */
-  readonly regions: readonly Placed[];
+  readonly regions: readonly PlacedRegion[];
   private readonly bytes: Uint8Array;
+  private readonly allocator: RamAllocator;
+  private bootNumber = 1;
 
   constructor(
     private readonly board: string,
     regions: readonly RamRegion[],
   ) {
     let offset = 0;
-    const placed: Placed[] = [];
+    const placed: PlacedRegion[] = [];
     for (const r of regions) {
       placed.push({ ...r, offset });
       offset += r.sizeBytes;
@@ -34,6 +42,72 @@ export class BoardRam {
     this.sizeBytes = offset;
     this.buffer = new ArrayBuffer(offset);
     this.bytes = new Uint8Array(this.buffer);
+    this.allocator = new RamAllocator(regions);
+  }
+
+  /** The board's name (for messages). */
+  get boardName(): string {
+    return this.board;
+  }
+
+  /** Which boot the RAM's contents belong to: 1 at power-on, one more at each reset (RAM cleared). */
+  get boot(): number {
+    return this.bootNumber;
+  }
+
+  /** Bytes charged to an owner (the kernel heap, pools), alignment padding included. */
+  get usedBytes(): number {
+    return this.allocator.usedBytes;
+  }
+
+  /** SRAM bytes not charged to anyone: `usedBytes + freeBytes` is always `sizeBytes`. */
+  get freeBytes(): number {
+    return this.allocator.freeBytes;
+  }
+
+  /**
+   * What uses the RAM: a table with one row per owner (owner, region, address range, bytes,
+   * alignment padding), then the totals and the free bytes of each region. Example:
+   * ```text
+   * owner                         region    address range            bytes  padding
+   * heap (configTOTAL_HEAP_SIZE)  RAM       0x20000000..0x2000ffff   65536        0
+   * used 65536 bytes (padding 0), free 196608 bytes, SRAM 262144 bytes
+   * free by region: RAM (dma) 196608
+   * ```
+   */
+  report(): string {
+    return this.allocator.report();
+  }
+
+  /**
+   * Charges `sizeBytes` to `owner` at the first place (catalogue region order, then address
+   * order) where a block aligned to `alignBytes` (default 8) fits, in DMA-reachable regions only
+   * when `dmaOnly`; returns where, or null when it does not fit (nothing changed). For allocators
+   * built on board RAM (tinyrtos/mem `createPool`); the block lasts until `release` or a reset.
+   */
+  allocate(owner: string, sizeBytes: number, options: AllocateOptions = {}): RamAllocation | null {
+    if (typeof owner !== "string" || owner === "") throw new HalError(this.board, "ram", `allocate: owner must be a non-empty string, got ${JSON.stringify(owner)}`);
+    try {
+      return this.allocator.allocate(owner, sizeBytes, options);
+    } catch (e) {
+      if (e instanceof RangeError) throw new HalError(this.board, "ram", `allocate for ${owner}: ${e.message}`);
+      throw e;
+    }
+  }
+
+  /** Gives back the block at `address` (from `allocate`); a HalError when no block starts there. */
+  release(address: number): void {
+    if (!this.allocator.free(address)) throw new HalError(this.board, "ram", `release: no allocated block starts at ${typeof address === "number" ? hex(address) : String(address)}`);
+  }
+
+  /** Every block charged, in region then address order. */
+  allocations(): RamAllocation[] {
+    return this.allocator.allocations();
+  }
+
+  /** The largest aligned free block (in DMA-reachable regions only when `dmaOnly`). */
+  largestFreeBytes(options: AllocateOptions = {}): number {
+    return this.allocator.largestFreeBytes(options);
   }
 
   /**
@@ -53,7 +127,7 @@ export class BoardRam {
   }
 
   /** The region holding `address`, or null. */
-  regionAt(address: number): Placed | null {
+  regionAt(address: number): PlacedRegion | null {
     for (const r of this.regions) if (address >= r.base && address < r.base + r.sizeBytes) return r;
     return null;
   }
@@ -71,9 +145,11 @@ export class BoardRam {
     throw new HalError(this.board, "ram", `offset ${at} is outside every region`);
   }
 
-  /** Zeroes all of RAM (a reset). @internal */
+  /** Zeroes all of RAM and forgets every allocation (a reset: the next boot starts afresh). @internal */
   clear(): void {
     this.bytes.fill(0);
+    this.allocator.reset();
+    this.bootNumber++;
   }
 
   /** "DTCM 0x20000000..0x2001ffff, ..." */

@@ -7,7 +7,9 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { boards, boardSpecs, createBoard, sramBytes, BOARD_EVENT_IRQ } from "../../src/hal/index.js";
+import { boards, boardSpecs, createBoard } from "../../src/hal/index.js";
+import { sramBytes } from "../../src/hal/catalogue.js";
+import { BOARD_EVENT_IRQ } from "../../src/hal/clock.js";
 
 const none = () => {};
 

@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createBoard, HalError } from "./helpers.js";
-import { uartFrameEdges } from "../../src/hal/index.js";
+import { uartFrameEdges } from "../../src/hal/signal.js";
 
 test("an 8N1 frame of 0x55 alternates every bit: start low, LSB first, stop high", () => {
   const edges: { tick: number; level: boolean }[] = [];

@@ -6,7 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { boards, createBoard } from "../src/hal/index.js";
-import { COMMANDS, LINE_MAX_BYTES, main, UART_BAUD, world } from "./uart-shell.js";
+import { COMMANDS, LINE_MAX_BYTES, main, TX_BUFFER_BYTES, TX_POOL_NAME, UART_BAUD, world } from "./uart-shell.js";
 
 /** 8N1: 10 bit times a byte, in ticks at the boards' default 1000 Hz. */
 const BYTE_TICKS = (10 / UART_BAUD) * 1000;
@@ -66,13 +66,15 @@ test("uart shell: the output is sent by DMA from board RAM (the buffer holds the
   const board = createBoard("esp32c3", { firmware: main });
   world(board);
   await board.run(400);
-  // The last piece sent is at the start of the 128-byte buffer at the top of SRAM1 (the esp32c3's
-  // DMA-reachable region: 0x3fc80000 + 384 KB). While the shell sends the first BS's echo, the
-  // second BS and the CR arrive and wait in the receive buffer; one read then takes both, so their
-  // echo, the error line and the prompt go out as one piece.
+  // The last piece sent is at the start of the 128-byte pool unit (in DMA-reachable RAM). While
+  // the shell sends the first BS's echo, the second BS and the CR arrive and wait in the receive
+  // buffer; one read then takes both, so their echo, the error line and the prompt go out as one piece.
   const last = `\b \b\r\nerror: unknown command "${"x".repeat(LINE_MAX_BYTES - 2)}" (type help)\r\n> `;
-  const top = 0x3fc8_0000 + 384 * 1024;
-  const view = board.ram.view(top - 128, last.length);
+  const unit = board.ram.allocations().find((a) => a.owner === `pool "${TX_POOL_NAME}"`);
+  assert.ok(unit !== undefined, board.ram.report());
+  assert.equal(unit.sizeBytes, TX_BUFFER_BYTES);
+  assert.ok(board.ram.regions.find((r) => r.name === unit.region)!.dma, "the pool lies in DMA-reachable RAM");
+  const view = board.ram.view(unit.address, last.length);
   assert.equal(String.fromCharCode(...view), last);
   assert.ok(board.world.uart(0).text().endsWith(last));
 });

@@ -21,12 +21,15 @@
  * @module
  */
 import type { Board } from "../src/hal/index.js";
+import { createPool } from "../src/mem/index.js";
 
 export const UART_BAUD = 115200;
 /** Longest command line kept; a character beyond it is refused with BEL. */
 export const LINE_MAX_BYTES = 32;
 /** The DMA transmit buffer in board RAM. */
 export const TX_BUFFER_BYTES = 128;
+/** The pool the buffer comes from (its owner row in board.ram.report()). */
+export const TX_POOL_NAME = "shell_tx";
 /** The driver's receive buffer (a kernel stream buffer). */
 export const RX_BUFFER_BYTES = 64;
 export const PROMPT = "> ";
@@ -41,17 +44,6 @@ const BEL = "\x07";
 /** The shell's help text, one command a line. */
 export const HELP = ["help          this text", "tasks         the task table (vTaskList)", "led on|off    switch the LED"];
 
-/**
- * A buffer of `sizeBytes` at the top of the board's last DMA-reachable RAM region, as a view of
- * board RAM (writeDMA takes nothing else).
- */
-function dmaBuffer(board: Board, sizeBytes: number): Uint8Array {
-  // TODO(lead): createPool — take this from a tinyrtos/mem pool instead of a fixed address.
-  const regions = board.spec.ram.filter((r) => r.dma);
-  const region = regions[regions.length - 1]!;
-  return board.ram.view(region.base + region.sizeBytes - sizeBytes, sizeBytes);
-}
-
 /** The firmware: called by the board at each boot. */
 export async function main(board: Board): Promise<void> {
   const rtos = board.rtos;
@@ -59,7 +51,8 @@ export async function main(board: Board): Promise<void> {
   led.configure({ mode: "output" });
   const uart = board.uart(0);
   uart.configure({ baudRate: UART_BAUD, rxBufferBytes: RX_BUFFER_BYTES });
-  const tx = dmaBuffer(board, TX_BUFFER_BYTES);
+  // A pool belongs to one boot: made again at each boot, as RAM is cleared by a reset.
+  const tx = createPool(board, TX_POOL_NAME, 1, TX_BUFFER_BYTES).alloc()!;
 
   /** Sends `text` (ASCII) by DMA, in buffer-sized pieces. */
   async function send(text: string): Promise<void> {

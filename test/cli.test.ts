@@ -236,6 +236,34 @@ test("cli: run --board --trace writes a Perfetto trace with the firmware's tasks
   });
 });
 
+test("cli: run --board --vcd writes a VCD of LED, BUTTON and the UART lines; the LED changes 20 ms after each press", () => {
+  withModules({}, (dir) => {
+    const out = join(dir, "blinky.vcd");
+    const r = tinyrtos("run", blinky, "--board", "nrf52840", "--ticks", "1100", "--vcd", out);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /, vcd .*blinky\.vcd \(\d+ changes\)$/m);
+    const text = readFileSync(out, "utf8");
+    const ids = new Map<string, string>();
+    for (const m of text.matchAll(/^\$var wire 1 (\S+) (\S+) \$end$/gm)) ids.set(m[2]!, m[1]!);
+    assert.deepEqual([...ids.keys()], ["LED", "BUTTON", "uart0.tx", "uart0.rx"]);
+    // Times (ns at 1 kHz ticks) at which the LED's value changes after #0.
+    const led = ids.get("LED")!;
+    const changes: number[] = [];
+    let time = 0;
+    for (const line of text.split("\n")) {
+      if (line.startsWith("#")) time = Number(line.slice(1));
+      else if (time > 0 && (line === `0${led}` || line === `1${led}`)) changes.push(time);
+    }
+    assert.deepEqual(changes, [120e6, 420e6, 720e6]);
+    const custom = tinyrtos("run", blinky, "--board", "nrf52840", "--ticks", "10", "--vcd", out, "--signals", "LED");
+    assert.equal(custom.status, 0, custom.stderr);
+    assert.deepEqual([...readFileSync(out, "utf8").matchAll(/^\$var wire 1 \S+ (\S+) \$end$/gm)].map((m) => m[1]), ["LED"]);
+    const bad = tinyrtos("run", blinky, "--board", "nrf52840", "--vcd", out, "--signals", "LED,PB0");
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /^tinyrtos: run: --signals: board "nrf52840", pin "PB0": no such pin/);
+  });
+});
+
 test("cli: run --board: bad options are a clear error, the usage, and exit code 2", () => {
   const cases: [string[], RegExp][] = [
     [["--board", "nope"], /^tinyrtos: run: no board "nope"; boards are stm32h743, esp32c3, nrf52840\n/],

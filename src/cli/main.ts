@@ -4,7 +4,8 @@
  * terminal.
  *
  *   tinyrtos run <module> [--ticks N] [--max-ticks N]   import a firmware module, await its main()
- *   tinyrtos run <module> --board <name> [--ticks N] [--seed S] [--trace out.json] [--uart N]
+ *   tinyrtos run <module> --board <name> [--ticks N] [--seed S] [--trace out.json] [--vcd out.vcd]
+ *                [--signals a,b,...] [--uart N]
  *                                                        run its main(board) as a board's firmware
  *   tinyrtos version                                     print the package version
  *   tinyrtos help                                        print the usage
@@ -49,6 +50,10 @@ interface BoardRunOptions {
   seed: number;
   /** Where the Perfetto (Chrome JSON) trace goes, or null for none. */
   trace: string | null;
+  /** Where the VCD of the board's signals goes, or null for none. */
+  vcd: string | null;
+  /** The signals the VCD records (board.signal names); null: LED, BUTTON and the printed UART's lines. */
+  signals: string[] | null;
   /** The UART whose output is printed. */
   uart: number;
 }
@@ -70,7 +75,8 @@ const BOARD_OPTIONS: readonly BoardOption[] = [
   { flag: "--ticks", value: "N", help: `ticks to run (default ${DEFAULT_BOARD_TICKS})`, set: (o, t) => (o.ticks = tickOption("--ticks", t)) },
   { flag: "--seed", value: "S", help: "seed of the board's PRNG (default 1)", set: (o, t) => (o.seed = tickOption("--seed", t)) },
   { flag: "--trace", value: "out.json", help: "write a Perfetto trace (open it in ui.perfetto.dev)", set: (o, t) => (o.trace = stringOption("--trace", t)) },
-  // (--vcd out.vcd goes here: a VCD of the board's signals)
+  { flag: "--vcd", value: "out.vcd", help: "write a VCD of the board's signals (PulseView, GTKWave, sigrok-cli)", set: (o, t) => (o.vcd = stringOption("--vcd", t)) },
+  { flag: "--signals", value: "a,b,...", help: "signals in the VCD (default LED,BUTTON,uart<N>.tx,uart<N>.rx)", set: (o, t) => (o.signals = stringOption("--signals", t).split(",").filter((n) => n !== "")) },
   { flag: "--uart", value: "N", help: "print what UART N sent (default 0)", set: (o, t) => (o.uart = tickOption("--uart", t)) },
 ];
 
@@ -118,7 +124,7 @@ function parseBoardArgs(args: string[]): { file: string; options: BoardRunOption
     return null;
   }
   let file: string | undefined;
-  const options: BoardRunOptions = { board: "", ticks: DEFAULT_BOARD_TICKS, seed: 1, trace: null, uart: 0 };
+  const options: BoardRunOptions = { board: "", ticks: DEFAULT_BOARD_TICKS, seed: 1, trace: null, vcd: null, signals: null, uart: 0 };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     const option = BOARD_OPTIONS.find((o) => o.flag === arg);
@@ -199,7 +205,7 @@ async function runModule(args: string[]): Promise<void> {
 async function runBoard(file: string, options: BoardRunOptions): Promise<void> {
   // Loaded here, not at the top: version and help need neither.
   const { boards, createBoard } = await import("../hal/index.js");
-  const { recordPerfetto } = await import("../trace/index.js");
+  const { recordPerfetto, recordVCD } = await import("../trace/index.js");
   if (!boards.includes(options.board)) throw new CliError(`run: no board "${options.board}"; boards are ${boards.join(", ")}`, true);
   const mod = (await loadModule(file)) as { main?: unknown; world?: unknown };
   if (typeof mod.main !== "function") throw new CliError(`run: ${file} exports no main() function (with --board, main(board) is the firmware)`);
@@ -209,6 +215,15 @@ async function runBoard(file: string, options: BoardRunOptions): Promise<void> {
   if (options.uart >= board.info.uarts) throw new CliError(`run: --uart ${options.uart}: ${options.board} has UARTs 0..${board.info.uarts - 1}`, true);
   // The trace follows the kernel of the first boot (a reset starts a fresh kernel).
   const perfetto = options.trace !== null ? recordPerfetto(board.rtos, { processName: `${options.board} (${file})` }) : null;
+  let vcd: ReturnType<typeof recordVCD> | null = null;
+  if (options.vcd !== null) {
+    const signals = options.signals ?? ["LED", "BUTTON", `uart${options.uart}.tx`, `uart${options.uart}.rx`];
+    try {
+      vcd = recordVCD(board, signals);
+    } catch (error) {
+      throw new CliError(`run: --signals: ${error instanceof Error ? error.message : String(error)}`, true);
+    }
+  }
   if (typeof mod.world === "function") {
     try {
       await (mod.world as (board: Board) => unknown)(board);
@@ -237,6 +252,14 @@ async function runBoard(file: string, options: BoardRunOptions): Promise<void> {
       throw new CliError(`run: cannot write the trace to ${options.trace}: ${error instanceof Error ? error.message : String(error)}`);
     }
     traced = `, trace ${options.trace} (${perfetto.eventCount} events${perfetto.truncated ? ", truncated" : ""})`;
+  }
+  if (vcd !== null && options.vcd !== null) {
+    try {
+      writeFileSync(options.vcd, vcd.text());
+    } catch (error) {
+      throw new CliError(`run: cannot write the VCD to ${options.vcd}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    traced += `, vcd ${options.vcd} (${vcd.changeCount} changes${vcd.truncated ? ", truncated" : ""})`;
   }
   process.stdout.write(
     `${options.board}: ${options.ticks} ticks (${formatTicks((options.ticks * 1000) / hz)} ms at ${hz} Hz), reset reason ${board.resetReason}, ` +

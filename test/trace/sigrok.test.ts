@@ -7,7 +7,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createBoard } from "../../src/hal/index.js";
+import { createBoard, createTMP102, w25q32jv } from "../../src/hal/index.js";
 import { traceFromEdges, type SignalEdge, type SignalSource } from "../../src/hal/signal.js";
 import { recordVCD, type VCDBoard } from "../../src/trace/index.js";
 import { sigrokAnnotations, sigrokDecode } from "./sigrok.js";
@@ -159,4 +159,61 @@ test("a synthetic I2C write-then-read (100 kHz) decodes with sigrok's i2c decode
   assert.deepEqual(sigrokAnnotations(text, spec, "i2c=start:repeat-start:stop:ack:nack"), [
     "Start", "ACK", "ACK", "Start repeat", "ACK", "ACK", "NACK", "Stop",
   ]);
+});
+
+test("a board's SPI capture decodes with sigrok's spi decoder: the W25Q32JV's JEDEC ID exchange, MOSI and MISO", async () => {
+  const seen: number[] = [];
+  const b = createBoard("nrf52840", {
+    firmware: async (bb) => {
+      const spi = bb.spi(1);
+      spi.configure({ frequencyHz: 1_000_000, mode: 0 });
+      const cs = bb.pin("P0.20");
+      cs.configure({ mode: "output" });
+      cs.high();
+      await bb.rtos.xTaskCreate(async () => {
+        await bb.rtos.vTaskDelay(1);
+        const id = new Uint8Array(4);
+        cs.low();
+        await spi.tx(Uint8Array.of(0x9f, 0, 0, 0), id);
+        cs.high();
+        seen.push(...id);
+      }, "jedec", 256, null, 1);
+    },
+  });
+  b.world.spi(1).attach("P0.20", w25q32jv());
+  const vcd = recordVCD(b, ["spi1.sck", "spi1.mosi", "spi1.miso", "spi1.cs"]);
+  await b.run(3);
+  assert.deepEqual(seen, [0xff, 0xef, 0x40, 0x16], "the firmware read the JEDEC ID");
+  const spec = "spi:clk=spi1.sck:mosi=spi1.mosi:miso=spi1.miso:cs=spi1.cs";
+  const text = vcd.text();
+  assert.deepEqual(sigrokDecode(text, spec, "spi=mosi-data", { downsample: 10 }), [0x9f, 0, 0, 0]);
+  assert.deepEqual(sigrokDecode(text, spec, "spi=miso-data", { downsample: 10 }), [0xff, 0xef, 0x40, 0x16]);
+  // Read as mode 1 (sampling on the other edge) it does not match: the check can fail.
+  assert.notDeepEqual(sigrokDecode(text, `${spec}:cpha=1`, "spi=miso-data", { downsample: 10 }), [0xff, 0xef, 0x40, 0x16]);
+});
+
+test("a board's I2C capture decodes with sigrok's i2c decoder: a TMP102 register read (address, pointer, two data bytes)", async () => {
+  const seen: number[] = [];
+  const b = createBoard("stm32h743", {
+    firmware: async (bb) => {
+      const i2c = bb.i2c(0);
+      i2c.configure({ frequencyHz: 100_000 });
+      await bb.rtos.xTaskCreate(async () => {
+        await bb.rtos.vTaskDelay(1);
+        const config = new Uint8Array(2);
+        await i2c.readRegister(0x48, 0x01, config);
+        seen.push(...config);
+      }, "sensor", 256, null, 1);
+    },
+  });
+  b.world.i2c(0).attach(createTMP102({ address: 0x48, celsius: 25 }));
+  const vcd = recordVCD(b, ["i2c0.scl", "i2c0.sda"]);
+  await b.run(3);
+  assert.deepEqual(seen, [0x60, 0xa0], "the TMP102's power-on configuration register");
+  const spec = "i2c:scl=i2c0.scl:sda=i2c0.sda";
+  const text = vcd.text();
+  assert.deepEqual(sigrokDecode(text, spec, "i2c=address-write", { downsample: 10 }), [0x48]);
+  assert.deepEqual(sigrokDecode(text, spec, "i2c=address-read", { downsample: 10 }), [0x48]);
+  assert.deepEqual(sigrokDecode(text, spec, "i2c=data-write", { downsample: 10 }), [0x01]);
+  assert.deepEqual(sigrokDecode(text, spec, "i2c=data-read", { downsample: 10 }), [0x60, 0xa0]);
 });

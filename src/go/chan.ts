@@ -192,7 +192,20 @@ function senderValue(node: EventNode): unknown {
 }
 
 const DEFAULT_RESULT: SelectResult = Object.freeze({ index: -1, value: undefined, ok: undefined });
-let channelNumber = 0;
+/**
+ * Channel numbers ("chan#3") count per kernel, as queue numbers do, so that a program's names (in
+ * traces, deadlock reports) do not depend on what else ran in the process; a channel made
+ * outside any kernel (set-up code) takes a number from a process-wide count.
+ */
+const channelNumbers = new WeakMap<Kernel, number>();
+let unboundChannelNumber = 0;
+function nextChannelName(): string {
+  const k = runningKernel();
+  if (k === null) return `chan#${++unboundChannelNumber}`;
+  const n = (channelNumbers.get(k) ?? 0) + 1;
+  channelNumbers.set(k, n);
+  return `chan#${n}`;
+}
 /** Whether the last Chan.take() readied a sender that outranks the caller (avoids a closure per receive). */
 let takeWokeHigher = false;
 
@@ -244,7 +257,7 @@ export class Chan<T = unknown> implements SelectableChannel, AsyncIterable<T> {
   /** Prefer chan(cap, name). A capacity that is not an integer in 0..2**31-1 is a RangeError. */
   constructor(cap: number, name?: string) {
     this.capacity = checkCap(cap);
-    this.name = name ?? `chan#${++channelNumber}`;
+    this.name = name ?? nextChannelName();
     this.recvReason = `chan receive on ${this.name}`;
     this.sendReason = `chan send on ${this.name}`;
     this.recvWaiter = new ChanWaiter(this as Chan<unknown>, RECV);

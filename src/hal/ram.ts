@@ -137,6 +137,23 @@ export class BoardRam {
     return view.buffer === this.buffer;
   }
 
+  /**
+   * Why the board's DMA cannot use `view`, or null when it can: the view must lie in board RAM,
+   * within one region the DMA reaches (the H743's DTCM and ITCM are not: RM0433 §2.1 "System architecture").
+   */
+  dmaRefusal(view: ArrayBufferView): string | null {
+    if (!this.contains(view)) return "is not in board RAM (a host buffer)";
+    const at = view.byteOffset;
+    const end = at + view.byteLength;
+    for (const r of this.regions) {
+      if (at < r.offset || at >= r.offset + r.sizeBytes) continue;
+      if (end > r.offset + r.sizeBytes) return `runs past the end of ${r.name}`;
+      if (!r.dma) return `is in ${r.name} (${hex(r.base)}..${hex(r.base + r.sizeBytes - 1)}), which the DMA cannot reach`;
+      return null;
+    }
+    return "is outside every RAM region";
+  }
+
   /** The address of the first byte of `view`, which must lie in this board's RAM. */
   addressOf(view: ArrayBufferView): number {
     if (!this.contains(view)) throw new HalError(this.board, "ram", "the buffer is not in board RAM (a host buffer); use a view from board.ram.view() or a pool");

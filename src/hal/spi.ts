@@ -489,9 +489,10 @@ export class Spi {
     p.taskOnly("txDMA");
     checkBuffer(p, "txDMA", "write", write);
     checkBuffer(p, "txDMA", "read", read);
-    for (const [what, v] of [["write", write], ["read", read]] as const)
-      if (v !== null && !p.host.ram.contains(v))
-        throw new HalError(p.host.boardName, p.where, `txDMA: the ${what} buffer is not in board RAM (a host buffer); DMA reaches board RAM only: use a view from board.ram.view() or a pool`);
+    for (const [what, v] of [["write", write], ["read", read]] as const) {
+      const refusal = v === null ? null : p.host.ram.dmaRefusal(v);
+      if (refusal !== null) throw new HalError(p.host.boardName, p.where, `txDMA: the ${what} buffer ${refusal}; DMA reaches only board RAM it can reach: use a pool (createPool) or a view of a DMA region`);
+    }
     return p.transfer(write, read, "txDMA");
   }
 }

@@ -433,8 +433,8 @@ export class Uart {
   writeDMA(view: Uint8Array): KernelCall<void> {
     const p = this.port;
     if (!(view instanceof Uint8Array)) throw new HalError(p.host.boardName, p.where, `writeDMA expects a Uint8Array view of board RAM, got ${typeof view}`);
-    if (!p.host.ram.contains(view))
-      throw new HalError(p.host.boardName, p.where, "writeDMA: the buffer is not in board RAM (a host buffer); DMA reads board RAM only: use a view from board.ram.view() or a pool");
+    const refusal = p.host.ram.dmaRefusal(view);
+    if (refusal !== null) throw new HalError(p.host.boardName, p.where, `writeDMA: the buffer ${refusal}; DMA reads only board RAM it can reach: use a pool (createPool) or a view of a DMA region`);
     return voidCall(p.write(view, true, "writeDMA"));
   }
 

@@ -285,7 +285,7 @@ test("txDMA is zero copy: a byte changed in RAM before its turn goes out changed
   let inRam: number[] = [];
   const b = createBoard("stm32h743", {
     firmware: firmware({ frequencyHz: 12.5e6, cs: "PA4" }, async (bb) => {
-      const base = bb.ram.regions[1]!.base;
+      const base = bb.ram.regions.find((r) => r.dma)!.base;
       const out = bb.ram.view(base, 4);
       out.set([1, 2, 3, 4]);
       const into = bb.ram.view(base + 16, 4);
@@ -301,7 +301,7 @@ test("txDMA is zero copy: a byte changed in RAM before its turn goes out changed
       if (!mutated) {
         // End of byte 0: byte 1 has not started yet; change bytes 1 and 2 in RAM.
         mutated = true;
-        b.ram.view(b.ram.regions[1]!.base + 1, 2).set([0x77, 0x88]);
+        b.ram.view(b.ram.regions.find((r) => r.dma)!.base + 1, 2).set([0x77, 0x88]);
       }
       return 0xff - m;
     },

@@ -207,6 +207,31 @@ test("writeDMA of a host buffer is refused with an error naming board and uart",
   assert.equal(b.world.uart(2).read().length, 0, "nothing was sent");
 });
 
+test("writeDMA of a view in the H743's DTCM (which its DMA cannot reach) is refused, naming the region; nothing is sent", async () => {
+  const errors: string[] = [];
+  const b = createBoard("stm32h743", {
+    firmware: async (bb) => {
+      const u = bb.uart(2);
+      u.configure({ baudRate: 115200 });
+      const dtcm = bb.ram.view(0x2000_0000 + 256, 4);
+      const axi = bb.ram.view(0x2400_0000 + 256 * 1024, 4);
+      await bb.rtos.xTaskCreate(async () => {
+        try {
+          await u.writeDMA(dtcm);
+        } catch (e) {
+          errors.push((e as Error).message);
+        }
+        await u.writeDMA(axi); // AXI SRAM: reachable, goes out
+      }, "t", 256, null, 2);
+    },
+  });
+  await b.run(5);
+  assert.deepEqual(errors, [
+    'board "stm32h743", uart2 (USART3): writeDMA: the buffer is in DTCM (0x20000000..0x2001ffff), which the DMA cannot reach; DMA reads only board RAM it can reach: use a pool (createPool) or a view of a DMA region',
+  ]);
+  assert.equal(b.world.uart(2).read().length, 4, "only the AXI SRAM buffer went out");
+});
+
 test("bad baud rates and bad uart numbers are refused, naming board, uart, value and range", () => {
   const h7 = createBoard("stm32h743", { firmware: none });
   assert.throws(() => h7.uart(0).configure({ baudRate: 20_000_000 }), (e: unknown) => e instanceof HalError && /board "stm32h743", uart0 \(USART1\): baud rate 20000000 is out of range 1200..12500000: 12.5 Mbit\/s/.test(e.message));
@@ -231,7 +256,7 @@ test("write and read from an ISR are KernelAssertErrors naming the driver call",
       const button = bb.pin("BUTTON");
       button.configure({ mode: "input", pull: "up" });
       button.setInterrupt("falling", () => {
-        for (const f of [() => u.write("x"), () => u.read(new Uint8Array(1), 0), () => u.writeDMA(bb.ram.view(bb.ram.regions[0]!.base, 1))])
+        for (const f of [() => u.write("x"), () => u.read(new Uint8Array(1), 0), () => u.writeDMA(bb.ram.view(bb.ram.regions.find((r) => r.dma)!.base, 1))])
           try {
             f();
           } catch (e) {

@@ -30,9 +30,9 @@ import { Flash, type FlashHost } from "./flash.js";
 import { World, type WorldHost } from "./world.js";
 import { Watchdog, WATCHDOG_SPECS } from "./watchdog.js";
 import { planCut, powerPrng, type CutPowerOptions, type PlannedCut } from "./power.js";
-import { UartPort, type Uart } from "./uart.js";
-import { SpiPort, type Spi } from "./spi.js";
-import { I2CBus, i2cSignal, type I2C } from "./i2c.js";
+import { UartPort, type Uart, type UartHost } from "./uart.js";
+import { SpiPort, type Spi, type SpiHost } from "./spi.js";
+import { I2CBus, i2cSignal, type I2C, type I2CHost } from "./i2c.js";
 import { traceFromEdges, uartSignal, type SignalSource } from "./signal.js";
 import { stm32h743 } from "./boards/stm32h743.js";
 import { esp32c3 } from "./boards/esp32c3.js";
@@ -132,6 +132,8 @@ export class Board {
   private cutToken = 0;
   private prngPower: Prng | null = null;
   private readonly pinHost: WorldHost & FlashHost;
+  /** What the serial peripherals (UART, SPI, I2C) see of the board: one object for all their ports. */
+  private readonly portHost: UartHost & SpiHost & I2CHost;
   private readonly uartPorts: (UartPort | undefined)[] = [];
   private readonly spiPorts: (SpiPort | undefined)[] = [];
   private readonly i2cBuses: (I2CBus | undefined)[] = [];
@@ -191,6 +193,20 @@ export class Board {
       powerPrng: () => (board.prngPower ??= powerPrng(board.config.seed ?? 1)),
       spiPort: (n) => board.spiPort(n),
       i2cBus: (n) => board.i2cBus(n),
+    };
+    this.portHost = {
+      boardName: spec.name,
+      ram: this.ram,
+      get generation() {
+        return board.generation;
+      },
+      rtos: () => board._rtos,
+      now: () => board.clock.now(),
+      schedule: (at, run) => board.clock.schedule(at, run),
+      at: (atTick, call, where, change) => board.at(atTick, call, where, change),
+      pinState: (name) => board.pinState(name),
+      claimInstance: (i, role) => board.claimInstance(i, role),
+      onRestart: (hook) => board.onRestart(hook),
     };
     this.world = new World(this.pinHost);
     this.flash = new Flash(spec.name, spec.flash, this.pinHost, () => this._rtos);
@@ -524,23 +540,7 @@ export class Board {
     if (inst === undefined) throw new HalError(this.spec.name, `uart ${String(n)}`, `no such UART; uarts are 0..${this.spec.uarts.length - 1} (${this.spec.uarts.map((u) => u.name).join(", ")})`);
     let p = this.uartPorts[n];
     if (p === undefined) {
-      // eslint-disable-next-line @typescript-eslint/no-this-alias
-      const board = this;
-      p = new UartPort(
-        {
-          boardName: this.spec.name,
-          ram: this.ram,
-          get generation() {
-            return board.generation;
-          },
-          rtos: () => board._rtos,
-          now: () => board.clock.now(),
-          schedule: (at, run) => board.clock.schedule(at, run),
-          at: (atTick, call, where, change) => board.at(atTick, call, where, change),
-        },
-        n,
-        inst,
-      );
+      p = new UartPort(this.portHost, n, inst);
       this.uartPorts[n] = p;
     }
     return p;
@@ -552,25 +552,7 @@ export class Board {
     if (inst === undefined) throw new HalError(this.spec.name, `spi ${String(n)}`, `no such SPI; spis are 0..${this.spec.spis.length - 1} (${this.spec.spis.map((u) => u.name).join(", ")})`);
     let p = this.spiPorts[n];
     if (p === undefined) {
-      // eslint-disable-next-line @typescript-eslint/no-this-alias
-      const board = this;
-      p = new SpiPort(
-        {
-          boardName: this.spec.name,
-          ram: this.ram,
-          get generation() {
-            return board.generation;
-          },
-          rtos: () => board._rtos,
-          now: () => board.clock.now(),
-          schedule: (at, run) => board.clock.schedule(at, run),
-          pinState: (name) => board.pinState(name),
-          claimInstance: (i, role) => board.claimInstance(i, role),
-          onRestart: (hook) => board.onRestart(hook),
-        },
-        n,
-        inst,
-      );
+      p = new SpiPort(this.portHost, n, inst);
       this.spiPorts[n] = p;
     }
     return p;
@@ -582,22 +564,7 @@ export class Board {
     if (inst === undefined) throw new HalError(this.spec.name, `i2c ${String(n)}`, `no such I2C bus; i2cs are 0..${this.spec.i2cs.length - 1} (${this.spec.i2cs.map((u) => u.name).join(", ")})`);
     let bus = this.i2cBuses[n];
     if (bus === undefined) {
-      // eslint-disable-next-line @typescript-eslint/no-this-alias
-      const board = this;
-      bus = new I2CBus(
-        {
-          boardName: this.spec.name,
-          get generation() {
-            return board.generation;
-          },
-          rtos: () => board._rtos,
-          now: () => board.clock.now(),
-          schedule: (at, run) => board.clock.schedule(at, run),
-          claimInstance: (inst, role) => board.claimInstance(inst, role),
-        },
-        n,
-        inst,
-      );
+      bus = new I2CBus(this.portHost, n, inst);
       const created = bus;
       this.onRestart(() => created.resetFirmwareSide());
       this.i2cBuses[n] = bus;

@@ -69,6 +69,7 @@ function runIsr(k: Kernel, line: InterruptLine): void {
   const savedPriority = k.isrPriority;
   const savedMask = k.isrMask;
   k.exec = Exec.Isr;
+  if (k.port !== null) k.port.isrEntered(line.irq, line.priority, savedExec === Exec.Isr);
   k.isrName = line.name;
   k.isrPriority = line.priority;
   k.isrMask = 0;
@@ -84,6 +85,7 @@ function runIsr(k: Kernel, line: InterruptLine): void {
     k.isrPriority = savedPriority;
     k.isrMask = savedMask;
     if (k.traceSink !== null) k.emit("isr.exit", undefined, line.name, line.priority);
+    if (k.port !== null) k.port.isrExited(line.irq, line.priority);
   }
 }
 

@@ -38,6 +38,7 @@ import { EventList, List, ListKind } from "./list.js";
 import { Prng } from "./prng.js";
 import { Task, type Continuation, CONTEXT_FRAME_WORDS } from "./task.js";
 import type { TraceEvent, TraceKind, TraceSink } from "./trace.js";
+import type { KernelPort } from "./port.js";
 import { pollRings, realtimeWaitUntil, serviceInterrupts, wallTicks } from "./isr.js";
 import { ResumeWithError } from "./park.js";
 import { foreignCompletion, startTask, taskFaulted, taskReturned } from "./task-control.js";
@@ -254,6 +255,8 @@ export class Kernel {
 
   /** @internal */
   traceSink: TraceSink | null = null;
+  /** @internal The board's port hooks (MPU, cycle model); null off a board. */
+  port: KernelPort | null = null;
   /** The generator task whose code runs now (the dispatch loop's or a driver's next()), for misuse reports. @internal */
   genTask: KernelTask | null = null;
   /** Bumped on every context-switch decision; lets tests and tools count switches cheaply. */
@@ -285,6 +288,13 @@ export class Kernel {
   setTraceSink(sink: TraceSink | null): void {
     if (sink !== null && typeof sink !== "function") throw new TypeError(`trace sink must be a function or null, got ${typeof sink}`);
     this.traceSink = sink;
+  }
+
+  /** Attaches the port hooks of a board (or detaches with null). One port per kernel. @internal */
+  setPort(port: KernelPort | null): void {
+    if (port !== null && (typeof port !== "object" || typeof port.taskSwitchedIn !== "function"))
+      throw new TypeError("port must be an object with taskSwitchedIn, isrEntered and isrExited, or null");
+    this.port = port;
   }
 
   /** @internal */
@@ -526,8 +536,10 @@ export class Kernel {
     const top = this.topReadyPriority();
     if (top < 0) this.noTaskReady();
     const next = this.readyLists[top]!.nextOwner();
+    const previous = this.current;
     this.current = next;
     this.switchCount++;
+    if (this.port !== null) this.port.taskSwitchedIn(previous, next);
     if (this.traceSink !== null) this.traceTask("task.switchedIn", next);
   }
 

@@ -1,0 +1,20 @@
+/**
+ * The port layer's hooks: what a board (its MPU, its cycle model) needs to see of the scheduler,
+ * in the places FreeRTOS's port code sits (PendSV's context restore, the exception entry and
+ * return of an ISR). Off a board no port is attached and each hook costs one null check.
+ * @module
+ */
+import type { KernelTask } from "./kernel.js";
+
+export interface KernelPort {
+  /**
+   * A context-switch decision (vTaskSwitchContext) has chosen `next`; `previous` is the task that
+   * ran before (the same task when the decision kept it, null for the first switch). Runs in the
+   * kernel: it must not call the kernel.
+   */
+  taskSwitchedIn(previous: KernelTask | null, next: KernelTask): void;
+  /** An interrupt handler is entered (`nested`: another handler was already running). */
+  isrEntered(irq: number, priority: number, nested: boolean): void;
+  /** An interrupt handler returned (or threw). */
+  isrExited(irq: number, priority: number): void;
+}

@@ -98,6 +98,17 @@ export class Task<K = unknown> implements ListItem<Task<K>>, EventNode {
   declare readonly id: number;
   /** @internal */
   declare readonly stackDepth: number;
+  // Memory of the task (issue 12): where its TCB and stack lie in the board's address map (0
+  // off a board, where the kernel has no addresses), its stack as a view of board RAM (null off
+  // a board), and the MPU regions of a restricted task (null: privileged, sees everything).
+  /** @internal Address of the TCB (StaticTask_t or heap block payload); 0 when not placed. */
+  declare tcbAddress: number;
+  /** @internal Lowest address of the stack region; 0 when not placed. */
+  declare stackAddress: number;
+  /** @internal The stack's bytes in board RAM; null off a board. */
+  declare stackView: Uint8Array | null;
+  /** @internal The task's MPU regions (set by xTaskCreateRestricted); null for a privileged task. */
+  declare mpuRegions: unknown;
 
   constructor(kernel: K, id: number, name: string, priority: number, stackDepth: number, isIdle: boolean) {
     this.next = this;
@@ -131,6 +142,10 @@ export class Task<K = unknown> implements ListItem<Task<K>>, EventNode {
     this.kernel = kernel;
     this.id = id;
     this.stackDepth = stackDepth;
+    this.tcbAddress = 0;
+    this.stackAddress = 0;
+    this.stackView = null;
+    this.mpuRegions = null;
   }
 
   /** pcTaskName */

@@ -519,14 +519,19 @@ export class Board {
 
   /**
    * Charges the kernel heap (FreeRTOS's ucHeap, a configTOTAL_HEAP_SIZE-byte static array) to
-   * board RAM, first fit in catalogue region order, 8-byte aligned (portBYTE_ALIGNMENT is 8 in the
-   * Cortex-M ports' portmacro.h; the RISC-V value is unconfirmed and 8 is used on every board). At creation and after each reset (RAM cleared); a heap that fits no region
-   * is a HalError with the RAM report.
+   * board RAM, first fit in catalogue region order, aligned to the port's portBYTE_ALIGNMENT: 8 in
+   * the Cortex-M ports' portmacro.h, 16 in ESP-IDF's RISC-V port (esp-idf
+   * components/freertos/FreeRTOS-Kernel/portable/riscv/include/freertos/portmacro.h, and
+   * components/freertos/port/riscv/include/freertos/portmacro.h before the move:
+   * `#define portBYTE_ALIGNMENT 16`). At creation and after each reset (RAM cleared); a heap that
+   * fits no region is a HalError with the RAM report.
    */
   private chargeHeap(): void {
     const heapBytes = this.config.configTOTAL_HEAP_SIZE;
     if (typeof heapBytes !== "number" || !Number.isInteger(heapBytes) || heapBytes <= 0) return; // the kernel reports a bad value
-    if (this.ram.allocate(HEAP_OWNER, heapBytes, { alignBytes: 8 }) === null)
+    // figures: portBYTE_ALIGNMENT per port (see above); 16 on the RISC-V board, 8 on Cortex-M.
+    const alignBytes = this.spec.core.startsWith("RISC-V") ? 16 : 8;
+    if (this.ram.allocate(HEAP_OWNER, heapBytes, { alignBytes }) === null)
       throw new HalError(
         this.spec.name,
         "ram",

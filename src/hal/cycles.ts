@@ -101,7 +101,8 @@ const CM_PENDSV_SAVE: readonly CycleStep[] = [
 ];
 /** vTaskSwitchContext's body: an estimate (unconfirmed), see COSTS sources. */
 const SWITCH_CONTEXT_BODY = 40;
-const CM_PENDSV_SELECT: readonly CycleStep[] = [
+/** The select part on the Cortex-M7 r0p1 port (ARM_CM7/r0p1): BASEPRI raised inside cpsid/cpsie (ARM erratum 837070 workaround). */
+const CM7_PENDSV_SELECT: readonly CycleStep[] = [
   ["mov r0, #configMAX_SYSCALL_INTERRUPT_PRIORITY", 1],
   ["cpsid i", 1],
   ["msr basepri, r0", 1],
@@ -114,6 +115,8 @@ const CM_PENDSV_SELECT: readonly CycleStep[] = [
   ["msr basepri, r0", 1],
   ["ldmia sp!, {r0, r3}", 1 + 2],
 ];
+/** The same on the ARM_CM4F port: no cpsid/cpsie around the BASEPRI write. */
+const CM4F_PENDSV_SELECT: readonly CycleStep[] = CM7_PENDSV_SELECT.filter(([instruction]) => !instruction.startsWith("cps"));
 const CM_PENDSV_RESTORE: readonly CycleStep[] = [
   ["ldr r1, [r3]", 2],
   ["ldr r0, [r1]", 2],
@@ -172,7 +175,7 @@ const RV_ENTRY: readonly CycleStep[] = [
   ["save_general_regs: addi sp + 29 sw (ra, tp, t0-t6, s0-s11, a0-a7)", 30],
   ["save_xepc: csrr t0, mepc; sw", 2],
   ["sw gp; addi a0, sp; sw a0 (SP before the trap)", 3],
-  ["call rtos_int_enter (nesting count, sp into the TCB, ISR stack; body estimated, unconfirmed)", J + 14 + J],
+  ["call rtos_int_enter: scheduler-running test, nesting count +1, sp into pxCurrentTCBs, ISR stack (portasm.S, single core, no coprocessor, HW stack guard not counted)", J + 17 + J],
   ["mv s4, a0; csrr s1, mcause; csrr s2, mstatus", 3],
   ["raise INT_THRESH: li, lw, li, and, slli, li, add, lw, addi, sw, fence (li = 2)", 14],
   ["enable_intr: li, csrs mstatus", 2],
@@ -183,7 +186,7 @@ const RV_EXIT: readonly CycleStep[] = [
   ["disable_intr: li, csrc mstatus", 2],
   ["restore INT_THRESH: li (2), sw, fence", 4],
   ["mv a0, s2; mv a1, s4", 2],
-  ["call rtos_int_exit (nesting count, switch check, sp from the TCB; body estimated, unconfirmed)", J + 14 + J],
+  ["call rtos_int_exit: nesting count -1, xPortSwitchFlag clear (branch taken), sp from pxCurrentTCBs (portasm.S)", J + 20 + J],
   ["csrw mcause; csrw mstatus", 2],
   ["restore_xepc: lw; csrw mepc", 2],
   ["restore_general_regs: 29 lw + addi sp", 30],
@@ -192,9 +195,8 @@ const RV_EXIT: readonly CycleStep[] = [
 const RV_SELECT: readonly CycleStep[] = [
   ["portYIELD: raise the FROM_CPU software interrupt (li, sw; unconfirmed register)", 3],
   ["its handler clears the request (estimate)", 4],
-  ["rtos_int_exit: call vTaskSwitchContext", J],
+  ["rtos_int_exit's switch path: branch not taken (-1), mv s10, ra; call vTaskSwitchContext; mv ra, s10; sw zero, xPortSwitchFlag", -1 + 1 + J + 1 + 1],
   ["vTaskSwitchContext body (estimate)", SWITCH_CONTEXT_BODY],
-  ["clear the switch flag, load the new task's sp (estimate)", 4],
 ];
 const RV_TICK: readonly CycleStep[] = [
   ["SYSTIMER alarm handler: clear the alarm (estimate)", 6],
@@ -212,7 +214,7 @@ const CM_SOURCES = {
   isrEntryCycles: "12: Cortex-M3/M4/M7 exception entry latency with zero-wait-state memory (ARM Cortex-M4 TRM and ARM's processor pages; figure not re-read this session: unconfirmed)",
   isrExitCycles: "10: exception return (unstacking 8 words) — commonly quoted for Cortex-M3/M4; unconfirmed",
   tailChainCycles: "6: tail-chaining, back-to-back handlers without unstack/restack (ARMv7-M ARM B1.5.12 describes the mechanism; the 6-cycle figure is ARM's Cortex-M3/M4 figure, unconfirmed for the M7)",
-  contextSaveCycles: "xPortPendSVHandler save instructions (FreeRTOS-Kernel portable/GCC/ARM_CM4F/port.c, ARM_CM7/r0p1/port.c; code read this session) × Cortex-M4 TRM Table 3-1 counts (rows recalled: unconfirmed)",
+  contextSaveCycles: "xPortPendSVHandler save instructions (FreeRTOS-Kernel portable/GCC/ARM_CM7/r0p1/port.c read this session; the ARM_CM4F handler is the same without the r0p1 cpsid/cpsie pair) × Cortex-M4 TRM Table 3-1 counts (rows recalled: unconfirmed)",
   selectCycles: `BASEPRI raise, bl vTaskSwitchContext and back (same port.c) + the body of vTaskSwitchContext with port-optimised (CLZ) selection estimated at ${SWITCH_CONTEXT_BODY} cycles from its C statements (unconfirmed, not measured)`,
   contextRestoreCycles: "xPortPendSVHandler restore instructions (same port.c) × Table 3-1 counts",
   fpuSaveCycles: "vstmdb s16-s31 executed (VSTM 1+N) + lazy preservation of S0-S15/FPSCR (17 words) that the first FP instruction in the handler triggers (ARM AN298 'Cortex-M4(F) Lazy Stacking and Context Switching' describes it; cycle figure unconfirmed)",
@@ -222,8 +224,8 @@ const CM_SOURCES = {
 } as const;
 
 const RV_SOURCES = {
-  isrEntryCycles: "ESP-IDF components/riscv/vectors.S _interrupt_handler (read this session): the software saves 29 GPRs + mepc, gp, sp, raises the interrupt threshold, re-enables interrupts, dispatches; 1 cycle/instruction, 2 per jump (unconfirmed); hardware trap latency unconfirmed (the ESP32-C3 TRM gives none we could find)",
-  isrExitCycles: "vectors.S: threshold restore, rtos_int_exit, 29 GPR loads, mret (same assumptions, unconfirmed)",
+  isrEntryCycles: "ESP-IDF components/riscv/vectors.S _interrupt_handler and FreeRTOS riscv portasm.S rtos_int_enter (both read this session): the software saves 29 GPRs + mepc, gp, sp, raises the interrupt threshold, re-enables interrupts, dispatches; 1 cycle/instruction, 2 per jump (unconfirmed); hardware trap latency and the C dispatcher's cost unconfirmed (the ESP32-C3 TRM gives no latency we could find)",
+  isrExitCycles: "vectors.S + portasm.S rtos_int_exit: threshold restore, nesting count, 29 GPR loads, mret (same assumptions, unconfirmed)",
   tailChainCycles: "no hardware tail-chaining: ESP-IDF's handler serves one interrupt per trap and returns with mret, so a chained interrupt costs a full exit and entry (vectors.S)",
   contextSaveCycles: "0: the interrupt frame is the task context (vectors.S saves every GPR at each entry; rtos_int_enter stores sp in the TCB, counted in the entry)",
   selectCycles: `yield through the FROM_CPU software interrupt and vTaskSwitchContext from rtos_int_exit (ESP-IDF FreeRTOS riscv port); vTaskSwitchContext body estimated at ${SWITCH_CONTEXT_BODY} cycles (unconfirmed)`,
@@ -299,7 +301,7 @@ export const CYCLE_COSTS: Readonly<Record<string, CycleCosts>> = Object.freeze({
     10,
     6,
     CM_PENDSV_SAVE,
-    CM_PENDSV_SELECT,
+    CM7_PENDSV_SELECT,
     CM_PENDSV_RESTORE,
     CM_FPU_SAVE,
     CM_FPU_RESTORE,
@@ -320,7 +322,7 @@ export const CYCLE_COSTS: Readonly<Record<string, CycleCosts>> = Object.freeze({
     10,
     6,
     CM_PENDSV_SAVE,
-    CM_PENDSV_SELECT,
+    CM4F_PENDSV_SELECT,
     CM_PENDSV_RESTORE,
     CM_FPU_SAVE,
     CM_FPU_RESTORE,

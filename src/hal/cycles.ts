@@ -29,7 +29,7 @@
  * instruction cache (a hit); see `flashWaitStates` and `flashNote`.
  * @module
  */
-import type { Kernel, KernelPort, KernelTask, RunTimeClock } from "../kernel/index.js";
+import type { Kernel, KernelTask } from "../kernel/index.js";
 import { BOARD_EVENT_IRQ } from "./clock.js";
 import { HalError } from "./errors.js";
 
@@ -390,7 +390,7 @@ interface TaskAccount {
  * board.rtos.vTaskGetRunTimeStats();  // counters in cycles
  * ```
  */
-export class CycleModel implements KernelPort, RunTimeClock {
+export class CycleModel {
   /** The figures this model uses. */
   readonly costs: CycleCosts;
   /** Context switches that changed the running task. */

@@ -8,7 +8,7 @@
  * time; here they are added beside it, so the tasks' virtual time stays what the kernel says and
  * the overhead can be read on its own.
  *
- * Each figure in COSTS carries its source. How PendSV and the RISC-V trap path were turned into
+ * Each figure in CYCLE_COSTS carries its source. How PendSV and the RISC-V trap path were turned into
  * cycles: every instruction of the FreeRTOS / ESP-IDF port code is listed below with its cycle
  * count, and the sums are the figures. Cortex-M counts follow the Cortex-M4 TRM (ARM DDI 0439,
  * §3.3.1 Table 3-1, zero-wait-state memory; P = pipeline refill taken as 2 of its 1..3, B = ISB
@@ -211,16 +211,25 @@ const RV_PMP_GROUP: readonly CycleStep[] = [
 ];
 
 const CM_SOURCES = {
-  isrEntryCycles: "12: Cortex-M3/M4/M7 exception entry latency with zero-wait-state memory (ARM Cortex-M4 TRM and ARM's processor pages; figure not re-read this session: unconfirmed)",
-  isrExitCycles: "10: exception return (unstacking 8 words) — commonly quoted for Cortex-M3/M4; unconfirmed",
-  tailChainCycles: "6: tail-chaining, back-to-back handlers without unstack/restack (ARMv7-M ARM B1.5.12 describes the mechanism; the 6-cycle figure is ARM's Cortex-M3/M4 figure, unconfirmed for the M7)",
+  isrEntryCycles: "12: Cortex-M4 TRM (ARM DDI 0439B §3.9.1 Exception handling: at most 12 cycles from the interrupt to the first ISR instruction, zero wait states) and ARM Knowledge Article 103489845 (entry 12, +17 when an FP frame is stacked)",
+  isrExitCycles: "10: ARM Knowledge Article 103489845 'What is the true interrupt latency of Cortex-M3 and Cortex-M4 for interrupt entry and exit?' (exit 10 cycles, +17 with an FP frame; it corrects the TRMs' 12)",
+  tailChainCycles: "6: Cortex-M4 TRM (ARM DDI 0439B §3.9.1: tail chaining requires 6 cycles with zero-wait-state memory)",
   contextSaveCycles: "xPortPendSVHandler save instructions (FreeRTOS-Kernel portable/GCC/ARM_CM7/r0p1/port.c read this session; the ARM_CM4F handler is the same without the r0p1 cpsid/cpsie pair) × Cortex-M4 TRM Table 3-1 counts (rows recalled: unconfirmed)",
   selectCycles: `BASEPRI raise, bl vTaskSwitchContext and back (same port.c) + the body of vTaskSwitchContext with port-optimised (CLZ) selection estimated at ${SWITCH_CONTEXT_BODY} cycles from its C statements (unconfirmed, not measured)`,
   contextRestoreCycles: "xPortPendSVHandler restore instructions (same port.c) × Table 3-1 counts",
-  fpuSaveCycles: "vstmdb s16-s31 executed (VSTM 1+N) + lazy preservation of S0-S15/FPSCR (17 words) that the first FP instruction in the handler triggers (ARM AN298 'Cortex-M4(F) Lazy Stacking and Context Switching' describes it; cycle figure unconfirmed)",
-  fpuRestoreCycles: "vldmia s16-s31 executed (VLDM 1+N) + 17 more words unstacked from the extended frame at exception return (unconfirmed)",
+  fpuSaveCycles: "vstmdb s16-s31 executed (VSTM 1+N: 16 more) + lazy preservation of S0-S15/FPSCR that the handler's first FP instruction triggers, priced at the 17 cycles ARM Knowledge Article 103489845 gives for stacking an FP frame (mechanism: ARM AN298 'Cortex-M4(F) Lazy Stacking and Context Switching')",
+  fpuRestoreCycles: "vldmia s16-s31 executed (VLDM 1+N: 16 more) + 17 for unstacking the FP frame at exception return (ARM Knowledge Article 103489845)",
   tickHandlerCycles: `xPortSysTickHandler (same port.c) with the body of xTaskIncrementTick estimated at ${INCREMENT_TICK_BODY} cycles when no task wakes (unconfirmed)`,
   mpuReload: "FreeRTOS-MPU PendSV (FreeRTOS-Kernel portable/GCC/ARM_CM4_MPU/port.c, read this session): MPU_CTRL off, 4 regions per ldmia/stmia of 8 words into RBAR/RASR and their alias registers, MPU_CTRL on, barriers",
+} as const;
+
+/** The Cortex-M7: ARM publishes entry latency only; the rest follows the M4 (unconfirmed). */
+const CM7_SOURCES = {
+  ...CM_SOURCES,
+  core: "Cortex-M7: the M4 instruction counts are used as an upper estimate (ARM publishes no M7 cycle table; its dual issue can only shorten them: unconfirmed)",
+  isrEntryCycles: "12: 'typically 12, worst case 14' for the Cortex-M7 in ARM's 'Cortex-M for Beginners' table (as quoted on the ARM community forum; the white paper itself not read: unconfirmed)",
+  isrExitCycles: "10: the Cortex-M4 figure (ARM Knowledge Article 103489845); no M7 figure found (unconfirmed)",
+  tailChainCycles: "6: the Cortex-M4 figure (DDI 0439B §3.9.1); no M7 figure found (unconfirmed)",
 } as const;
 
 const RV_SOURCES = {
@@ -310,7 +319,7 @@ export const CYCLE_COSTS: Readonly<Record<string, CycleCosts>> = Object.freeze({
     CM_MPU_GROUP,
     4,
     "RM0433 Table 17 (FLASH recommended wait states): 4 wait states at ACLK 240 MHz in VOS0 (recalled, not re-read: unconfirmed); the CPU at 480 MHz fetches through the 16 KB L1 I-cache, so a miss costs about (4+1) ACLK = 10 CPU cycles per 256-bit flash word (derived, unconfirmed). Not charged: code is modelled as cache hits.",
-    { ...CM_SOURCES, core: "Cortex-M7: the M4 instruction counts are used as an upper estimate (ARM publishes no M7 cycle table; unconfirmed)" },
+    { ...CM7_SOURCES },
     {},
   ),
   nrf52840: costs(

@@ -318,7 +318,7 @@ export const CYCLE_COSTS: Readonly<Record<string, CycleCosts>> = Object.freeze({
     CM_MPU_FIXED,
     CM_MPU_GROUP,
     4,
-    "RM0433 Table 17 (FLASH recommended wait states): 4 wait states at ACLK 240 MHz in VOS0 (recalled, not re-read: unconfirmed); the CPU at 480 MHz fetches through the 16 KB L1 I-cache, so a miss costs about (4+1) ACLK = 10 CPU cycles per 256-bit flash word (derived, unconfirmed). Not charged: code is modelled as cache hits.",
+    "RM0433 Table 17 (FLASH recommended number of wait states): 4 wait states at ACLK 240 MHz in VOS0 — the table itself not read this session; seen in an STM32CubeMX-generated SystemClock_Config for 480 MHz, VOS0, HCLK 240 MHz, which programs FLASH_LATENCY_4 (secondary source); the CPU at 480 MHz fetches through the 16 KB L1 I-cache, so a miss costs about (4+1) ACLK = 10 CPU cycles per 256-bit flash word (derived, unconfirmed). Not charged: code is modelled as cache hits.",
     { ...CM7_SOURCES },
     {},
   ),

@@ -64,7 +64,9 @@ export interface BoardOptions {
   /**
    * What vTaskGetRunTimeStats counts in (portGET_RUN_TIME_COUNTER_VALUE): "microseconds" of
    * virtual time (the default) or "cycles" of the board's cycle model (`board.cycles`), as
-   * firmware does when it points the counter at DWT->CYCCNT.
+   * firmware does when it points the counter at DWT->CYCCNT. The count does not wrap (as with a
+   * 64-bit configRUN_TIME_COUNTER_TYPE; the 32-bit CYCCNT itself wraps every 2^32 cycles, 8.9 s
+   * at 480 MHz).
    */
   runTimeCounter?: "microseconds" | "cycles";
 }

@@ -280,3 +280,24 @@ test("determinism: same seed, same totals and rows", async () => {
   assert.equal(a.board.cycles.total, b.board.cycles.total);
   assert.deepEqual(a.board.cycles.perTask(), b.board.cycles.perTask());
 });
+
+test("the board's event line is not counted: a button edge costs one GPIO interrupt entry, not a tail-chain", async () => {
+  let edges = 0;
+  const board = createBoard("nrf52840", {
+    firmware: (b) => {
+      const button = b.pin("BUTTON");
+      button.configure({ mode: "input", pull: "up" });
+      button.setInterrupt("falling", () => edges++);
+    },
+  });
+  board.world.pin("BUTTON").drive(false, 3.5);
+  await board.run(5);
+  const c = board.cycleCosts;
+  assert.equal(edges, 1);
+  // board.events delivers the edge and pends GPIOTE, which runs when board.events returns: on the
+  // chip the edge raises GPIOTE directly, so it is one full entry and exit.
+  assert.equal(board.cycles.isrEntries, 1);
+  assert.equal(board.cycles.tailChains, 0);
+  // Overhead: the timer task's block (→ idle), the interrupt, 5 ticks.
+  assert.equal(board.cycles.overheadCycles, c.switchCycles + c.isrEntryCycles + c.isrExitCycles + 5 * c.tickCycles);
+});

@@ -19,11 +19,17 @@
  * upper estimate (unconfirmed). ESP32-C3 counts take one cycle per instruction and two per taken
  * jump, call or return (unconfirmed: the ESP32-C3 TRM gives no per-instruction timing).
  *
- * Simplifications, each an upper bound: PendSV (and the ESP32-C3's yield interrupt) is charged as a
+ * Ticks: one tick interrupt per tick boundary the kernel's time crosses, including the ticks the
+ * kernel jumps over while nothing can happen and ticks pended while the scheduler is suspended
+ * (SysTick fires each period on the chip: configUSE_TICKLESS_IDLE = 0). They are counted from the
+ * tasks' run intervals (the task running when a boundary passes pays for it), so the tick path
+ * needs no hook.
+ *
+ * Simplifications. Upper bounds: PendSV (and the ESP32-C3's yield interrupt) is charged as a
  * full exception entry even when it tail-chains from an ISR or the tick; late arrival is not
- * modelled (handlers take no time here). A same-task "switch" decision costs nothing (the brief's
- * rule: FreeRTOS's tick pends PendSV only when a switch is needed; a taskYIELD that finds no other
- * ready task would still run PendSV on silicon). The first task's start (SVC, restore only) is
+ * modelled (handlers take no time here). Left out: a switch decision that keeps the running task
+ * costs nothing — FreeRTOS's tick pends PendSV only when a switch is needed, but a taskYIELD that
+ * finds no other ready task still runs PendSV on silicon. The first task's start (SVC, restore only) is
  * not charged. The board's own event line (board.events, src/hal/clock.ts) is not hardware and
  * is not counted. Flash wait states are reported, not charged: code is taken to run from the
  * instruction cache (a hit); see `flashWaitStates` and `flashNote`.

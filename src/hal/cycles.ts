@@ -560,7 +560,7 @@ export class CycleModel {
     return this.contextSwitches === 0 ? 0 : this.switchCyclesTotal / this.contextSwitches;
   }
 
-  /** Cycles of each live task (idle included), in creation order. */
+  /** Cycles of each live task (idle included), in creation order. A deleted task's cycles stay in `total` only. */
   perTask(): TaskCycles[] {
     const k = this.kernel;
     if (k === null) return [];

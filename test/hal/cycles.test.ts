@@ -176,7 +176,7 @@ test("a same-task switch decision costs nothing: a task alone at its priority yi
 test("ticks are charged to the task they interrupt; run-time stats in cycles = run ticks × cpuHz / tick rate + charged overhead", async () => {
   const board = createBoard("stm32h743", {
     runTimeCounter: "cycles",
-    config: { configTICK_RATE_HZ: 1000 },
+    config: { configTICK_RATE_HZ: 250 },
     firmware: (b) => {
       b.rtos.xTaskCreate(
         async () => {
@@ -192,7 +192,7 @@ test("ticks are charged to the task they interrupt; run-time stats in cycles = r
   });
   await board.run(20);
   const c = board.cycleCosts;
-  const perTick = 480_000_000 / 1000;
+  const perTick = 480_000_000 / 250; // cpuHz / configTICK_RATE_HZ
   // The timer task runs first and blocks (→ worker); worker runs 0..7.5: ticks 1..7 interrupt it;
   // idle runs 7.5..20: ticks 8..20, and is switched in once.
   const worker = 7.5 * perTick + c.switchCycles + 7 * c.tickCycles;

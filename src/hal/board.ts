@@ -37,6 +37,8 @@ import { traceFromEdges, uartSignal, type SignalSource } from "./signal.js";
 import { stm32h743 } from "./boards/stm32h743.js";
 import { esp32c3 } from "./boards/esp32c3.js";
 import { nrf52840 } from "./boards/nrf52840.js";
+import { Mpu, type MemoryFault } from "./mpu.js";
+import { BoardMemory } from "./memory.js";
 
 /** Why the board last started. */
 export type ResetReason = "power-on" | "software" | "watchdog" | "brownout";
@@ -60,6 +62,12 @@ export interface BoardOptions {
   /** FreeRTOS config overrides for the board's kernel (configTOTAL_HEAP_SIZE defaults to a quarter of SRAM). */
   config?: FreeRTOSConfig;
   firmware: Firmware;
+  /**
+   * Runs at each memory fault (an MPU/PMP violation or a bus fault of a task, see `board.memory`),
+   * with the record `board.faults` gets, before the task is stopped: like a MemManage handler, it
+   * must not call the kernel. If it throws, the run fails with that error.
+   */
+  onFault?: (fault: MemoryFault) => void;
 }
 
 /** The summary API.md gives as `board.info`. */
@@ -87,6 +95,7 @@ export function createBoard(name: string, options: BoardOptions): Board {
   if (typeof options.firmware !== "function") throw new HalError(name, "createBoard", `options.firmware must be a function (board) => ..., got ${typeof options.firmware}`);
   if (options.seed !== undefined && (typeof options.seed !== "number" || !Number.isFinite(options.seed))) throw new HalError(name, "createBoard", `options.seed must be a number, got ${String(options.seed)}`);
   if (options.config !== undefined && (options.config === null || typeof options.config !== "object")) throw new HalError(name, "createBoard", "options.config must be an object of FreeRTOS config overrides");
+  if (options.onFault !== undefined && typeof options.onFault !== "function") throw new HalError(name, "createBoard", `options.onFault must be a function (fault) => void, got ${typeof options.onFault}`);
   return new Board(spec, options);
 }
 
@@ -105,9 +114,22 @@ export class Board {
   readonly watchdog: Watchdog;
   /** Why the board last started. */
   resetReason: ResetReason = "power-on";
+  /**
+   * The address map as firmware sees it, checked against the running task's MPU/PMP regions
+   * (src/hal/memory.ts): `read(address, into)`, `write(address, data)`, `readU8/16/32(address)`,
+   * `writeU8/16/32(address, value)`, little endian.
+   * @example
+   * board.memory.writeU32(0x20010000, 0xdeadbeef);
+   * board.memory.readU16(0x20010002); // 0xdead
+   */
+  readonly memory: BoardMemory;
+  /** The board's MPU (PMP on the ESP32-C3): its rules, region slots and reload count (src/hal/mpu.ts). */
+  readonly mpu: Mpu;
 
   private _rtos: FreeRTOS;
   private readonly firmware: Firmware;
+  private readonly onFault: ((fault: MemoryFault) => void) | null;
+  private readonly faultLog: MemoryFault[] = [];
   private readonly config: FreeRTOSConfig;
   private readonly clock = new BoardClock();
   private readonly pinStates: PinState[];
@@ -148,6 +170,7 @@ export class Board {
   constructor(spec: BoardSpec, options: BoardOptions) {
     this.spec = spec;
     this.firmware = options.firmware;
+    this.onFault = options.onFault ?? null;
     const sram = sramBytes(spec);
     this.config = { configTOTAL_HEAP_SIZE: Math.floor(sram / 4), ...(options.config ?? {}), seed: options.seed ?? options.config?.seed ?? 1 };
     this.info = Object.freeze({
@@ -165,8 +188,24 @@ export class Board {
       spis: spec.spis.length,
       i2cs: spec.i2cs.length,
     });
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const board = this;
     this.ram = new BoardRam(spec.name, spec.ram);
     this.chargeHeap();
+    this.mpu = new Mpu(spec.name, spec.mpuKind, spec.mpuRegions);
+    this.memory = new BoardMemory({
+      boardName: spec.name,
+      ram: this.ram,
+      mpuKind: spec.mpuKind,
+      get generation() {
+        return board.generation;
+      },
+      kernel: () => board._rtos.kernel,
+      fault: (record) => {
+        board.faultLog.push(record);
+        if (board.onFault !== null) board.onFault(record);
+      },
+    });
     this.pinStates = spec.pins.map((n, i) => {
       const s = new PinState(n, spec.gpioInterrupt(n));
       this.pinByName.set(n, s);
@@ -174,8 +213,6 @@ export class Board {
       return s;
     });
     for (const alias of ["LED", "BUTTON"] as const) this.pinByName.set(alias, this.pinByName.get(spec.aliases[alias].pin)!);
-    // eslint-disable-next-line @typescript-eslint/no-this-alias
-    const board = this;
     this.pinHost = {
       boardName: spec.name,
       now: () => board.clock.now(),
@@ -232,13 +269,21 @@ export class Board {
       if (line !== "scl" && line !== "sda") throw new HalError(this.spec.name, `signal "${name}"`, `an I2C bus has lines scl and sda, not "${line}"`);
       return i2cSignal(name, this.i2cBus(n).log, line);
     });
-    this._rtos = createFreeRTOS(this.config);
+    this._rtos = this.newKernel();
     this.clock.attach(this._rtos.kernel, 0);
   }
 
   /** The FreeRTOS API of this boot's kernel (a fresh one after each reset). */
   get rtos(): FreeRTOS {
     return this._rtos;
+  }
+
+  /**
+   * Every memory fault since the board was created (kept across resets; `boot` tells them apart),
+   * oldest first: plain records { taskName, address, access, sizeBytes, tick, boot, kind, regions }.
+   */
+  get faults(): readonly MemoryFault[] {
+    return this.faultLog;
   }
 
   /** Board time in ticks since the board was created (fractions between ticks); runs on across resets. */
@@ -434,12 +479,32 @@ export class Board {
     const at = this.clock.now();
     this.off = false;
     this.resetReason = "power-on";
-    this._rtos = createFreeRTOS(this.config);
+    this._rtos = this.newKernel();
     this.clock.attach(this._rtos.kernel, Math.ceil(at - 1e-9));
     this.clock.deliver();
   }
 
   // ───────────────────────────── internals ─────────────────────────────
+
+  /**
+   * A fresh kernel for a boot, with the board's port attached. THE ONE PLACE the port is built:
+   * the MPU's part (issue 12 item 5: region rules for xTaskCreateRestricted, region reloads at
+   * each switch); the cycle model composes its hooks here too.
+   */
+  private newKernel(): FreeRTOS {
+    const rtos = createFreeRTOS(this.config);
+    const mpu = this.mpu;
+    mpu.reset();
+    rtos.kernel.setPort({
+      taskSwitchedIn: (previous, next) => {
+        mpu.taskSwitchedIn(previous, next);
+      },
+      isrEntered: () => {},
+      isrExited: () => {},
+      checkRegions: (taskName, regions) => mpu.checkRegions(taskName, regions),
+    });
+    return rtos;
+  }
 
   /** A planned cut that falls on flash operation `index`: consumed; its tear flag. */
   private cutAtOp(index: number): boolean | null {
@@ -489,7 +554,7 @@ export class Board {
   private restart(reason: ResetReason): void {
     const at = this.clock.now();
     this.shutDown(at, reason);
-    this._rtos = createFreeRTOS(this.config);
+    this._rtos = this.newKernel();
     this.clock.attach(this._rtos.kernel, Math.ceil(at - 1e-9));
     // World events that fell while the chip was in reset.
     this.clock.deliver();

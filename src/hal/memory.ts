@@ -112,7 +112,7 @@ export class BoardMemory {
     const at = this.offsetOf(address, sizeBytes);
     if (at < 0) {
       if (t === null)
-        throw new HalError(this.host.boardName, "memory", `${call}: BusFault: ${sizeBytes} bytes at ${hex(address)} are not all mapped (SRAM is ${this.host.ram.describe()})`);
+        throw new HalError(this.host.boardName, "memory", `${call}: BusFault: ${plural(sizeBytes)} at ${hex(address)} are not all mapped (SRAM is ${this.host.ram.describe()})`);
       this.fault(k, t, address, sizeBytes, write, "BusFault", "not mapped");
     }
     if (t !== null && t.mpuRegions !== null) {
@@ -154,7 +154,7 @@ export class BoardMemory {
     } catch (error) {
       k.recordFault(error); // the hook's own failure ends the run; the task is stopped all the same
     }
-    const message = `task "${t.name}" stopped by a ${kind} fault: ${write ? "writing" : "reading"} ${sizeBytes} bytes at ${hex(address)} (${why})`;
+    const message = `task "${t.name}" stopped by a ${kind} fault: ${write ? "writing" : "reading"} ${plural(sizeBytes)} at ${hex(address)} (${why})`;
     throw k.stopRunningTask(new TaskStoppedError(message));
   }
 }
@@ -196,4 +196,8 @@ function refusal(t: KernelTask, address: number, sizeBytes: number, write: boole
 function checkValue(board: string, call: string, value: number, max: number): void {
   if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > max)
     throw new HalError(board, "memory", `${call}: value must be an integer in 0..0x${max.toString(16)}, got ${String(value)}`);
+}
+
+function plural(sizeBytes: number): string {
+  return sizeBytes === 1 ? "1 byte" : `${sizeBytes} bytes`;
 }

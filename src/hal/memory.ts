@@ -23,7 +23,7 @@
  */
 import { TaskStoppedError, type Kernel, type KernelTask, type MemoryRegion } from "../kernel/index.js";
 import { HalError } from "./errors.js";
-import { hex, type BoardRam } from "./ram.js";
+import { hex, type BoardRam, type PlacedRegion } from "./ram.js";
 import { RegionSet, type FaultKind, type MemoryFault } from "./mpu.js";
 
 /** What board.memory needs of its board. @internal */
@@ -45,6 +45,8 @@ const STACK_WORD_BYTES = 4;
 export class BoardMemory {
   private readonly data: DataView;
   private readonly bytes: Uint8Array;
+  /** The SRAM region of the last access (accesses cluster). */
+  private lastRegion: PlacedRegion | null = null;
 
   /** @internal */
   constructor(private readonly host: MemoryHost) {
@@ -125,8 +127,12 @@ export class BoardMemory {
   /** Offset in the RAM buffer, or -1 when some byte is not in SRAM (contiguous SRAM regions join). */
   private offsetOf(address: number, sizeBytes: number): number {
     const ram = this.host.ram;
-    let r = ram.regionAt(address);
-    if (r === null) return -1;
+    let r = this.lastRegion;
+    if (r === null || address < r.base || address >= r.base + r.sizeBytes) {
+      r = ram.regionAt(address);
+      if (r === null) return -1;
+      this.lastRegion = r;
+    }
     const at = r.offset + (address - r.base);
     const end = address + sizeBytes;
     while (end > r.base + r.sizeBytes) {
@@ -172,23 +178,34 @@ function regionsInForce(t: KernelTask): MemoryRegion[] {
   return stack === null ? [...set.regions] : [Object.freeze(stack), ...set.regions];
 }
 
-/** Why the restricted task `t` may not make this access, or null when it may. */
+/** Why the restricted task `t` may not make this access, or null when it may. No allocation on the allowed path. */
 function refusal(t: KernelTask, address: number, sizeBytes: number, write: boolean, kind: "MPU" | "PMP"): string | null {
   const set = t.mpuRegions;
   if (!(set instanceof RegionSet)) return null;
   const regions = set.regions;
-  const stack = stackRegion(t);
+  const stackStart = t.stackAddress;
+  const stackEnd = stackStart === 0 ? 0 : stackStart + t.stackDepth * STACK_WORD_BYTES;
   // Cortex-M: the highest-numbered region decides (configurable regions above the stack's);
   // PMP: the lowest-numbered entry (the stack's first).
   const n = regions.length;
   for (let step = 0; step <= n; step++) {
     const i = kind === "MPU" ? n - 1 - step : step - 1; // -1: the stack
-    const r = i < 0 ? stack : regions[i]!;
-    if (r === null || address < r.address || address >= r.address + r.lengthBytes) continue;
-    const name = i < 0 ? "its stack" : `regions[${i}]`;
-    if (address + sizeBytes > r.address + r.lengthBytes) return `straddles the end of ${name} (${hex(r.address)}..${hex(r.address + r.lengthBytes - 1)})`;
-    if (write && r.access === "ro") return `${name} (${hex(r.address)}..${hex(r.address + r.lengthBytes - 1)}) is read-only`;
-    return null;
+    let start: number;
+    let end: number;
+    let readOnly = false;
+    if (i < 0) {
+      start = stackStart;
+      end = stackEnd;
+    } else {
+      const r = regions[i]!;
+      start = r.address;
+      end = start + r.lengthBytes;
+      readOnly = r.access === "ro";
+    }
+    if (address < start || address >= end) continue;
+    if (address + sizeBytes <= end && !(write && readOnly)) return null;
+    const name = `${i < 0 ? "its stack" : `regions[${i}]`} (${hex(start)}..${hex(end - 1)})`;
+    return address + sizeBytes > end ? `straddles the end of ${name}` : `${name} is read-only`;
   }
   return "outside its stack and regions";
 }

@@ -411,3 +411,17 @@ test("faults are kept across a reset, with the boot they happened in", async () 
     ],
   );
 });
+
+test("a fault emits the trace event task.faulted (and no task.deleted run failure)", async () => {
+  const kinds: string[] = [];
+  const board = createBoard("nrf52840", {
+    firmware: async (b) => {
+      b.rtos.kernel.setTraceSink((e) => {
+        if (e.task === "app" && (e.kind === "task.faulted" || e.kind === "task.deleted")) kinds.push(e.kind);
+      });
+      await b.rtos.xTaskCreateRestricted({ fn: () => b.memory.readU8(OUTSIDE), name: "app", stackDepth: 128, params: null, priority: 2, regions: REGIONS });
+    },
+  });
+  assert.equal(await board.run(3), "target");
+  assert.deepEqual(kinds, ["task.faulted", "task.deleted"]);
+});

@@ -78,7 +78,7 @@ export function createTask<P>(
   return k.result(pdPASS, higher);
 }
 
-/** What createTask needs for xTaskCreateRestricted: the call's name and the checked regions. @internal */
+/** What createTask needs for xTaskCreateRestricted: the call's name and the checked regions. */
 export interface RestrictedSetup {
   readonly call: string;
   readonly regions: unknown;

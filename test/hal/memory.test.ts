@@ -10,7 +10,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createBoard, HalError, type Board } from "./helpers.js";
 import { TaskStoppedError, type MemoryFault, type MemoryRegion } from "../../src/hal/index.js";
-import { pdFALSE, pdPASS, type FreeRTOS } from "../../src/freertos/index.js";
+import { eDeleted, pdFALSE, pdPASS, type FreeRTOS } from "../../src/freertos/index.js";
 
 // nrf52840: RAM 0x20000000..0x2003ffff; the kernel heap takes the first 64 KB.
 const BUF = 0x2001_0000; // a 1 KB rw region
@@ -424,4 +424,47 @@ test("a fault emits the trace event task.faulted (and no task.deleted run failur
   });
   assert.equal(await board.run(3), "target");
   assert.deepEqual(kinds, ["task.faulted", "task.deleted"]);
+});
+
+test("a fault hook that throws fails the run with its error (the task is stopped all the same)", async () => {
+  const board = createBoard("nrf52840", {
+    onFault: () => {
+      throw new Error("hook bug");
+    },
+    firmware: async (b) => {
+      await b.rtos.xTaskCreateRestricted({ fn: () => b.memory.readU8(OUTSIDE), name: "app", stackDepth: 128, params: null, priority: 2, regions: REGIONS });
+    },
+  });
+  await assert.rejects(board.run(3), /^Error: hook bug$/);
+  assert.equal(board.faults.length, 1);
+  assert.equal(board.rtos.eTaskGetState(board.rtos.xTaskGetHandle("app")!), eDeleted, "deleted (the idle task has not run to free it)");
+});
+
+test("goroutines (privileged) are stopped by a bus fault like tasks", async () => {
+  const { go } = await import("../../src/go/index.js");
+  const board = createBoard("nrf52840", {
+    firmware: async (b) => {
+      await b.rtos.xTaskCreate(
+        async () => {
+          go(async () => b.memory.readU8(UNMAPPED));
+          go(function* () {
+            b.memory.readU8(UNMAPPED + 4);
+          });
+          await b.rtos.vTaskDelay(2);
+        },
+        "main",
+        128,
+        null,
+        1,
+      );
+    },
+  });
+  assert.equal(await board.run(5), "target");
+  assert.deepEqual(
+    board.faults.map((f) => [f.taskName, f.kind, f.address]),
+    [
+      ["goroutine 1", "BusFault", UNMAPPED],
+      ["goroutine 2", "BusFault", UNMAPPED + 4],
+    ],
+  );
 });

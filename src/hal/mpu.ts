@@ -50,7 +50,8 @@ export type FaultKind = "MemManage" | "PMP" | "BusFault";
 /**
  * One fault, as `board.faults` records it: a restricted task touched memory outside its regions
  * and stack ("MemManage" on Cortex-M, "PMP" on the C3: a load/store access fault), or any task
- * touched an address outside the board's memory map ("BusFault"). The task was stopped.
+ * touched an address outside the board's memory map ("BusFault"; on the C3 that too is a
+ * load/store access fault, named BusFault here on every board). The task was stopped.
  */
 export interface MemoryFault {
   /** The task that faulted. */

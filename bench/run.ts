@@ -12,6 +12,8 @@ const modules: Record<string, string[]> = {
   // The cycle model: modelled cycles and ns per context switch per board (cycles.ts).
   "./cycles.js": ["switchCycles", "hostNsPerSwitch"],
   "./go.js": ["pingpong", "pingpongGen", "prodcons", "prodconsGen", "spawn", "spawnGen", "select2", "select2Gen", "parked", "parkedGen", "isrWake"],
+  // Board memory (issue 12): checked board.memory accesses under the MPU.
+  "./mem.js": ["checkedAccess"],
   // Trace recorders: Perfetto events and VCD edges per wall second.
   "./trace.js": ["perfetto", "vcd"],
   // The same program shapes with no kernel: what each figure cannot go below (see floor.ts).

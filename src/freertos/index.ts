@@ -72,6 +72,7 @@ import {
   type Queue,
   type Ref,
   type TaskFunction,
+  type TaskParameters,
   type TaskState,
   type TaskStatus,
   type TraceSink,
@@ -133,6 +134,7 @@ import {
   catchUpTicks,
   checkTimeOut,
   createTask,
+  createRestrictedTask,
   deleteTask,
   enterCritical,
   enterCriticalFromIsr,
@@ -162,6 +164,7 @@ export {
   sharedClockMs,
 } from "../kernel/index.js";
 export type { Ref, TaskStatus, TaskWait, TraceEvent, TraceSink, KernelConfig, RunOutcome, TimeOut, KernelCall, GenTask, KernelYield } from "../kernel/index.js";
+export type { MemoryRegion, TaskParameters } from "../kernel/index.js";
 
 /** An opaque task handle (TaskHandle_t). */
 export type TaskHandle = KernelTask;
@@ -254,6 +257,20 @@ export function createFreeRTOS(config: FreeRTOSConfig = {}) {
     // ── tasks ──
     xTaskCreate: <P>(fn: TaskFunction<P>, name: string, stackDepth: number, params: P, priority: number, handleRef?: Ref<TaskHandle | null> | null): KernelCall<number> =>
       createTask(k, fn, name, stackDepth, params, priority, handleRef),
+    /**
+     * xTaskCreateRestricted: a task that runs unprivileged, seeing only its stack and `regions`
+     * (`board.memory` accesses outside them are MPU faults that stop it; see tinyrtos/hal). On a
+     * board the regions must follow its MPU/PMP rules; off a board only their shape is checked.
+     * Returns like xTaskCreate.
+     * @example
+     * await board.rtos.xTaskCreateRestricted({
+     *   fn: async () => board.memory.writeU32(0x20010000, 1),
+     *   name: "sensor", stackDepth: 256, params: null, priority: 2,
+     *   regions: [{ address: 0x20010000, lengthBytes: 1024, access: "rw" }],
+     * });
+     */
+    xTaskCreateRestricted: <P>(parameters: TaskParameters<P>, handleRef?: Ref<TaskHandle | null> | null): KernelCall<number> =>
+      createRestrictedTask(k, parameters, handleRef),
     vTaskDelete: (h: TaskHandle | null): KernelCall<number> => deleteTask(k, h),
     vTaskDelay: (ticks: number): KernelCall<number> => taskDelay(k, ticks),
     xTaskDelayUntil: (prevRef: Ref<number>, increment: number): KernelCall<number> => taskDelayUntil(k, prevRef, increment),

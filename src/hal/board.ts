@@ -38,6 +38,8 @@ import { stm32h743 } from "./boards/stm32h743.js";
 import { esp32c3 } from "./boards/esp32c3.js";
 import { nrf52840 } from "./boards/nrf52840.js";
 import { CYCLE_COSTS, CycleModel, type CycleCosts } from "./cycles.js";
+import { Mpu, type MemoryFault } from "./mpu.js";
+import { BoardMemory } from "./memory.js";
 
 /** Why the board last started. */
 export type ResetReason = "power-on" | "software" | "watchdog" | "brownout";
@@ -69,6 +71,12 @@ export interface BoardOptions {
    * at 480 MHz).
    */
   runTimeCounter?: "microseconds" | "cycles";
+  /**
+   * Runs at each memory fault (an MPU/PMP violation or a bus fault of a task, see `board.memory`),
+   * with the record `board.faults` gets, before the task is stopped: like a MemManage handler, it
+   * must not call the kernel. If it throws, the run fails with that error.
+   */
+  onFault?: (fault: MemoryFault) => void;
 }
 
 /** The summary API.md gives as `board.info`. */
@@ -98,6 +106,7 @@ export function createBoard(name: string, options: BoardOptions): Board {
   if (options.config !== undefined && (options.config === null || typeof options.config !== "object")) throw new HalError(name, "createBoard", "options.config must be an object of FreeRTOS config overrides");
   if (options.runTimeCounter !== undefined && options.runTimeCounter !== "microseconds" && options.runTimeCounter !== "cycles")
     throw new HalError(name, "createBoard", `options.runTimeCounter must be "microseconds" or "cycles", got ${JSON.stringify(options.runTimeCounter)}`);
+  if (options.onFault !== undefined && typeof options.onFault !== "function") throw new HalError(name, "createBoard", `options.onFault must be a function (fault) => void, got ${typeof options.onFault}`);
   return new Board(spec, options);
 }
 
@@ -118,9 +127,22 @@ export class Board {
   resetReason: ResetReason = "power-on";
   /** The cycle model (src/hal/cycles.ts): cycles of switches, interrupts, ticks and MPU reloads; counters restart at each boot. */
   readonly cycles: CycleModel;
+  /**
+   * The address map as firmware sees it, checked against the running task's MPU/PMP regions
+   * (src/hal/memory.ts): `read(address, into)`, `write(address, data)`, `readU8/16/32(address)`,
+   * `writeU8/16/32(address, value)`, little endian.
+   * @example
+   * board.memory.writeU32(0x20010000, 0xdeadbeef);
+   * board.memory.readU16(0x20010002); // 0xdead
+   */
+  readonly memory: BoardMemory;
+  /** The board's MPU (PMP on the ESP32-C3): its rules, region slots and reload count (src/hal/mpu.ts). */
+  readonly mpu: Mpu;
 
   private _rtos: FreeRTOS;
   private readonly firmware: Firmware;
+  private readonly onFault: ((fault: MemoryFault) => void) | null;
+  private readonly faultLog: MemoryFault[] = [];
   private readonly config: FreeRTOSConfig;
   private readonly clock = new BoardClock();
   private readonly pinStates: PinState[];
@@ -165,6 +187,7 @@ export class Board {
     this.firmware = options.firmware;
     this.cycles = new CycleModel(spec.name, CYCLE_COSTS[spec.name]!);
     this.cyclesRunTime = options.runTimeCounter === "cycles";
+    this.onFault = options.onFault ?? null;
     const sram = sramBytes(spec);
     this.config = { configTOTAL_HEAP_SIZE: Math.floor(sram / 4), ...(options.config ?? {}), seed: options.seed ?? options.config?.seed ?? 1 };
     this.info = Object.freeze({
@@ -182,8 +205,24 @@ export class Board {
       spis: spec.spis.length,
       i2cs: spec.i2cs.length,
     });
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const board = this;
     this.ram = new BoardRam(spec.name, spec.ram);
     this.chargeHeap();
+    this.mpu = new Mpu(spec.name, spec.mpuKind, spec.mpuRegions);
+    this.memory = new BoardMemory({
+      boardName: spec.name,
+      ram: this.ram,
+      mpuKind: spec.mpuKind,
+      get generation() {
+        return board.generation;
+      },
+      kernel: () => board._rtos.kernel,
+      fault: (record) => {
+        board.faultLog.push(record);
+        if (board.onFault !== null) board.onFault(record);
+      },
+    });
     this.pinStates = spec.pins.map((n, i) => {
       const s = new PinState(n, spec.gpioInterrupt(n));
       this.pinByName.set(n, s);
@@ -191,8 +230,6 @@ export class Board {
       return s;
     });
     for (const alias of ["LED", "BUTTON"] as const) this.pinByName.set(alias, this.pinByName.get(spec.aliases[alias].pin)!);
-    // eslint-disable-next-line @typescript-eslint/no-this-alias
-    const board = this;
     this.pinHost = {
       boardName: spec.name,
       now: () => board.clock.now(),
@@ -261,6 +298,14 @@ export class Board {
   /** The FreeRTOS API of this boot's kernel (a fresh one after each reset). */
   get rtos(): FreeRTOS {
     return this._rtos;
+  }
+
+  /**
+   * Every memory fault since the board was created (kept across resets; `boot` tells them apart),
+   * oldest first: plain records { taskName, address, access, sizeBytes, tick, boot, kind, regions }.
+   */
+  get faults(): readonly MemoryFault[] {
+    return this.faultLog;
   }
 
   /** Board time in ticks since the board was created (fractions between ticks); runs on across resets. */
@@ -463,14 +508,27 @@ export class Board {
 
   // ───────────────────────────── internals ─────────────────────────────
 
-  // ── PORT HOOKS: the one place a boot's kernel gets the board's port (KernelPort). The cycle
-  // model is attached here; the MPU model's port is to be composed with it here too. ──
+  // ── PORT HOOKS: the one place a boot's kernel gets the board's port (KernelPort): the MPU's
+  // part (region rules for xTaskCreateRestricted, region reloads at each switch) and the cycle
+  // model's (switches, interrupts, ticks, and the reloads the MPU reports). ──
   /** A fresh kernel for a boot, with the board's port hooks attached. */
   private newRtos(): FreeRTOS {
     const rtos = createFreeRTOS(this.config);
-    this.cycles.attach(rtos.kernel);
-    rtos.kernel.setPort(this.cycles);
-    if (this.cyclesRunTime) rtos.kernel.setRunTimeClock(this.cycles);
+    const mpu = this.mpu;
+    const cycles = this.cycles;
+    mpu.reset();
+    cycles.attach(rtos.kernel);
+    rtos.kernel.setPort({
+      taskSwitchedIn: (previous, next) => {
+        const reloaded = mpu.taskSwitchedIn(previous, next);
+        cycles.taskSwitchedIn(previous, next);
+        if (reloaded > 0) cycles.chargeMpuReloads(reloaded);
+      },
+      isrEntered: (irq, priority, nested, tailChained) => cycles.isrEntered(irq, priority, nested, tailChained),
+      isrExited: (irq, priority) => cycles.isrExited(irq, priority),
+      checkRegions: (taskName, regions) => mpu.checkRegions(taskName, regions),
+    });
+    if (this.cyclesRunTime) rtos.kernel.setRunTimeClock(cycles);
     return rtos;
   }
 

@@ -30,6 +30,12 @@ export const enum Exec {
    * yielded to the kernel (the call was not `yield*`ed): any kernel call now is misuse.
    */
   Detached = 9,
+  /**
+   * The running task was stopped by its board (an MPU fault, issue 12): its code runs on until it
+   * gives control back (returns, throws, ends its step), and every kernel call it makes meanwhile
+   * throws the stop again; then the kernel deletes it quietly (stopFaultedTask).
+   */
+  Stopping = 10,
 }
 
 const P0 = Promise.resolve(0);

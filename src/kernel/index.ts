@@ -24,13 +24,15 @@ export {
   resumeTask,
   resumeTaskFromIsr,
   setTaskPriority,
+  createRestrictedTask,
 } from "./task-control.js";
+export type { TaskParameters } from "./task-control.js";
 export { setTimeOut, checkTimeOut, transferMutex, awaitExternal } from "./blocking.js";
 export { suspendAll, resumeAll, catchUpTicks, enterCritical, exitCritical } from "./tick.js";
 export { yieldFromIsr, enterCriticalFromIsr, exitCriticalFromIsr } from "./isr.js";
 export type { KernelConfig } from "./config.js";
 export { defaultConfig, resolveConfig } from "./config.js";
-export { KernelAssertError, KernelError } from "./errors.js";
+export { KernelAssertError, KernelError, TaskStoppedError } from "./errors.js";
 export { Task } from "./task.js";
 export type { Continuation } from "./task.js";
 export { EventList, ListKind } from "./list.js";
@@ -73,7 +75,7 @@ export {
 export { notify, notifyFromIsr, notifyTake, notifyWait, notifyStateClear, notifyValueClear } from "./notify.js";
 export { taskListText, runTimeStatsText } from "./introspect.js";
 export type { TraceEvent, TraceKind, TraceSink } from "./trace.js";
-export type { KernelPort, RunTimeClock } from "./port.js";
+export type { KernelPort, MemoryRegion, RunTimeClock } from "./port.js";
 export { formatTraceEvent } from "./trace.js";
 export { Prng } from "./prng.js";
 export { HeapAccount } from "./heap.js";

@@ -41,7 +41,7 @@ import type { TraceEvent, TraceKind, TraceSink } from "./trace.js";
 import type { KernelPort, RunTimeClock } from "./port.js";
 import { pollRings, realtimeWaitUntil, serviceInterrupts, wallTicks } from "./isr.js";
 import { ResumeWithError } from "./park.js";
-import { foreignCompletion, startTask, taskFaulted, taskReturned } from "./task-control.js";
+import { foreignCompletion, startTask, stopFaultedTask, taskFaulted, taskReturned } from "./task-control.js";
 import { callTickHook, incrementTick } from "./tick.js";
 
 /** Generator.prototype.next and throw (task generators are native: see createTask and startTask). */
@@ -263,6 +263,8 @@ export class Kernel {
   genTask: KernelTask | null = null;
   /** Bumped on every context-switch decision; lets tests and tools count switches cheaply. */
   switchCount = 0;
+  /** The error thrown into the running task's code since its board stopped it (Exec.Stopping). @internal */
+  stopping: Error | null = null;
   /** @internal */
   private objectNumber = 0;
 
@@ -309,6 +311,26 @@ export class Kernel {
     this.runTimeClock = clock;
   }
 
+  /**
+   * The board stops the running task (an MPU or bus fault in its code): from now until its code
+   * gives control back, every kernel call it makes throws `error` again, and then the task is
+   * deleted without failing the run (stopFaultedTask). Returns `error` for the caller to throw.
+   * Only from the running task's own code (exec Task); a task already stopping gets its error back.
+   * @internal
+   */
+  stopRunningTask(error: Error): Error {
+    if (this.exec === Exec.Stopping) return this.stopping!;
+    if (this.exec !== Exec.Task || this.current === null) throw new KernelError("stopRunningTask: only the running task's own code can be stopped");
+    this.stopping = error;
+    this.exec = Exec.Stopping;
+    return error;
+  }
+
+  /** True while the running task's code runs on after its board stopped it. @internal */
+  isStopping(): boolean {
+    return this.exec === Exec.Stopping;
+  }
+
   /** @internal */
   traceEnabled(): boolean {
     return this.traceSink !== null;
@@ -331,6 +353,7 @@ export class Kernel {
     if (this.exec === Exec.Task && this.current !== null) return `task "${this.current.name}"`;
     if (this.exec === Exec.Kernel && this.current !== null) return `task "${this.current.name}"`;
     if (this.exec === Exec.Detached && this.genTask !== null) return `task "${this.genTask.name}"`;
+    if (this.exec === Exec.Stopping && this.current !== null) return `task "${this.current.name}" (stopped by a fault)`;
     return "set-up code (outside any task)";
   }
 
@@ -363,6 +386,7 @@ export class Kernel {
   private checkCallerSlow(call: string): void {
     if (this.exec === Exec.Isr) this.fail(call, `not callable from an interrupt; use the FromISR variant`);
     if (this.exec === Exec.Detached) throw this.detachedCall(call);
+    if (this.exec === Exec.Stopping) throw this.stopping!; // a stopped task's call never returns
   }
 
   /** A generator task made `call` after a call that switched away without being `yield*`ed. @internal */
@@ -399,6 +423,7 @@ export class Kernel {
   private cannotBlock(call: string): never {
     if (this.exec === Exec.Isr) this.fail(call, `not callable from an interrupt; use the FromISR variant`);
     if (this.exec === Exec.Detached) throw this.detachedCall(call);
+    if (this.exec === Exec.Stopping) throw this.stopping!;
     if (this.exec !== Exec.Task) this.fail(call, "the call would have to block, and only a task can block (pass a timeout of 0, or call it from a task)");
     if (this.schedulerSuspended > 0) this.fail(call, "blocking while the scheduler is suspended (vTaskSuspendAll)");
     return this.fail(call, "blocking inside a critical section");
@@ -803,7 +828,8 @@ export class Kernel {
   readonly onTaskReturned = (): void => {
     const t = this.current;
     if (t === null || this.exec !== Exec.Task) {
-      foreignCompletion(this, null);
+      if (t !== null && this.exec === Exec.Stopping) taskReturned(this, t);
+      else foreignCompletion(this, null);
       return;
     }
     taskReturned(this, t);
@@ -813,7 +839,8 @@ export class Kernel {
   readonly onTaskFaulted = (error: unknown): void => {
     const t = this.current;
     if (t === null || this.exec !== Exec.Task) {
-      foreignCompletion(this, error);
+      if (t !== null && this.exec === Exec.Stopping) taskFaulted(this, t, error);
+      else foreignCompletion(this, error);
       return;
     }
     taskFaulted(this, t, error);
@@ -945,12 +972,21 @@ export class Kernel {
       genLane.active = false;
       genLane.pending = false;
       this.genTask = null;
-      this.exec = Exec.Kernel;
-      taskFaulted(this, t, error, true);
+      if ((this.exec as Exec) === Exec.Stopping) stopFaultedTask(this, t, true);
+      else {
+        this.exec = Exec.Kernel;
+        taskFaulted(this, t, error, true);
+      }
       return;
     }
     genLane.active = false;
     this.genTask = null;
+    if ((this.exec as Exec) === Exec.Stopping) {
+      // Its board stopped it during this step (it caught the stop and went on): it ends here.
+      genLane.pending = false;
+      stopFaultedTask(this, t, true);
+      return;
+    }
     if (r !== genLane.switched) this.generatorStopped(t, r);
   }
 

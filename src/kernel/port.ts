@@ -21,6 +21,20 @@ export interface KernelPort {
   isrEntered(irq: number, priority: number, nested: boolean, tailChained: boolean): void;
   /** An interrupt handler returned (or threw). */
   isrExited(irq: number, priority: number): void;
+  /**
+   * xTaskCreateRestricted: checks `regions` (already checked for shape by the kernel) against the
+   * board's MPU or PMP rules and returns what the kernel stores in the task's `mpuRegions`; throws
+   * (naming the task, the region index and the rule) when a rule is broken. Absent: the kernel
+   * stores the shape-checked regions as they are.
+   */
+  checkRegions?(taskName: string, regions: readonly MemoryRegion[]): unknown;
+}
+
+/** A memory region a restricted task may access (xTaskCreateRestricted): `ro` is read-only. */
+export interface MemoryRegion {
+  readonly address: number;
+  readonly lengthBytes: number;
+  readonly access: "rw" | "ro";
 }
 
 /**

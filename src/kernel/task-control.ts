@@ -4,7 +4,7 @@
  * function returns or throws. Free functions over the kernel, as queue.ts is.
  * @module
  */
-import { wrongType } from "./check.js";
+import { describeValue, wrongType } from "./check.js";
 import {
   eBlocked,
   errCOULD_NOT_ALLOCATE_REQUIRED_MEMORY,
@@ -20,6 +20,7 @@ import { HeapAccount, sizeOf } from "./heap.js";
 import { serviceInterrupts } from "./isr.js";
 import type { Kernel, KernelTask, Ref, TaskFunction } from "./kernel.js";
 import { interruptPark } from "./park.js";
+import type { MemoryRegion } from "./port.js";
 import { CONTEXT_FRAME_WORDS, Task, type Continuation } from "./task.js";
 import { drainPendingReady, replayPendedTicks } from "./tick.js";
 import { setEventValue } from "./blocking.js";
@@ -40,8 +41,9 @@ export function createTask<P>(
   handleRef?: Ref<KernelTask | null> | null,
   switchNow = true,
   reclaimOnReturn = false,
+  restricted: RestrictedSetup | null = null,
 ): KernelCall<number> {
-  const call = "xTaskCreate";
+  const call = restricted === null ? "xTaskCreate" : restricted.call;
   k.assertNotIsr(call);
   if (typeof fn !== "function") throw new TypeError(`${call}: the task function must be a function, got ${fn === null ? "null" : typeof fn}`);
   if (typeof name !== "string") throw wrongType(call, "name", "a string", name);
@@ -64,6 +66,8 @@ export function createTask<P>(
   }
   if (handleRef) handleRef.value = t;
   if (reclaimOnReturn) t.reclaimOnReturn = true;
+  // Before the task can be switched in (its creation may preempt the caller): the port loads its regions then.
+  if (restricted !== null) t.mpuRegions = restricted.regions;
   prepareStart(k, t, fn, params, gen);
   const higher = addNewTaskToReadyList(k, t);
   if (!switchNow) {
@@ -72,6 +76,66 @@ export function createTask<P>(
     return settled(pdPASS);
   }
   return k.result(pdPASS, higher);
+}
+
+/** What createTask needs for xTaskCreateRestricted: the call's name and the checked regions. */
+export interface RestrictedSetup {
+  readonly call: string;
+  readonly regions: unknown;
+}
+
+/**
+ * FreeRTOS's TaskParameters_t, for xTaskCreateRestricted: the xTaskCreate arguments plus the
+ * memory regions the task may access beyond its own stack.
+ */
+export interface TaskParameters<P = unknown> {
+  fn: TaskFunction<P>;
+  name: string;
+  stackDepth: number;
+  params: P;
+  priority: number;
+  /** The regions the task may access besides its stack (`ro`: read only); [] for its stack alone. */
+  regions: readonly MemoryRegion[];
+}
+
+/**
+ * xTaskCreateRestricted: xTaskCreate for a task that runs unprivileged, seeing only its stack
+ * and `regions`. The kernel checks the regions' shape (integers in the 32-bit address space,
+ * `access` "rw" or "ro"); on a board the port then applies the MPU/PMP rules (power-of-two sizes,
+ * alignment, the region count) and its result is what the task carries. Off a board (no port)
+ * only the shape is checked and nothing enforces the regions. Nothing is created when a check
+ * fails. Returns like xTaskCreate.
+ */
+export function createRestrictedTask<P>(k: Kernel, parameters: TaskParameters<P>, handleRef?: Ref<KernelTask | null> | null): KernelCall<number> {
+  const call = "xTaskCreateRestricted";
+  k.assertNotIsr(call);
+  if (parameters === null || typeof parameters !== "object")
+    throw new TypeError(`${call}: expects { fn, name, stackDepth, params, priority, regions }, got ${parameters === null ? "null" : typeof parameters}`);
+  const { fn, name, stackDepth, params, priority, regions } = parameters;
+  if (typeof name !== "string") throw wrongType(call, "name", "a string", name);
+  const where = `${call}("${name}")`;
+  if (!Array.isArray(regions)) throw new TypeError(`${where}: regions must be an array of { address, lengthBytes, access }, got ${describeValue(regions)}`);
+  const checked: MemoryRegion[] = [];
+  for (let i = 0; i < regions.length; i++) checked.push(checkRegionShape(where, i, regions[i]));
+  Object.freeze(checked);
+  const port = k.port;
+  const stored = port !== null && port.checkRegions !== undefined ? port.checkRegions(name, checked) : checked;
+  return createTask(k, fn, name, stackDepth, params, priority, handleRef, true, false, { call, regions: stored });
+}
+
+/** A region's shape: integers in the 32-bit address space, access "rw" or "ro"; a frozen copy. */
+function checkRegionShape(where: string, i: number, r: unknown): MemoryRegion {
+  const at = `${where}: regions[${i}]`;
+  if (r === null || typeof r !== "object") throw new TypeError(`${at} must be an object { address, lengthBytes, access }, got ${describeValue(r)}`);
+  const { address, lengthBytes, access } = r as Record<string, unknown>;
+  if (typeof address !== "number" || !Number.isInteger(address) || address < 0 || address > 0xffffffff)
+    throw new RangeError(`${at}.address must be an integer address in 0..0xffffffff, got ${describeValue(address)}`);
+  if (typeof lengthBytes !== "number" || !Number.isInteger(lengthBytes) || lengthBytes < 1)
+    throw new RangeError(`${at}.lengthBytes must be a positive integer, got ${describeValue(lengthBytes)}`);
+  if (address + lengthBytes > 0x1_0000_0000)
+    throw new RangeError(`${at} (${lengthBytes} bytes at 0x${address.toString(16).padStart(8, "0")}) runs past the end of the 32-bit address space`);
+  if (access !== "rw" && access !== "ro") throw new TypeError(`${at}.access must be "rw" or "ro", got ${describeValue(access)}`);
+  return Object.freeze({ address, lengthBytes, access });
 }
 
 /**
@@ -224,6 +288,10 @@ export function foreignCompletion(k: Kernel, error: unknown): void {
  */
 export function taskReturned(k: Kernel, t: KernelTask, fromLoop = false): void {
   if (t.deleted || t.stateItem.container === k.terminationList) return;
+  if (k.exec === Exec.Stopping) {
+    stopFaultedTask(k, t, fromLoop);
+    return;
+  }
   if (t !== k.current || (k.exec !== Exec.Task && !fromLoop)) {
     k.foreignAwait(t, "returned");
     return;
@@ -255,6 +323,10 @@ export function taskReturned(k: Kernel, t: KernelTask, fromLoop = false): void {
  * `heldOnFault`): the fault is its own, not the next task's that blocks.
  */
 export function taskFaulted(k: Kernel, t: KernelTask, error: unknown, fromLoop = false): void {
+  if (k.exec === Exec.Stopping) {
+    stopFaultedTask(k, t, fromLoop);
+    return;
+  }
   if (k.traceSink !== null) k.emit("task.faulted", t.name);
   // Name the task and the time on the error (non-enumerable, so messages and comparisons are unchanged).
   annotate(error, "taskName", t.name);
@@ -273,6 +345,22 @@ export function taskFaulted(k: Kernel, t: KernelTask, error: unknown, fromLoop =
     freeTask(k, t);
   }
   k.recordFault(error);
+}
+
+/**
+ * The code of a task its board stopped (Kernel.stopRunningTask: an MPU or bus fault) gave control
+ * back (it threw, returned, or ended its generator step): the task is deleted without failing the
+ * run, releasing the scheduler suspension or critical section it held. A mutex it holds stays
+ * held, as when FreeRTOS deletes a task that holds one (vTaskDelete does not release mutexes):
+ * tasks waiting for it time out or wait on. `fromLoop`: a generator task, from the dispatch loop.
+ */
+export function stopFaultedTask(k: Kernel, t: KernelTask, fromLoop: boolean): void {
+  k.exec = fromLoop ? Exec.Kernel : Exec.Task;
+  k.stopping = null;
+  if (k.traceSink !== null) k.emit("task.faulted", t.name);
+  if (t.deleted || t.stateItem.container === k.terminationList) return;
+  releaseHeld(k);
+  void deleteTask(k, t);
 }
 
 /**

@@ -79,6 +79,10 @@ export const esp32c3: BoardSpec = {
   },
   // TRM chapter "High-Performance CPU", "Physical Memory Protection": 16 PMP entries;
   // cpu_region_protect.c programs PMP entries 0..15.
+  // ESP-IDF's startup LOCKS all 16 (PMP_L on every entry, TOR ranges over the whole address
+  // space: esp_cpu_configure_region_protection), leaving none for per-task isolation. This board
+  // models a startup that leaves them unlocked, so that xTaskCreateRestricted can isolate tasks
+  // FreeRTOS-MPU style; 2 entries stay reserved for a task's code and constants (src/hal/mpu.ts).
   mpuRegions: 16,
   mpuKind: "PMP",
   pins,

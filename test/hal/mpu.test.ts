@@ -162,7 +162,7 @@ test("RegionSlots: region i lives in slot i % slots; a slot already holding it c
  * `n` restricted tasks of equal priority taking turns (taskYIELD `rounds` times each), each with
  * `regionsEach` regions; the board's reloads.
  */
-async function roundRobin(boardName: string, n: number, regionsEach: number, rounds: number): Promise<{ reloads: number; order: string[] }> {
+async function roundRobin(boardName: string, n: number, regionsEach: number, rounds: number): Promise<{ reloads: number; order: string[]; cycleModelReloads: number }> {
   const order: string[] = [];
   const board = createBoard(boardName, {
     firmware: async (b) => {
@@ -186,12 +186,13 @@ async function roundRobin(boardName: string, n: number, regionsEach: number, rou
     },
   });
   await board.run(2);
-  return { reloads: board.mpu.reloads, order };
+  // The board's port hands each switch's reloads to the cycle model (charged per switch).
+  return { reloads: board.mpu.reloads, order, cycleModelReloads: board.cycles.mpuReloads };
 }
 
 test("reloads: 3 tasks × (stack + 1 region) on the nRF52840's 4 task slots, the i % slots rule", async () => {
   const rounds = 10;
-  const { reloads, order } = await roundRobin("nrf52840", 3, 1, rounds);
+  const { reloads, order, cycleModelReloads } = await roundRobin("nrf52840", 3, 1, rounds);
   // They take turns in a fixed cycle; the first one in gets regions 0-1 (slots 0-1), the second
   // 2-3 (slots 2-3), the third 4-5 (slots 0-1 again). First round: 6 loads; every later round the
   // first and third evict each other (2 + 2) while the second keeps its slots.
@@ -199,6 +200,7 @@ test("reloads: 3 tasks × (stack + 1 region) on the nRF52840's 4 task slots, the
   assert.equal(new Set(cycle).size, 3);
   assert.deepEqual(order, Array.from({ length: 3 * (rounds + 1) }, (_, i) => cycle[i % 3]));
   assert.equal(reloads, 6 + 4 * rounds);
+  assert.equal(cycleModelReloads, reloads, "the cycle model was charged every region the MPU reloaded");
 });
 
 test("reloads: 5 tasks × (stack + 2 regions) on the STM32H743's 12 task slots", async () => {

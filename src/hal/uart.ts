@@ -30,7 +30,7 @@ import { settled } from "../kernel/index.js";
 import type { PeripheralInstance } from "./catalogue.js";
 import { driverNotifyIndex, voidCall } from "./driver.js";
 import { HalError } from "./errors.js";
-import type { BoardRam } from "./ram.js";
+import { dmaViewError, type BoardRam } from "./ram.js";
 
 /** UART driver configuration. */
 export interface UartConfig {
@@ -433,8 +433,8 @@ export class Uart {
   writeDMA(view: Uint8Array): KernelCall<void> {
     const p = this.port;
     if (!(view instanceof Uint8Array)) throw new HalError(p.host.boardName, p.where, `writeDMA expects a Uint8Array view of board RAM, got ${typeof view}`);
-    const refusal = p.host.ram.dmaRefusal(view);
-    if (refusal !== null) throw new HalError(p.host.boardName, p.where, `writeDMA: the buffer ${refusal}; DMA reads only board RAM it can reach: use a pool (createPool) or a view of a DMA region`);
+    const refused = dmaViewError(p.host.ram, p.where, "writeDMA", "buffer", view);
+    if (refused !== null) throw refused;
     return voidCall(p.write(view, true, "writeDMA"));
   }
 

@@ -227,7 +227,7 @@ test("writeDMA of a view in the H743's DTCM (which its DMA cannot reach) is refu
   });
   await b.run(5);
   assert.deepEqual(errors, [
-    'board "stm32h743", uart2 (USART3): writeDMA: the buffer is in DTCM (0x20000000..0x2001ffff), which the DMA cannot reach; DMA reads only board RAM it can reach: use a pool (createPool) or a view of a DMA region',
+    'board "stm32h743", uart2 (USART3): writeDMA: the buffer is in DTCM (0x20000000..0x2001ffff), which the DMA cannot reach; DMA reaches only board RAM it can reach: use a pool (createPool) or a view of a DMA region',
   ]);
   assert.equal(b.world.uart(2).read().length, 4, "only the AXI SRAM buffer went out");
 });

@@ -140,7 +140,12 @@ export class UartPort {
   /** Bumped at each reset: TX events of an earlier boot are ignored. */
   private txEpoch = 0;
   // The world's side (kept across resets, except what text() counts from).
-  private readonly worldQueue: number[] = [];
+  /**
+   * Bytes the world wrote and has not yet put on the RX line: `worldQueue[worldHead..]`. A head
+   * index instead of `shift()`, so a long world write costs O(1) a byte, not O(queue length).
+   */
+  private worldQueue: number[] = [];
+  private worldHead = 0;
   private lineBusy = false;
   /** Bytes the world sent while the receiver was off (not configured): never received. @internal */
   droppedWhileOff = 0;
@@ -348,17 +353,33 @@ export class UartPort {
     });
   }
 
+  /** The next queued world byte, taken off the queue (the caller checked there is one). */
+  private takeWorldByte(): number {
+    const q = this.worldQueue;
+    const byte = q[this.worldHead++]!;
+    if (this.worldHead === q.length) {
+      // Drained: start again at index 0 (keeps the array small without a copy).
+      q.length = 0;
+      this.worldHead = 0;
+    } else if (this.worldHead >= 4096 && this.worldHead * 2 >= q.length) {
+      // Drop the consumed half: each byte is moved at most once per halving, O(1) amortized.
+      this.worldQueue = q.slice(this.worldHead);
+      this.worldHead = 0;
+    }
+    return byte;
+  }
+
   /** The next queued world byte goes on the RX line at `at`. */
   private rxStart(at: number): void {
-    while (this.worldQueue.length > 0) {
+    while (this.worldHead < this.worldQueue.length) {
       const d = this.live();
       if (d === null) {
         // Receiver off (not configured in this boot): the byte is not received.
         this.droppedWhileOff++;
-        this.worldQueue.shift();
+        this.takeWorldByte();
         continue;
       }
-      const byte = this.worldQueue.shift()!;
+      const byte = this.takeWorldByte();
       this.lineBusy = true;
       const gen = d.generation;
       this.host.schedule(at + d.byteTicks, (end) => {

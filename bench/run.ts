@@ -9,6 +9,8 @@ const modules: Record<string, string[]> = {
   "./kernel.js": ["pingpong", "pingpongGen", "delayWakes", "parkedBytes", "parkedBytesGen", "simSpeed", "isrWake", "isrRealtime", "timerExpiries"],
   // The virtual microcontroller: a board's peripherals, drivers and world (hal.ts).
   "./hal.js": ["shellSpeed", "uartBytes", "gpioIsrToTask"],
+  // tinyrtos/mem: pool alloc + free (pool.ts).
+  "./pool.js": ["poolAllocFree"],
   "./go.js": ["pingpong", "pingpongGen", "prodcons", "prodconsGen", "spawn", "spawnGen", "select2", "select2Gen", "parked", "parkedGen", "isrWake"],
   // Trace recorders: Perfetto events and VCD edges per wall second.
   "./trace.js": ["perfetto", "vcd"],

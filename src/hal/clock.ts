@@ -109,10 +109,8 @@ export class BoardClock {
     const q = this.queue;
     const e = q[this.head]!;
     q[this.head++] = undefined as unknown as BoardEvent; // let the delivered event's closure go
-    if (this.head === q.length) {
-      q.length = 0;
-      this.head = 0;
-    } else if (this.head >= 1024 && this.head * 2 >= q.length) {
+    // (Not `length = 0` when drained: V8 would drop the backing store and the next push allocate.)
+    if (this.head >= 1024 && this.head * 2 >= q.length) {
       this.queue = q.slice(this.head);
       this.head = 0;
     }

@@ -357,11 +357,7 @@ export class UartPort {
   private takeWorldByte(): number {
     const q = this.worldQueue;
     const byte = q[this.worldHead++]!;
-    if (this.worldHead === q.length) {
-      // Drained: start again at index 0 (keeps the array small without a copy).
-      q.length = 0;
-      this.worldHead = 0;
-    } else if (this.worldHead >= 4096 && this.worldHead * 2 >= q.length) {
+    if (this.worldHead >= 4096 && this.worldHead * 2 >= q.length) {
       // Drop the consumed half: each byte is moved at most once per halving, O(1) amortized.
       this.worldQueue = q.slice(this.worldHead);
       this.worldHead = 0;

@@ -487,10 +487,14 @@ export class I2C {
   }
 
   /**
-   * tx by DMA without a copy (the TWIM's EasyDMA TXD/RXD pointers, the H7's I2C with a DMA
-   * stream, the ESP32-C3 command list with its RAM buffer): `write` and `read` (each null or a
-   * view of board RAM the board's DMA can reach, e.g. a unit of a `createPool` pool) are used in
-   * place. Each write byte is read from RAM when its first bit goes on the wire, so a byte changed
+   * tx by DMA without a copy: `write` and `read` (each null or a view of board RAM the board's
+   * DMA can reach, e.g. a unit of a `createPool` pool) are used in place. On the nRF52840 this is
+   * the TWIM's EasyDMA (TXD.PTR / RXD.PTR: nRF52840 PS, TWIM chapter); on the STM32H743 the I2C's
+   * DMA requests served by a DMA stream (RM0433, I2C main features: "DMA capability"; subsection
+   * unconfirmed). The ESP32-C3's I2C has no DMA (its GDMA serves SPI2, UHCI0, I2S, AES, SHA and
+   * ADC: ESP32-C3 TRM, GDMA chapter, as restated by Zephyr's espressif,esp32-gdma binding): there
+   * `txDMA` models a driver that moves the bytes between RAM and the 32-byte FIFO in its ISR
+   * (FIFO depth from memory, unconfirmed), with the same timing. Each write byte is read from RAM when its first bit goes on the wire, so a byte changed
    * in RAM before its turn goes out changed; each read byte is stored in RAM as soon as its 8 data
    * bits are in, so the task (or an ISR) sees `read` fill up during the transfer. Resolves after
    * the STOP; a NACK rejects with I2CError as `tx` does. A view not in board RAM, or in RAM the

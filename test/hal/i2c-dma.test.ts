@@ -194,3 +194,35 @@ test("txDMA in a generator task (yield*): void result; NACK is an I2CError at th
   assert.equal(out.value, undefined);
   assert.deepEqual(out.got, [0x10, 0x11]);
 });
+
+test("a reset cuts a txDMA read: no byte lands in the new boot's RAM, the task never resumes, nothing is logged", async () => {
+  let boots = 0;
+  let address = -1;
+  const results: string[] = [];
+  const b = createBoard("nrf52840", {
+    firmware: async (bb) => {
+      const boot = ++boots;
+      const bus = bb.i2c(0);
+      bus.configure({ frequencyHz: 100_000 });
+      if (boot !== 1) return;
+      const into = createPool(bb, "rx", 1, 200).alloc()!;
+      address = bb.ram.addressOf(into);
+      await bb.rtos.xTaskCreate(async () => {
+        await bb.rtos.vTaskDelay(2);
+        await bus.txDMA(0x48, null, into); // 201 bytes × 90 µs: until tick ~20
+        results.push("boot 1 read completed (wrong)");
+      }, "dma", 256, null, 2);
+      await bb.rtos.xTaskCreate(async () => {
+        await bb.rtos.vTaskDelay(10);
+        results.push(`reset with ${[...into].filter((x) => x !== 0).length} bytes in`);
+        bb.reset("software");
+      }, "resetter", 256, null, 3);
+    },
+  });
+  b.world.i2c(0).attach(device(0x48, [], [], (i) => i + 1));
+  await b.run(40);
+  assert.equal(boots, 2);
+  assert.deepEqual(results, ["reset with 87 bytes in"]);
+  assert.deepEqual([...b.ram.view(address, 200)], new Array<number>(200).fill(0), "RAM cleared by the reset stays clear");
+  assert.equal(b.world.i2c(0).log.length, 0);
+});

@@ -215,11 +215,10 @@ export class Pool {
 
   /** The unit index of `buf`, or -1 when it is not one of this pool's views. */
   private indexOf(buf: unknown): number {
-    if (!(buf instanceof Uint8Array) || buf.buffer !== this.ram.buffer) return -1;
-    const delta = buf.byteOffset - this.firstOffset;
-    if (delta < 0 || delta % this.strideBytes !== 0) return -1;
-    const i = delta / this.strideBytes;
-    return i < this.count && this.units[i] === buf ? i : -1;
+    if (!(buf instanceof Uint8Array)) return -1;
+    // The unit at that offset must be this very view object: that also rules out other buffers.
+    const i = (buf.byteOffset - this.firstOffset) / this.strideBytes;
+    return i >= 0 && i < this.count && this.units[i] === buf ? i : -1;
   }
 
   private describe(buf: unknown): string {

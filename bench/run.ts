@@ -11,6 +11,8 @@ const modules: Record<string, string[]> = {
   "./hal.js": ["shellSpeed", "uartBytes", "gpioIsrToTask"],
   // tinyrtos/mem: pool alloc + free (pool.ts).
   "./pool.js": ["poolAllocFree"],
+  // The cycle model: modelled cycles and ns per context switch per board (cycles.ts).
+  "./cycles.js": ["switchCycles", "hostNsPerSwitch"],
   "./go.js": ["pingpong", "pingpongGen", "prodcons", "prodconsGen", "spawn", "spawnGen", "select2", "select2Gen", "parked", "parkedGen", "isrWake"],
   // Trace recorders: Perfetto events and VCD edges per wall second.
   "./trace.js": ["perfetto", "vcd"],

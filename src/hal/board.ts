@@ -37,6 +37,7 @@ import { traceFromEdges, uartSignal, type SignalSource } from "./signal.js";
 import { stm32h743 } from "./boards/stm32h743.js";
 import { esp32c3 } from "./boards/esp32c3.js";
 import { nrf52840 } from "./boards/nrf52840.js";
+import { CYCLE_COSTS, CycleModel, type CycleCosts } from "./cycles.js";
 
 /** Why the board last started. */
 export type ResetReason = "power-on" | "software" | "watchdog" | "brownout";
@@ -60,6 +61,14 @@ export interface BoardOptions {
   /** FreeRTOS config overrides for the board's kernel (configTOTAL_HEAP_SIZE defaults to a quarter of SRAM). */
   config?: FreeRTOSConfig;
   firmware: Firmware;
+  /**
+   * What vTaskGetRunTimeStats counts in (portGET_RUN_TIME_COUNTER_VALUE): "microseconds" of
+   * virtual time (the default) or "cycles" of the board's cycle model (`board.cycles`), as
+   * firmware does when it points the counter at DWT->CYCCNT. The count does not wrap (as with a
+   * 64-bit configRUN_TIME_COUNTER_TYPE; the 32-bit CYCCNT itself wraps every 2^32 cycles, 8.9 s
+   * at 480 MHz).
+   */
+  runTimeCounter?: "microseconds" | "cycles";
 }
 
 /** The summary API.md gives as `board.info`. */
@@ -87,6 +96,8 @@ export function createBoard(name: string, options: BoardOptions): Board {
   if (typeof options.firmware !== "function") throw new HalError(name, "createBoard", `options.firmware must be a function (board) => ..., got ${typeof options.firmware}`);
   if (options.seed !== undefined && (typeof options.seed !== "number" || !Number.isFinite(options.seed))) throw new HalError(name, "createBoard", `options.seed must be a number, got ${String(options.seed)}`);
   if (options.config !== undefined && (options.config === null || typeof options.config !== "object")) throw new HalError(name, "createBoard", "options.config must be an object of FreeRTOS config overrides");
+  if (options.runTimeCounter !== undefined && options.runTimeCounter !== "microseconds" && options.runTimeCounter !== "cycles")
+    throw new HalError(name, "createBoard", `options.runTimeCounter must be "microseconds" or "cycles", got ${JSON.stringify(options.runTimeCounter)}`);
   return new Board(spec, options);
 }
 
@@ -105,6 +116,8 @@ export class Board {
   readonly watchdog: Watchdog;
   /** Why the board last started. */
   resetReason: ResetReason = "power-on";
+  /** The cycle model (src/hal/cycles.ts): cycles of switches, interrupts, ticks and MPU reloads; counters restart at each boot. */
+  readonly cycles: CycleModel;
 
   private _rtos: FreeRTOS;
   private readonly firmware: Firmware;
@@ -131,6 +144,8 @@ export class Board {
   private cut: PlannedCut | null = null;
   private cutToken = 0;
   private prngPower: Prng | null = null;
+  /** vTaskGetRunTimeStats counts cycles (options.runTimeCounter). */
+  private readonly cyclesRunTime: boolean;
   private readonly pinHost: WorldHost & FlashHost;
   /** What the serial peripherals (UART, SPI, I2C) see of the board: one object for all their ports. */
   private readonly portHost: UartHost & SpiHost & I2CHost;
@@ -148,6 +163,8 @@ export class Board {
   constructor(spec: BoardSpec, options: BoardOptions) {
     this.spec = spec;
     this.firmware = options.firmware;
+    this.cycles = new CycleModel(spec.name, CYCLE_COSTS[spec.name]!);
+    this.cyclesRunTime = options.runTimeCounter === "cycles";
     const sram = sramBytes(spec);
     this.config = { configTOTAL_HEAP_SIZE: Math.floor(sram / 4), ...(options.config ?? {}), seed: options.seed ?? options.config?.seed ?? 1 };
     this.info = Object.freeze({
@@ -232,8 +249,13 @@ export class Board {
       if (line !== "scl" && line !== "sda") throw new HalError(this.spec.name, `signal "${name}"`, `an I2C bus has lines scl and sda, not "${line}"`);
       return i2cSignal(name, this.i2cBus(n).log, line);
     });
-    this._rtos = createFreeRTOS(this.config);
+    this._rtos = this.newRtos();
     this.clock.attach(this._rtos.kernel, 0);
+  }
+
+  /** The cycle figures of this board's core (read-only; each with its source). */
+  get cycleCosts(): CycleCosts {
+    return this.cycles.costs;
   }
 
   /** The FreeRTOS API of this boot's kernel (a fresh one after each reset). */
@@ -434,12 +456,23 @@ export class Board {
     const at = this.clock.now();
     this.off = false;
     this.resetReason = "power-on";
-    this._rtos = createFreeRTOS(this.config);
+    this._rtos = this.newRtos();
     this.clock.attach(this._rtos.kernel, Math.ceil(at - 1e-9));
     this.clock.deliver();
   }
 
   // ───────────────────────────── internals ─────────────────────────────
+
+  // ── PORT HOOKS: the one place a boot's kernel gets the board's port (KernelPort). The cycle
+  // model is attached here; the MPU model's port is to be composed with it here too. ──
+  /** A fresh kernel for a boot, with the board's port hooks attached. */
+  private newRtos(): FreeRTOS {
+    const rtos = createFreeRTOS(this.config);
+    this.cycles.attach(rtos.kernel);
+    rtos.kernel.setPort(this.cycles);
+    if (this.cyclesRunTime) rtos.kernel.setRunTimeClock(this.cycles);
+    return rtos;
+  }
 
   /** A planned cut that falls on flash operation `index`: consumed; its tear flag. */
   private cutAtOp(index: number): boolean | null {
@@ -489,7 +522,7 @@ export class Board {
   private restart(reason: ResetReason): void {
     const at = this.clock.now();
     this.shutDown(at, reason);
-    this._rtos = createFreeRTOS(this.config);
+    this._rtos = this.newRtos();
     this.clock.attach(this._rtos.kernel, Math.ceil(at - 1e-9));
     // World events that fell while the chip was in reset.
     this.clock.deliver();
@@ -519,14 +552,19 @@ export class Board {
 
   /**
    * Charges the kernel heap (FreeRTOS's ucHeap, a configTOTAL_HEAP_SIZE-byte static array) to
-   * board RAM, first fit in catalogue region order, 8-byte aligned (portBYTE_ALIGNMENT is 8 in the
-   * Cortex-M ports' portmacro.h; the RISC-V value is unconfirmed and 8 is used on every board). At creation and after each reset (RAM cleared); a heap that fits no region
-   * is a HalError with the RAM report.
+   * board RAM, first fit in catalogue region order, aligned to the port's portBYTE_ALIGNMENT: 8 in
+   * the Cortex-M ports' portmacro.h, 16 in ESP-IDF's RISC-V port (esp-idf
+   * components/freertos/FreeRTOS-Kernel/portable/riscv/include/freertos/portmacro.h, and
+   * components/freertos/port/riscv/include/freertos/portmacro.h before the move:
+   * `#define portBYTE_ALIGNMENT 16`). At creation and after each reset (RAM cleared); a heap that
+   * fits no region is a HalError with the RAM report.
    */
   private chargeHeap(): void {
     const heapBytes = this.config.configTOTAL_HEAP_SIZE;
     if (typeof heapBytes !== "number" || !Number.isInteger(heapBytes) || heapBytes <= 0) return; // the kernel reports a bad value
-    if (this.ram.allocate(HEAP_OWNER, heapBytes, { alignBytes: 8 }) === null)
+    // figures: portBYTE_ALIGNMENT per port (see above); 16 on the RISC-V board, 8 on Cortex-M.
+    const alignBytes = this.spec.core.startsWith("RISC-V") ? 16 : 8;
+    if (this.ram.allocate(HEAP_OWNER, heapBytes, { alignBytes }) === null)
       throw new HalError(
         this.spec.name,
         "ram",

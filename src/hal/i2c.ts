@@ -20,12 +20,18 @@
  *   (0.6T), SCL high, tSU;STO, SDA rises; a START waits for tBUF after the previous STOP.
  * - tHD;STA, tSU;STA, tSU;STO, tBUF are the minima of NXP UM10204 "I2C-bus specification and
  *   user manual", §6.1, table "Characteristics of the SDA and SCL bus lines for Standard, Fast,
- *   and Fast-mode Plus I2C-bus devices" (Table 10 in Rev. 6; table number unconfirmed for other
- *   revisions): Standard-mode 4.0 / 4.7 / 4.0 / 4.7 µs, Fast-mode 0.6 / 0.6 / 0.6 / 1.3 µs,
- *   Fast-mode Plus 0.26 / 0.26 / 0.26 / 0.5 µs. The Sm and Fm figures agree with the I2C tables
- *   of device datasheets that restate UM10204 (e.g. the STM32F405 datasheet's I2C characteristics:
- *   th(STA), tsu(STA), tsu(STO), tw(STO:STA)); the Fm+ figures are from memory of UM10204
- *   (unconfirmed). The mode is that of the frequency (up to 100 kHz Sm, 400 kHz Fm, 1 MHz Fm+).
+ *   and Fast-mode Plus I2C-bus devices" (its table number, Table 10 in Rev. 6 as we recall, is
+ *   unconfirmed: UM10204 itself was not found in the stored copies searched): Standard-mode
+ *   4.0 / 4.7 / 4.0 / 4.7 µs, Fast-mode 0.6 / 0.6 / 0.6 / 1.3 µs, Fast-mode Plus
+ *   0.26 / 0.26 / 0.26 / 0.5 µs. All three modes agree with device datasheets that restate
+ *   UM10204's table: Microchip's AVR "TWI" electrical characteristics (onlinedocs.microchip.com,
+ *   GUID-3B8651BF: tHD;STA 4.0 / 0.6 / 0.26 µs, tLOW 4.7 / 1.3 / 0.5, tHIGH 4.0 / 0.6 / 0.26,
+ *   tSU;STA 4.7 / 0.6 / 0.26 at fSCL ≤ 100 kHz / 400 kHz / 1 MHz) and a PIC datasheet's "I2C Bus
+ *   Start/Stop Bits Requirements" and "I2C Bus Data Requirements" tables (Tables 47-22 and 47-23:
+ *   stop setup 4000 / 600 / 260 ns, TBUF 4700 / 1300 / 500 ns in the 100 kHz / 400 kHz / 1 MHz
+ *   modes); the Sm and Fm figures also agree with the STM32F405 datasheet's I2C characteristics
+ *   (th(STA), tsu(STA), tsu(STO), tw(STO:STA)). The mode is that of the frequency (up to 100 kHz
+ *   Sm, 400 kHz Fm, 1 MHz Fm+).
  * - Duty cycle: SCL low 60 % and high 40 % of T, which meets that table's tLOW / tHIGH minima in
  *   every mode (Sm: 6.0 ≥ 4.7 and 4.0 ≥ 4.0 µs; Fm: 1.5 ≥ 1.3 and 1.0 ≥ 0.6; Fm+: 0.6 ≥ 0.5 and
  *   0.4 ≥ 0.26). SDA changes in the middle of SCL low. Rise/fall times are zero. This is the
@@ -89,7 +95,8 @@ const FREQUENCIES: Readonly<Record<string, I2CFrequencies>> = {
   // to 100 kHz), Fast-mode (up to 400 kHz) and Fast-mode Plus (up to 1 MHz); "I2C
   // implementation": I2C1, I2C2, I2C3 and I2C4 implement the full set of features. (Wording
   // checked in the same chapter of RM0399, the STM32H745/755/747/757 manual, §50.2-50.3, which
-  // shares the I2C block; the RM0433 subsection numbers are unconfirmed.)
+  // shares the I2C block; the RM0433 chapter and subsection numbers are unconfirmed: RM0433's body
+  // was not readable in the stored copies searched.)
   stm32h743: { only: [100_000, 400_000, 1_000_000], why: "the STM32H743 I2C runs Standard-mode, Fast-mode and Fast-mode Plus (RM0433 §47)" },
   // esp-idf "Inter-Integrated Circuit (I2C)" API reference for the ESP32-C3: "ESP32-C3 supports
   // both I2C Standard-mode (Sm) and Fast-mode (Fm) which can go up to 100 kHz and 400 kHz" and
@@ -114,7 +121,7 @@ export interface I2CModeTiming {
   readonly bufUs: number;
 }
 
-/** UM10204 §6.1 minima per mode (Fm+ unconfirmed, see the module comment). */
+/** UM10204 §6.1 minima per mode (sources in the module comment). */
 export const I2C_MODE_TIMING: readonly I2CModeTiming[] = Object.freeze([
   Object.freeze({ mode: "Sm", hdStaUs: 4.0, suStaUs: 4.7, suStoUs: 4.0, bufUs: 4.7 } as const),
   Object.freeze({ mode: "Fm", hdStaUs: 0.6, suStaUs: 0.6, suStoUs: 0.6, bufUs: 1.3 } as const),

@@ -35,6 +35,8 @@ export { HalError, I2CError } from "./errors.js";
 export { BoardRam } from "./ram.js";
 export type { PlacedRegion } from "./ram.js";
 export { HEAP_OWNER } from "./board.js";
+export { CycleModel, CYCLE_COSTS, mpuReloadCycles } from "./cycles.js";
+export type { CycleCosts, CycleStep, TaskCycles } from "./cycles.js";
 export { Pin, MAX_EDGES_PER_PIN } from "./gpio.js";
 export type { PinMode, PinPull, Edge } from "./gpio.js";
 export { World, WorldPin } from "./world.js";

@@ -63,9 +63,12 @@ export interface SpiClockRange {
 }
 
 // STM32H743: RM0433, SPI chapter, register SPI_CFG1 field MBR[2:0] "master baud rate":
-// spi_ker_ck / 2, / 4, ... / 256. The kernel clock is the clock tree's choice (RCC_D2CCIP1R
-// SPI123SEL / D2CCIP1R SPI45SEL, D3CCIPR SPI6SEL); the model fixes it at 100 MHz (a model choice,
-// unconfirmed as any default: firmware sets up the PLL that feeds it).
+// spi_ker_ck / 2, / 4, ... / 256 (the field is 3 bits, 8 dividers: stm32h743xx.h SPI_CFG1_MBR_Pos
+// 28, SPI_CFG1_MBR_Msk 0x7 << 28; the divide-by-2^(MBR+1) mapping is RM0433's, its table not
+// re-read here). The kernel clock is the clock tree's choice (3-bit selectors stm32h743xx.h
+// RCC_D2CCIP1R_SPI123SEL, RCC_D2CCIP1R_SPI45SEL, RCC_D3CCIPR_SPI6SEL); the model fixes it at
+// 100 MHz. That is a model choice, not a chip figure: no reset default is claimed (firmware sets up
+// the PLL that feeds it).
 const STM32_SPI_KERNEL_HZ = 100_000_000;
 const STM32_RATES = [2, 4, 8, 16, 32, 64, 128, 256].map((d) => STM32_SPI_KERNEL_HZ / d).sort((a, b) => a - b);
 // nRF52840: Product Specification, SPIM chapter, register FREQUENCY: K125, K250, K500, M1, M2, M4,
@@ -73,11 +76,12 @@ const STM32_RATES = [2, 4, 8, 16, 32, 64, 128, 256].map((d) => STM32_SPI_KERNEL_
 const NRF_RATES = [125_000, 250_000, 500_000, 1_000_000, 2_000_000, 4_000_000, 8_000_000];
 const NRF_RATES_SPIM3 = [...NRF_RATES, 16_000_000, 32_000_000];
 // ESP32-C3: GP-SPI2 master clock f_SCK = f_apb / ((SPI_CLKCNT_N + 1) × (SPI_CLKDIV_PRE + 1)), or
-// f_apb itself with SPI_CLK_EQU_SYSCLK: the SPI_CLOCK_REG layout of esp-idf's soc spi_struct.h
-// (clkcnt_n 6 bits, clkdiv_pre 4 bits, clk_equ_sysclk; seen in the GP-SPI struct of the family,
-// the esp32c3 file itself not opened: unconfirmed for that chip), with f_apb = 80 MHz
-// (esp-idf components/hal/esp32c3/include/hal/spi_ll.h SPI_LL_PERIPH_CLK_FREQ). 80 MHz is the
-// GP-SPI2 maximum.
+// f_apb itself with SPI_CLK_EQU_SYSCLK: esp-idf components/soc/esp32c3/include/soc/spi_struct.h
+// (at 29accf2), the `clock` register: clkcnt_n 6 bits ("the divider of spi_clk ... spi_clk
+// frequency is system/(spi_clkdiv_pre+1)/(spi_clkcnt_N+1)"), clkdiv_pre 4 bits, clk_equ_sysclk 1
+// bit; with f_apb = 80 MHz (esp-idf components/hal/esp32c3/include/hal/spi_ll.h
+// SPI_LL_PERIPH_CLK_FREQ (80 * 1000000), "the expected clock frequency"). 80 MHz is the GP-SPI2
+// maximum.
 const ESP_APB_HZ = 80_000_000;
 const ESP_RATES = (() => {
   const set = new Set<number>();

@@ -10,25 +10,36 @@
  *   reloaded from IWDG_RLR, so timeout = 4 × 2^PR × (RL + 1) / 32 kHz: 0.125 ms (/4, RL 0) to
  *   32 768 ms (/256, RL 0xFFF). The driver picks the smallest prescaler that reaches the timeout
  *   (the finest resolution). Reference: RM0433 "Independent watchdog (IWDG)" (section number
- *   unconfirmed: §45 in the revisions we recall), the min/max timeout table at 32 kHz, which is
- *   the same on the STM32F4 (RM0090 §21.3, Table 107) whose IWDG this one follows. Start again
+ *   unconfirmed: §45 in the revisions we recall; not found in the stored copies searched), the
+ *   min/max timeout table at 32 kHz, which is the same on the STM32F4 (RM0090 §21.3, Table 107)
+ *   whose IWDG this one follows; the field widths are confirmed by stm32h743xx.h (cmsis_device_h7):
+ *   IWDG_PR_PR_Msk 0x7 (PR[2:0]) and IWDG_RLR_RL_Msk 0xFFF (12-bit reload). Start again
  *   while running: reconfigured and reloaded (IWDG_PR/IWDG_RLR are writable after the 0x5555 key
  *   while the IWDG runs; RM0433 IWDG "Register access protection").
  * - nRF52840, WDT: LFCLK at 32.768 kHz; timeout = (CRV + 1) / 32 768 s with CRV ≥ 0xF, so
- *   16 counts (0.48828125 ms) to 2^32 counts (131 072 000 ms). PS §6.36 "WDT — Watchdog timer".
+ *   16 counts (0.48828125 ms) to 2^32 counts (131 072 000 ms). PS §6.36 "WDT — Watchdog timer"
+ *   (the formula, as on Nordic's nRF52840 PS WDT page). The CRV minimum 0xF: Nordic's WDT register
+ *   table gives CRV the range [0xF..0xFFFFFFFF] (docs.nordicsemi.com, CRV at offset 0x504) and
+ *   nrfx's MDK defines WDT_CRV_CRV_Min 0x0000000F for the same WDT block on the nRF54L parts; the
+ *   nRF52840's own nrf52840_bitfields.h / .svd (nrfx bsp/stable/mdk) state no minimum, so the
+ *   figure is confirmed for Nordic's WDT but not read in an nRF52840-specific table.
  *   Start again while running: HalError (CRV, RREN and CONFIG are blocked while the WDT runs,
  *   PS §6.36).
  * - ESP32-C3, RWDT (the RTC watchdog, in the RTC domain; the TRM chapter "Watchdog Timers" also
  *   describes the two MWDTs of the timer groups: RWDT is chosen as the one whose stage action
  *   can reset the whole system). Clocked by RTC_SLOW_CLK, the internal RC_SLOW at 136 kHz
- *   nominal (esp-idf clk_tree_defs.h of the ESP32-C3: SOC_CLK_RC_SLOW_FREQ_APPROX 136000); the
- *   stage-0 hold register RTC_CNTL_WDT_STG0_HOLD is 32 bits (esp-idf rtc_cntl_reg.h, bitpos
- *   [31:0]), action "reset system": timeout = hold / 136 kHz, 1 to 2^32 − 1 counts (7.35 µs to
- *   ~31 580 s). Unconfirmed: the 32-bit width read from an RTC_CNTL header not verified to be
- *   the C3's own, the minimum of one count, and the stage-0 scaling by the WDT_DELAY_SEL eFuse
- *   that esp-idf's rwdt_ll.h compensates for (not modelled: as if the driver compensated
- *   exactly). Start again while running: reconfigured and fed (the registers are writable after
- *   the RTC_CNTL_WDT_WKEY unlock).
+ *   nominal (esp-idf components/soc/esp32c3/include/soc/clk_tree_defs.h:
+ *   SOC_CLK_RC_SLOW_FREQ_APPROX 136000, "Internal 136kHz RC Oscillator"). The stage-0 hold
+ *   register RTC_CNTL_WDT_STG0_HOLD is 32 bits (esp-idf components/soc/esp32c3/include/soc/
+ *   rtc_cntl_reg.h, RTC_CNTL_WDTCONFIG1_REG at RTCCNTL + 0x94, bitpos [31:0]), and stage 0 counts
+ *   hold × 2^(1 + WDT_DELAY_SEL) slow-clock cycles: esp-idf components/hal/esp32c3/include/hal/
+ *   rwdt_ll.h rwdt_ll_config_stage writes timeout_ticks >> (1 + efuse WDT_DELAY_SEL), and its note
+ *   gives the valid stage-0 timeouts as the even counts 2 .. 2 × UINT32_MAX when that eFuse is 0.
+ *   Modelled with WDT_DELAY_SEL = 0 (an unprogrammed eFuse field reads 0), action "reset
+ *   system": timeout = 2 × hold / 136 kHz, an even count from 2 to 2 × (2^32 − 1) (14.7 µs to
+ *   ~63 161 s); a request is rounded up to the next even count. Start again while running:
+ *   reconfigured and fed (the registers are writable after the RTC_CNTL_WDT_WKEY unlock,
+ *   rwdt_ll.h RTC_CNTL_WDT_WKEY_VALUE 0x50D83AA1).
  *
  * Once started the watchdog cannot be stopped: there is no `stop()` (the IWDG and the nRF WDT
  * have no way to stop; the RWDT could be disabled by firmware after its write-key unlock, which
@@ -106,9 +117,10 @@ export const WATCHDOG_SPECS: Readonly<Record<string, WatchdogSpec>> = Object.fre
     name: "RWDT",
     clockHz: 136_000,
     restartable: true,
-    minCounts: 1, // unconfirmed
-    maxCounts: 2 ** 32 - 1,
-    quantize: (counts: number) => Math.ceil(counts - 1e-9),
+    // Stage 0 counts 2 × hold (WDT_DELAY_SEL = 0): even counts, hold 1 .. 2^32 − 1 (rwdt_ll.h).
+    minCounts: 2,
+    maxCounts: 2 * (2 ** 32 - 1),
+    quantize: (counts: number) => 2 * Math.ceil(counts / 2 - 1e-9),
   },
 });
 

@@ -73,7 +73,7 @@ export {
 export { notify, notifyFromIsr, notifyTake, notifyWait, notifyStateClear, notifyValueClear } from "./notify.js";
 export { taskListText, runTimeStatsText } from "./introspect.js";
 export type { TraceEvent, TraceKind, TraceSink } from "./trace.js";
-export type { KernelPort } from "./port.js";
+export type { KernelPort, RunTimeClock } from "./port.js";
 export { formatTraceEvent } from "./trace.js";
 export { Prng } from "./prng.js";
 export { HeapAccount } from "./heap.js";

@@ -22,9 +22,9 @@ export function taskListText(k: Kernel): string {
   return out;
 }
 
-/** vTaskGetRunTimeStats: name, run time in microseconds of virtual time, share of the total. */
+/** vTaskGetRunTimeStats: name, run time (microseconds of virtual time, or the board's cycle counter), share of the total. */
 export function runTimeStatsText(k: Kernel): string {
-  const total = k.totalRunTimeUs();
+  const total = k.totalRunTimeCounter();
   let out = "";
   for (const s of k.systemState()) {
     const percent = total > 0 ? Math.floor((s.runTimeCounter * 100) / total) : 0;

@@ -50,17 +50,20 @@ export function pollRings(k: Kernel): boolean {
 /** Runs every pending interrupt that the current level allows, highest first (nesting, tail-chaining). */
 export function serviceInterrupts(k: Kernel): void {
   if (k.irqs.pendingCount === 0) return;
+  // A handler after the first in this pass is tail-chained (no task code runs between).
+  let chained = false;
   for (;;) {
     const mask = k.criticalNesting > 0 ? k.config.configMAX_SYSCALL_INTERRUPT_PRIORITY : 0;
     const level = Math.max(k.isrPriority, k.isrMask, mask);
     const line = k.irqs.highestPendingAbove(level);
     if (line === null) return;
     k.irqs.take(line);
-    runIsr(k, line);
+    runIsr(k, line, chained);
+    chained = true;
   }
 }
 
-function runIsr(k: Kernel, line: InterruptLine): void {
+function runIsr(k: Kernel, line: InterruptLine, chained: boolean): void {
   const savedExec = k.exec;
   // An ISR taken inside a generator task's code is not that task: its calls take no lane.
   const savedLane = genLane.active;
@@ -69,7 +72,7 @@ function runIsr(k: Kernel, line: InterruptLine): void {
   const savedPriority = k.isrPriority;
   const savedMask = k.isrMask;
   k.exec = Exec.Isr;
-  if (k.port !== null) k.port.isrEntered(line.irq, line.priority, savedExec === Exec.Isr);
+  if (k.port !== null) k.port.isrEntered(line.irq, line.priority, savedExec === Exec.Isr, chained);
   k.isrName = line.name;
   k.isrPriority = line.priority;
   k.isrMask = 0;

@@ -38,7 +38,7 @@ import { EventList, List, ListKind } from "./list.js";
 import { Prng } from "./prng.js";
 import { Task, type Continuation, CONTEXT_FRAME_WORDS } from "./task.js";
 import type { TraceEvent, TraceKind, TraceSink } from "./trace.js";
-import type { KernelPort } from "./port.js";
+import type { KernelPort, RunTimeClock } from "./port.js";
 import { pollRings, realtimeWaitUntil, serviceInterrupts, wallTicks } from "./isr.js";
 import { ResumeWithError } from "./park.js";
 import { foreignCompletion, startTask, taskFaulted, taskReturned } from "./task-control.js";
@@ -81,7 +81,7 @@ export interface TaskStatus {
   state: TaskState;
   currentPriority: number;
   basePriority: number;
-  /** Virtual CPU time the task has used, in microseconds. */
+  /** Virtual CPU time the task has used, in microseconds (in CPU cycles on a board created with `runTimeCounter: "cycles"`). */
   runTimeCounter: number;
   /** Words of stack never used, in the stack model of stackHighWaterMark(). */
   stackHighWaterMark: number;
@@ -257,6 +257,8 @@ export class Kernel {
   traceSink: TraceSink | null = null;
   /** @internal The board's port hooks (MPU, cycle model); null off a board. */
   port: KernelPort | null = null;
+  /** @internal The board's run-time counter (cycles) for run-time stats; null = microseconds of virtual time. */
+  runTimeClock: RunTimeClock | null = null;
   /** The generator task whose code runs now (the dispatch loop's or a driver's next()), for misuse reports. @internal */
   genTask: KernelTask | null = null;
   /** Bumped on every context-switch decision; lets tests and tools count switches cheaply. */
@@ -295,6 +297,16 @@ export class Kernel {
     if (port !== null && (typeof port !== "object" || typeof port.taskSwitchedIn !== "function"))
       throw new TypeError("port must be an object with taskSwitchedIn, isrEntered and isrExited, or null");
     this.port = port;
+  }
+
+  /**
+   * Points the run-time stats counter (portGET_RUN_TIME_COUNTER_VALUE) at a board's counter, or
+   * back to microseconds of virtual time with null. @internal
+   */
+  setRunTimeClock(clock: RunTimeClock | null): void {
+    if (clock !== null && (typeof clock !== "object" || typeof clock.taskCounter !== "function" || typeof clock.totalCounter !== "function"))
+      throw new TypeError("run-time clock must be an object with taskCounter and totalCounter, or null");
+    this.runTimeClock = clock;
   }
 
   /** @internal */
@@ -1449,6 +1461,7 @@ export class Kernel {
   /** uxTaskGetSystemState */
   systemState(): TaskStatus[] {
     const usPerTick = 1_000_000 / this.config.configTICK_RATE_HZ;
+    const clock = this.runTimeClock;
     return this.tasks()
       .filter((t) => t.stateItem.container !== this.terminationList)
       .map((t) => ({
@@ -1458,7 +1471,7 @@ export class Kernel {
         state: this.getState(t),
         currentPriority: t.priority,
         basePriority: t.basePriority,
-        runTimeCounter: Math.floor(t.runTimeTicks * usPerTick),
+        runTimeCounter: clock !== null ? clock.taskCounter(t) : Math.floor(t.runTimeTicks * usPerTick),
         stackHighWaterMark: this.stackHighWaterMark(t),
       }));
   }
@@ -1466,6 +1479,11 @@ export class Kernel {
   /** Total virtual run time in microseconds (the denominator of vTaskGetRunTimeStats). */
   totalRunTimeUs(): number {
     return Math.floor(this.now() * (1_000_000 / this.config.configTICK_RATE_HZ));
+  }
+
+  /** The run-time counter's total: the board's clock (cycles) when set, else totalRunTimeUs(). */
+  totalRunTimeCounter(): number {
+    return this.runTimeClock !== null ? this.runTimeClock.totalCounter() : this.totalRunTimeUs();
   }
 
   /** What a blocked task waits on, for deadlock reports and task tables. @internal */

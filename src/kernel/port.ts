@@ -13,8 +13,24 @@ export interface KernelPort {
    * kernel: it must not call the kernel.
    */
   taskSwitchedIn(previous: KernelTask | null, next: KernelTask): void;
-  /** An interrupt handler is entered (`nested`: another handler was already running). */
-  isrEntered(irq: number, priority: number, nested: boolean): void;
+  /**
+   * An interrupt handler is entered (`nested`: another handler was already running;
+   * `tailChained`: it follows another handler's return in the same service pass, with no task
+   * code between, as NVIC tail-chaining does).
+   */
+  isrEntered(irq: number, priority: number, nested: boolean, tailChained: boolean): void;
   /** An interrupt handler returned (or threw). */
   isrExited(irq: number, priority: number): void;
+}
+
+/**
+ * What vTaskGetRunTimeStats and uxTaskGetSystemState read as the run-time counter when a board
+ * points portGET_RUN_TIME_COUNTER_VALUE at a cycle counter (DWT->CYCCNT): the counter value of
+ * one task and the total. Without one the counter is microseconds of virtual time.
+ */
+export interface RunTimeClock {
+  /** The counter value accumulated by `task`. */
+  taskCounter(task: KernelTask): number;
+  /** The counter's total (the denominator of the percentages). */
+  totalCounter(): number;
 }

@@ -86,6 +86,17 @@ test("the pointer persists: reads repeat the register without a new pointer byte
   assert.equal(reg(t, 2), 0x1900);
 });
 
+test("a write of one data byte updates the MS byte only and keeps the LS byte (datasheet: single byte updates)", () => {
+  const t = createTMP102();
+  t.write(Uint8Array.of(3, 0x1e, 0x80)); // T_HIGH = 0x1E80 (30.5 °C)
+  t.write(Uint8Array.of(3, 0x20)); // MS byte only: 0x2080 (32.5 °C)
+  assert.equal(reg(t, 3), 0x2080);
+  t.write(Uint8Array.of(1, 0x61)); // configuration byte 1: SD set; byte 2 (CR 4 Hz, AL) kept
+  assert.equal(reg(t, 1), 0x61a0);
+  t.write(Uint8Array.of(2, 0x19, 0x00, 0x77)); // a third data byte is ignored
+  assert.equal(reg(t, 2), 0x1900);
+});
+
 test("configuration: R1/R0 and AL read-only; comparator alert with its fault queue and polarity; shutdown holds the value; one-shot converts", () => {
   const t = createTMP102({ celsius: 20 });
   t.write(Uint8Array.of(1, 0x00, 0x00)); // tries to clear R1/R0: read-only

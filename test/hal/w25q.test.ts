@@ -121,6 +121,19 @@ test("page program 02h then read 03h and fast read 0Bh (one dummy byte) give the
   assert.deepEqual([...dev.memory.subarray(0x012344, 0x01234b)], [0xff, ...ascii("hello"), 0xff]);
 });
 
+test("a read past the last byte wraps to address 0 (Winbond's W25Q32JV simulation model masks the address)", async () => {
+  const contents = new Uint8Array(W25Q32JV_SIZE_BYTES);
+  contents.set([0x11, 0x22], 0);
+  contents.set([0xaa, 0xbb], W25Q32JV_SIZE_BYTES - 2);
+  await withFlash(
+    async (bus) => {
+      assert.deepEqual(await bus.cmd([0x03, ...a24(W25Q32JV_SIZE_BYTES - 2)], 4), [0xaa, 0xbb, 0x11, 0x22]);
+      assert.deepEqual(await bus.cmd([0x0b, ...a24(W25Q32JV_SIZE_BYTES - 1), 0x00], 3), [0xbb, 0x11, 0x22]);
+    },
+    { dev: w25q32jv({ contents }) },
+  );
+});
+
 test("program only clears bits: new = old AND data", async () => {
   const contents = new Uint8Array(16).fill(0xaa);
   const { dev } = await withFlash(

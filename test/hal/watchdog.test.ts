@@ -1,7 +1,7 @@
 /**
  * board.watchdog (API.md `tinyrtos/hal`, issue 11 "watchdog"): the exact expiry time on each
  * chip with its counter rounding (H743 IWDG1: 4·2^PR·(RL+1) / 32 kHz; nRF52840 WDT: (CRV+1) /
- * 32 768 Hz; ESP32-C3 RWDT: hold / 136 kHz), feeding postpones it, the reset reason "watchdog",
+ * 32 768 Hz; ESP32-C3 RWDT stage 0: 2 × hold / 136 kHz, esp-idf rwdt_ll.h), feeding postpones it, the reset reason "watchdog",
  * the firmware running again with RAM cleared and flash kept, range errors per board, a second
  * start per chip, feeding from an ISR, and a reset stopping the watchdog.
  */
@@ -35,10 +35,11 @@ test("expiry at the exact timeout, rounded up to the chip's counter resolution; 
     ["stm32h743", 700.01, (2801 * 8 * 1000) / 32_000],
     // WDT: 100 ms × 32.768 kHz = 3276.8 → CRV + 1 = 3277 → 3277 / 32 768 s = 100.006103515625 ms.
     ["nrf52840", 100, (3277 * 1000) / 32_768],
-    // RWDT: 50.12 ms × 136 kHz = 6816.32 → 6817 counts → 6817 / 136 000 s = 50.125 ms.
-    ["esp32c3", 50.12, (6817 * 1000) / 136_000],
+    // RWDT stage 0 counts 2 × hold (WDT_DELAY_SEL = 0): 50.12 ms × 136 kHz = 6816.32 → the next
+    // even count 6818 (hold 3409) → 6818 / 136 000 s = 50.132352941... ms.
+    ["esp32c3", 50.12, (6818 * 1000) / 136_000],
   ];
-  assert.deepEqual(cases.map((c) => c[2]), [700.25, 100.006103515625, 50.125]);
+  assert.deepEqual(cases.map((c) => c[2]), [700.25, 100.006103515625, 50.13235294117647]);
   for (const [name, requestMs, expectMs] of cases) {
     const log: string[] = [];
     const b = createBoard(name, {
@@ -94,7 +95,8 @@ test("timeout out of range: HalError with the board's range, nothing started", (
   const ranges: [string, string, number[]][] = [
     ["stm32h743", "IWDG1: start: timeoutMs must be a number in 0.125..32768 ms (4..1048576 counts of 32000 Hz)", [0.1, 32768.5, 0, -1, NaN]],
     ["nrf52840", "WDT: start: timeoutMs must be a number in 0.48828125..131072000 ms (16..4294967296 counts of 32768 Hz)", [0.48, 131072001, Infinity]],
-    ["esp32c3", `RWDT: start: timeoutMs must be a number in ${1000 / 136_000}..${((2 ** 32 - 1) * 1000) / 136_000} ms (1..4294967295 counts of 136000 Hz)`, [0, 31580642]],
+    // 2 .. 2 × (2^32 − 1) counts: 0.0147... ms .. 63 161 283.75 ms.
+    ["esp32c3", `RWDT: start: timeoutMs must be a number in ${2000 / 136_000}..63161283.75 ms (2..8589934590 counts of 136000 Hz)`, [0, 0.0147, 63161284]],
   ];
   for (const [name, message, bad] of ranges) {
     const b = createBoard(name, { firmware: () => {} });

@@ -83,14 +83,29 @@ export const stm32h743: BoardSpec = {
   // LDO regulator supplies VCORE; with the SMPS the maximum is VOS1's 400 MHz. The Nucleo-H743ZI2
   // runs on the LDO (UM2407, "Power supply" / SB jumpers default).
   cpuHz: 480_000_000,
-  // Memory map: stm32h743xx.h (D1_ITCMRAM_BASE 0x00000000 "64KB", D1_DTCMRAM_BASE 0x20000000
-  // "128KB", D1_AXISRAM_BASE 0x24000000 "up to 512KB", D2_AHBSRAM_BASE 0x30000000 "up to 288KB",
-  // D3_SRAM_BASE 0x38000000 "64 KB"); the split of the 288 KB D2 SRAM into SRAM1 128 KB, SRAM2
-  // 128 KB at 0x30020000 and SRAM3 32 KB at 0x30040000: RM0433 §2.3.2 "Memory map and register
-  // boundary addresses" and DS12110 §3.5 "Embedded SRAM" (192 KB TCM RAM + 864 KB user SRAM =
+  // Memory map: stm32h743xx.h (STMicroelectronics/cmsis_device_h7 at 13ba9da, "Peripheral_memory_map":
+  // D1_ITCMRAM_BASE 0x00000000 "64KB", D1_DTCMRAM_BASE 0x20000000 "128KB", D1_AXISRAM_BASE
+  // 0x24000000 "up to 512KB", D2_AHBSRAM_BASE 0x30000000 "up to 288KB", D3_SRAM_BASE 0x38000000
+  // "64 KB"); the split of the 288 KB D2 SRAM into SRAM1 128 KB at 0x30000000, SRAM2 128 KB at
+  // 0x30020000 and SRAM3 32 KB at 0x30040000: Zephyr dts/arm/st/h7/stm32h743.dtsi (nodes sram0
+  // 0x24000000 512K, the D1-domain AXI SRAM; sram1/sram2/sram3 0x30000000 128K, 0x30020000 128K,
+  // 0x30040000 32K, D2-domain SRAM on the AHB bus; sram4 0x38000000 64K, D3 domain) and the
+  // stm32-rs/stm32h7xx-hal memory.x (same origins and lengths); RM0433 §2.3.2 "Memory map and
+  // register boundary addresses" (its table not read here: unconfirmed table number) and DS12110
+  // §3.5 "Embedded SRAM" (192 KB TCM RAM + 864 KB user SRAM =
   // 1056 KB). The 4 KB backup SRAM (D3_BKPSRAM_BASE 0x38800000) keeps its contents across resets
   // and is not modelled yet. TCMs: the DMA1/DMA2 masters cannot reach them (RM0433 §2.1 "System
   // architecture", bus matrix; the MDMA can): dma false.
+  //
+  // Issue 12 item 7 (the seed's "coroutine stacks in AXI-SRAM at 0x30040000"): the two addresses
+  // are different memories. 0x24000000 is the D1-domain AXI SRAM, 512 KB (0x24000000-0x2407FFFF;
+  // D1_AXISRAM_BASE). 0x30040000 is SRAM3, the last 32 KB of the D2-domain AHB SRAM
+  // (0x30040000-0x30047FFF; D2_AHBSRAM_BASE + 256 KB, after SRAM1 and SRAM2), not AXI SRAM. So
+  // "AXI-SRAM" means 0x24000000, and 0x30040000 cannot hold the seed's stacks: 256 stacks x 256 B
+  // = 64 KB and 1024 x 256 B = 256 KB exceed SRAM3's 32 KB (128 such stacks at most), while both
+  // fit in the AXI SRAM (64 KB and 256 KB of 512 KB). (stm32h743xx.h also names the D2 SRAM's
+  // AXI-side alias D2_AXISRAM_BASE 0x10000000, "up to 288KB ... accessible over AXI"; that alias
+  // is not modelled, and 0x30040000 is not in it.) The regions below follow these sources.
   ram: [
     { name: "ITCM", base: 0x0000_0000, sizeBytes: 64 * 1024, dma: false },
     { name: "DTCM", base: 0x2000_0000, sizeBytes: 128 * 1024, dma: false },

@@ -33,9 +33,20 @@
  * temperature is rounded to the nearest LSB and saturates at the register's range; the ALERT
  * pin and its interrupt mode (TM = 1) are not modelled (the `alert` getter is the comparator
  * status AL reports); a one-shot converts at once, so OS reads 1 after it (while still shut
- * down) and 0 otherwise, in continuous mode too (unconfirmed); the limits are kept in 1/16 °C and read back in the current EM format; a
- * read longer than 2 bytes repeats the register (unconfirmed); a write of one data byte only is
- * ignored; pointer bits P7..P2 are ignored.
+ * down) and 0 otherwise, in continuous mode too. The datasheet confirms the one-shot part ("One-
+ * Shot/Conversion Ready (OS)", SBOS397C p. 9: OS reads '0' during the single conversion and '1'
+ * after it, the device back in shutdown) and OS = 0 at power-on (Table 7, byte 1 = 0110 0000);
+ * what OS reads in continuous mode after a one-shot is not stated there: 0 is the model's choice.
+ * The limits are kept in 1/16 °C and read back in the current EM format. A read longer than 2
+ * bytes repeats the register (unconfirmed: the datasheet's bus overview only says the number of
+ * bytes between START and STOP is set by the controller; a TI E2E forum report, "TMP102 back to
+ * back temperature transmissions", says the device sends nothing after the second byte, which
+ * would read 0xFF: not adopted without a datasheet statement). A write of one data byte updates
+ * the register's MS byte and keeps its LS byte (TI's TMP102 datasheet, "Bus Overview", Data
+ * Transfer: the device "can also be used for single byte updates. To update only the MS byte,
+ * terminate the communication" with a START or STOP; SBOS397B, "Configuration Register": "All
+ * registers are updated byte by byte"); bytes past the second are ignored; pointer bits P7..P2
+ * are ignored.
  * @module
  */
 import { HalError } from "../errors.js";
@@ -142,8 +153,9 @@ export class TMP102 implements I2CDevice {
   write(bytes: Uint8Array): void {
     if (bytes.length === 0) return;
     this.pointer = bytes[0]! & 3;
-    if (bytes.length < 3) return;
-    const value = (bytes[1]! << 8) | bytes[2]!;
+    if (bytes.length < 2) return;
+    // One data byte updates the MS byte only (datasheet, "Bus Overview": single byte updates).
+    const value = (bytes[1]! << 8) | (bytes.length >= 3 ? bytes[2]! : this.register(this.pointer) & 0xff);
     const em = (this.config & EM) !== 0;
     switch (this.pointer) {
       case 0:

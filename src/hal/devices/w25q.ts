@@ -6,8 +6,10 @@
  * "AC Electrical Characteristics" table for the timing). Modelled, single-SPI only:
  * - 9Fh JEDEC ID → EF 40 16 (manufacturer Winbond, memory type, capacity 2^22 bytes).
  * - 03h Read Data (3 address bytes), 0Bh Fast Read (3 address bytes + 1 dummy byte): data from
- *   the address on, incrementing; past the last byte it wraps to 0 (unconfirmed: the datasheet
- *   says the whole array can be read in one instruction).
+ *   the address on, incrementing; past the last byte it wraps to 0 (as in Winbond's own
+ *   "Verilog Simulation for W25Q32JV series Serial Flash Memory", V0.1 beta, 2016-2017: its
+ *   read_page task masks the incremented address with ADDRESS_MASK = 4 MiB - 1; the datasheet
+ *   text itself, which says the whole array can be read in one instruction, was not read here).
  * - 06h Write Enable / 04h Write Disable: set / clear WEL when CS rises after the 8th bit.
  * - 05h Read Status Register-1: BUSY (bit 0), WEL (bit 1), repeated for as long as it is clocked.
  * - 02h Page Program (3 address bytes + 1..256 data bytes): when CS rises, the bytes go into the
@@ -39,18 +41,22 @@ export const W25Q32JV_SIZE_BYTES = 4 * 1024 * 1024;
  * Typical program/erase times, microseconds, from the W25Q32JV datasheet's "AC Electrical
  * Characteristics" table (§9.6 in the revisions the esp32c3 catalogue cites). tPP 0.4 ms and tSE
  * 45 ms match the figures in src/hal/boards/esp32c3.ts (read from transcriptions of that table).
- * tBE1 120 ms, tBE2 150 ms and tCE 10 s are quoted from memory of the same table: unconfirmed.
+ * tBE1 120 ms, tBE2 150 ms and tCE 10 s agree with the erase times of
+ * Winbond's W25Q32JV Verilog simulation model (V0.1 beta: parameters tBE1 = 120 ms, tBE2 = 150 ms,
+ * tCE_40 = 250 ms "repeated 40 times" = 10 s); the datasheet table itself was not readable in the
+ * stored copies, so its maxima are unconfirmed and not used. (That simulation model's tPP 0.7 ms
+ * and tSE 100 ms are not the JV datasheet's typicals and are not used.)
  */
 export const W25Q32JV_TIMING_US = Object.freeze({
   /** tPP, Page Program. */
   pageProgram: 400,
   /** tSE, Sector Erase (4 KB). */
   sectorErase: 45_000,
-  /** tBE1, Block Erase (32 KB): unconfirmed. */
+  /** tBE1, Block Erase (32 KB): Winbond's W25Q32JV simulation model; datasheet table not read. */
   block32Erase: 120_000,
-  /** tBE2, Block Erase (64 KB): unconfirmed. */
+  /** tBE2, Block Erase (64 KB): Winbond's W25Q32JV simulation model; datasheet table not read. */
   block64Erase: 150_000,
-  /** tCE, Chip Erase: unconfirmed. */
+  /** tCE, Chip Erase: Winbond's W25Q32JV simulation model (40 × 250 ms); datasheet table not read. */
   chipErase: 10_000_000,
 });
 

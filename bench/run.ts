@@ -9,6 +9,8 @@ const modules: Record<string, string[]> = {
   "./kernel.js": ["pingpong", "pingpongGen", "delayWakes", "parkedBytes", "parkedBytesGen", "simSpeed", "isrWake", "isrRealtime", "timerExpiries"],
   // The virtual microcontroller: a board's peripherals, drivers and world (hal.ts).
   "./hal.js": ["shellSpeed", "uartBytes", "gpioIsrToTask"],
+  // tinyrtos/mem: pool alloc + free (pool.ts).
+  "./pool.js": ["poolAllocFree"],
   // The cycle model: modelled cycles and ns per context switch per board (cycles.ts).
   "./cycles.js": ["switchCycles", "hostNsPerSwitch"],
   "./go.js": ["pingpong", "pingpongGen", "prodcons", "prodconsGen", "spawn", "spawnGen", "select2", "select2Gen", "parked", "parkedGen", "isrWake"],

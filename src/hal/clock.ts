@@ -26,7 +26,13 @@ interface BoardEvent {
 }
 
 export class BoardClock {
+  /**
+   * Pending events, `queue[head..]`, sorted by time then order of scheduling. Taking the next one
+   * moves `head` (no `shift()`, which is O(length)); the delivered prefix is dropped when it is
+   * at least half the array, so each event is moved O(1) times.
+   */
   private queue: BoardEvent[] = [];
+  private head = 0;
   private seq = 0;
   private kernel: Kernel | null = null;
   /** Board time at the new kernel's tick 0. */
@@ -37,7 +43,10 @@ export class BoardClock {
     this.kernel = kernel;
     this.offset = offset;
     kernel.registerInterrupt(BOARD_EVENT_IRQ, BOARD_EVENT_PRIORITY, this.deliver, "board.events");
-    for (const e of this.queue) if (e.at > offset) kernel.triggerInterrupt(BOARD_EVENT_IRQ, e.at - offset);
+    for (let i = this.head; i < this.queue.length; i++) {
+      const e = this.queue[i]!;
+      if (e.at > offset) kernel.triggerInterrupt(BOARD_EVENT_IRQ, e.at - offset);
+    }
   }
 
   /** Board time now, in ticks (fractions allowed). */
@@ -48,10 +57,20 @@ export class BoardClock {
   /** Runs `run(at)` at board time `at` (>= now). */
   schedule(at: number, run: (at: number) => void): void {
     const e: BoardEvent = { at, seq: this.seq++, run };
-    // Sorted insert (by time, then order of scheduling): event queues here are short.
-    let i = this.queue.length;
-    while (i > 0 && this.queue[i - 1]!.at > at) i--;
-    this.queue.splice(i, 0, e);
+    // Sorted insert (by time, then order of scheduling): after every pending event due at or
+    // before `at`. Events mostly come in time order: then it is a push.
+    const q = this.queue;
+    if (q.length === this.head || q[q.length - 1]!.at <= at) q.push(e);
+    else {
+      let lo = this.head;
+      let hi = q.length - 1; // q[hi].at > at
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (q[mid]!.at > at) hi = mid;
+        else lo = mid + 1;
+      }
+      q.splice(lo, 0, e);
+    }
     // Detached (board off): advanceTo delivers it.
     if (this.kernel !== null) this.kernel.triggerInterrupt(BOARD_EVENT_IRQ, at - this.offset);
   }
@@ -67,8 +86,8 @@ export class BoardClock {
 
   /** While detached: delivers every event due by board time `target`, in order, and moves time there. */
   advanceTo(target: number): void {
-    while (this.queue.length > 0 && this.queue[0]!.at <= target + 1e-9) {
-      const e = this.queue.shift()!;
+    while (this.head < this.queue.length && this.queue[this.head]!.at <= target + 1e-9) {
+      const e = this.take();
       if (e.at > this.offset) this.offset = e.at;
       e.run(e.at);
     }
@@ -79,9 +98,22 @@ export class BoardClock {
   readonly deliver = (): void => {
     const now = this.now();
     // (a hair of tolerance: the kernel's time of a scheduled trigger is at - offset, rounded)
-    while (this.queue.length > 0 && this.queue[0]!.at <= now + 1e-9) {
-      const e = this.queue.shift()!;
+    while (this.head < this.queue.length && this.queue[this.head]!.at <= now + 1e-9) {
+      const e = this.take();
       e.run(e.at);
     }
   };
+
+  /** The next pending event, taken off the queue (the caller checked there is one). */
+  private take(): BoardEvent {
+    const q = this.queue;
+    const e = q[this.head]!;
+    q[this.head++] = undefined as unknown as BoardEvent; // let the delivered event's closure go
+    // (Not `length = 0` when drained: V8 would drop the backing store and the next push allocate.)
+    if (this.head >= 1024 && this.head * 2 >= q.length) {
+      this.queue = q.slice(this.head);
+      this.head = 0;
+    }
+    return e;
+  }
 }

@@ -43,10 +43,12 @@
  * H743 I2Cx_EV; ESP32-C3 I2C_EXT0) notifies it after the STOP, with the outcome in the
  * notification value. Per-byte interrupts (the H7's TXIS/RXNE, without DMA) are not modelled.
  *
- * The world side calls each attached device once per part: `write(bytes)` when the last byte of
- * a write part has been acknowledged, `read(into)` when the address of a read part has been
- * acknowledged (the device fills what it will shift out); the firmware's read buffer is filled at
- * the STOP. Which device answers is decided at the START. Everything that went on the wire is in
+ * The world side calls the addressed device once per part of a transaction (not once per
+ * transaction): `write(bytes)` when the last byte of a write part has been acknowledged,
+ * `read(into)` when the address of a read part has been acknowledged (the device fills what it
+ * will shift out); an address probe (nothing to write or read) calls neither. With `tx` the
+ * firmware's read buffer is filled at the STOP; `txDMA` (zero copy) reads each write byte from
+ * board RAM as it goes on the wire and stores each read byte in board RAM as it comes in. Which device answers is decided at the START. Everything that went on the wire is in
  * `board.world.i2c(n).log`, and `board.signal("i2c0.scl" | "i2c0.sda")` turns completed
  * transactions into line edges (both lines idle high: pulled up).
  * @module
@@ -56,6 +58,7 @@ import { genLane, type KernelYield } from "../kernel/index.js";
 import type { PeripheralInstance } from "./catalogue.js";
 import { driverNotifyIndex } from "./driver.js";
 import { HalError, I2CError } from "./errors.js";
+import { dmaViewError, type BoardRam } from "./ram.js";
 import { traceFromEdges, type SignalEdge, type SignalSource, type SignalTrace } from "./signal.js";
 
 /** I2C driver configuration. */
@@ -66,7 +69,12 @@ export interface I2CConfig {
   priority?: number;
 }
 
-/** A device on the bus (world side). One call per transaction part; register pointers are the device's business. */
+/**
+ * A device on the bus (world side). It is called once per transaction *part* (a START or
+ * repeated START up to the next repeated START or the STOP), not once per transaction:
+ * `readRegister` (write the register number, repeated START, read) makes one `write` call then
+ * one `read` call. Register pointers are the device's business.
+ */
 export interface I2CDevice {
   /** 7-bit address, 0x08..0x77 (UM10204 §3.1.12 reserves 0x00-0x07 and 0x78-0x7F). */
   readonly address: number;
@@ -156,6 +164,7 @@ export interface I2CLogEntry {
 /** What an I2C bus needs from its board. @internal */
 export interface I2CHost {
   readonly boardName: string;
+  readonly ram: BoardRam;
   readonly generation: number;
   rtos(): FreeRTOS;
   now(): number;
@@ -256,8 +265,11 @@ export class I2CBus {
     this.driver = { generation: this.host.generation, frequencyHz, notifyIndex: driverNotifyIndex(k) };
   }
 
-  /** A transaction (see the module comment). Checks everything before anything goes on the wire. */
-  tx(address: number, write: Uint8Array | null, read: Uint8Array | null, call: string): KernelCall<void> {
+  /**
+   * A transaction (see the module comment). Checks everything before anything goes on the wire.
+   * `dma`: `write` and `read` are views of board RAM, used in place byte by byte (no copy).
+   */
+  tx(address: number, write: Uint8Array | null, read: Uint8Array | null, call: string, dma = false): KernelCall<void> {
     const rtos = this.host.rtos();
     const k = rtos.kernel;
     const where = `board "${this.host.boardName}" ${this.where}.${call}`;
@@ -265,13 +277,18 @@ export class I2CBus {
     checkAddress(this.host.boardName, this.where, call, address, 0x00, 0x7f);
     if (write !== null && !(write instanceof Uint8Array)) throw this.error(`${call}: write must be a Uint8Array or null, got ${describe(write)}`);
     if (read !== null && !(read instanceof Uint8Array)) throw this.error(`${call}: read must be a Uint8Array or null, got ${describe(read)}`);
+    if (dma) {
+      const refused = (write === null ? null : dmaViewError(this.host.ram, this.where, call, "write buffer", write)) ?? (read === null ? null : dmaViewError(this.host.ram, this.where, call, "read buffer", read));
+      if (refused !== null) throw refused;
+    }
     const d = this.live();
     if (d === null) throw this.error(`${call}: the bus is not configured in this boot; call configure({ frequencyHz }) first`);
     const me = rtos.xTaskGetCurrentTaskHandle();
     if (me === null || !k.isSchedulerRunning()) return k.fail(where, "only a task may make this call (it blocks until the STOP)");
     if (this.job !== null) throw this.error(`${call}: task "${this.job.waiter.name}" has a transaction in progress; one at a time (guard the bus with a mutex)`);
     this.job = { waiter: me, result: 0, done: false };
-    this.start(d, address, write !== null && write.length > 0 ? write.slice() : null, read !== null && read.length > 0 ? read : null);
+    const w = write !== null && write.length > 0 ? (dma ? write : write.slice()) : null;
+    this.start(d, address, w, read !== null && read.length > 0 ? read : null, dma);
     const take = rtos.ulTaskNotifyTakeIndexed(d.notifyIndex, pdTRUE, rtos.portMAX_DELAY);
     if ((take as unknown) === genLane) return this.genCall as unknown as KernelCall<void>;
     return (take as Promise<number>).then((v) => this.outcome(v)) as KernelCall<void>;
@@ -282,8 +299,13 @@ export class I2CBus {
     if (typeof value === "number" && (value & NACK_FLAG) !== 0) throw new I2CError(this.host.boardName, this.where, value & 0x7f);
   }
 
-  /** Plans the transaction from board time now and schedules its events. */
-  private start(d: Driver, address: number, write: Uint8Array | null, read: Uint8Array | null): void {
+  /**
+   * Plans the transaction from board time now and schedules its events. With `dma`, each write
+   * byte is read from `write` (board RAM) when its first bit goes on the wire, and each read byte
+   * is stored in `read` (board RAM) when its 8th bit has been sampled; without, `write` is the
+   * caller's copy and `read` is filled at the STOP.
+   */
+  private start(d: Driver, address: number, write: Uint8Array | null, read: Uint8Array | null, dma: boolean): void {
     const tickHz = this.host.rtos().kernel.config.configTICK_RATE_HZ;
     const timing = i2cModeTiming(d.frequencyHz);
     const us = tickHz / 1e6;
@@ -311,13 +333,26 @@ export class I2CBus {
       const n = seg.bytes === null ? 0 : seg.bytes.length;
       if (seg.rw === "read") {
         const into = new Uint8Array(n);
-        readBuf = into;
         this.host.schedule(c, () => {
           if (epoch === this.epoch) device.read(into);
         });
+        if (dma && read !== null) {
+          // Each byte lands in RAM once its 8 data bits are in (before the master's ACK/NACK bit).
+          for (let k = 0; k < n; k++)
+            this.host.schedule(c + 9 * T * k + 8 * T, () => {
+              if (epoch === this.epoch) read[k] = into[k]!;
+            });
+        } else readBuf = into;
         parts.push({ rw: "read", ack: true, bytes: into });
       } else {
-        const bytes = seg.bytes ?? new Uint8Array(0);
+        const src = seg.bytes;
+        // DMA: what goes on the wire is read from RAM byte by byte, into the log's copy.
+        const bytes = dma && src !== null ? new Uint8Array(n) : (src ?? new Uint8Array(0));
+        if (dma && src !== null)
+          for (let k = 0; k < n; k++)
+            this.host.schedule(c + 9 * T * k, () => {
+              if (epoch === this.epoch) bytes[k] = src[k]!;
+            });
         if (n > 0)
           this.host.schedule(c + 9 * T * n, () => {
             if (epoch === this.epoch) device.write(bytes.slice());
@@ -456,6 +491,32 @@ export class I2C {
    */
   tx(address: number, write: Uint8Array | null, read: Uint8Array | null): KernelCall<void> {
     return this.bus.tx(address, write, read, "tx");
+  }
+
+  /**
+   * tx by DMA without a copy: `write` and `read` (each null or a view of board RAM the board's
+   * DMA can reach, e.g. a unit of a `createPool` pool) are used in place. On the nRF52840 this is
+   * the TWIM's EasyDMA (TXD.PTR / RXD.PTR: nRF52840 PS, TWIM chapter); on the STM32H743 the I2C's
+   * DMA requests served by a DMA stream (RM0433, I2C main features: "DMA capability"; subsection
+   * unconfirmed). The ESP32-C3's I2C has no DMA (its GDMA serves SPI2, UHCI0, I2S, AES, SHA and
+   * ADC: ESP32-C3 TRM, GDMA chapter, as restated by Zephyr's espressif,esp32-gdma binding): there
+   * `txDMA` models a driver that moves the bytes between RAM and the 32-byte FIFO in its ISR
+   * (FIFO depth from memory, unconfirmed), with the same timing. Each write byte is read from RAM when its first bit goes on the wire, so a byte changed
+   * in RAM before its turn goes out changed; each read byte is stored in RAM as soon as its 8 data
+   * bits are in, so the task (or an ISR) sees `read` fill up during the transfer. Resolves after
+   * the STOP; a NACK rejects with I2CError as `tx` does. A view not in board RAM, or in RAM the
+   * DMA cannot reach (the STM32H743's DTCM and ITCM), is refused with a HalError before anything
+   * goes on the wire.
+   * @example
+   * ```ts
+   * const pool = createPool(board, "i2c_dma", 2, 8);     // tinyrtos/mem: DMA-reachable units
+   * const cmd = pool.alloc()!.subarray(0, 1), word = pool.alloc()!.subarray(0, 2);
+   * cmd[0] = 0x00;                                       // TMP102 temperature register
+   * await board.i2c(0).txDMA(0x48, cmd, word);           // word is filled in board RAM
+   * ```
+   */
+  txDMA(address: number, write: Uint8Array | null, read: Uint8Array | null): KernelCall<void> {
+    return this.bus.tx(address, write, read, "txDMA", true);
   }
 
   /** Reads `into.length` bytes from register `register` (one byte): writes the register number, then reads. */

@@ -175,6 +175,17 @@ export class BoardRam {
   }
 }
 
+/**
+ * The HalError for a view a DMA transfer cannot use (see {@link BoardRam.dmaRefusal}), or null when
+ * it can: shared by uart `writeDMA`, spi `txDMA` and i2c `txDMA`, so all three say the same.
+ * `buffer` names the view in the message ("buffer", "write buffer"). @internal
+ */
+export function dmaViewError(ram: BoardRam, where: string, call: string, buffer: string, view: ArrayBufferView): HalError | null {
+  const refusal = ram.dmaRefusal(view);
+  if (refusal === null) return null;
+  return new HalError(ram.boardName, where, `${call}: the ${buffer} ${refusal}; DMA reaches only board RAM it can reach: use a pool (createPool) or a view of a DMA region`);
+}
+
 export function hex(n: number): string {
   return `0x${n.toString(16).padStart(8, "0")}`;
 }

@@ -31,7 +31,7 @@ import type { PeripheralInstance } from "./catalogue.js";
 import { driverNotifyIndex, voidCall } from "./driver.js";
 import { HalError } from "./errors.js";
 import type { PinState } from "./gpio.js";
-import type { BoardRam } from "./ram.js";
+import { dmaViewError, type BoardRam } from "./ram.js";
 import { traceFromEdges, type SignalEdge, type SignalSource } from "./signal.js";
 
 /** SPI mode: CPOL × 2 + CPHA. */
@@ -494,8 +494,8 @@ export class Spi {
     checkBuffer(p, "txDMA", "write", write);
     checkBuffer(p, "txDMA", "read", read);
     for (const [what, v] of [["write", write], ["read", read]] as const) {
-      const refusal = v === null ? null : p.host.ram.dmaRefusal(v);
-      if (refusal !== null) throw new HalError(p.host.boardName, p.where, `txDMA: the ${what} buffer ${refusal}; DMA reaches only board RAM it can reach: use a pool (createPool) or a view of a DMA region`);
+      const refused = v === null ? null : dmaViewError(p.host.ram, p.where, "txDMA", `${what} buffer`, v);
+      if (refused !== null) throw refused;
     }
     return p.transfer(write, read, "txDMA");
   }

@@ -30,7 +30,7 @@ import { settled } from "../kernel/index.js";
 import type { PeripheralInstance } from "./catalogue.js";
 import { driverNotifyIndex, voidCall } from "./driver.js";
 import { HalError } from "./errors.js";
-import type { BoardRam } from "./ram.js";
+import { dmaViewError, type BoardRam } from "./ram.js";
 
 /** UART driver configuration. */
 export interface UartConfig {
@@ -140,7 +140,12 @@ export class UartPort {
   /** Bumped at each reset: TX events of an earlier boot are ignored. */
   private txEpoch = 0;
   // The world's side (kept across resets, except what text() counts from).
-  private readonly worldQueue: number[] = [];
+  /**
+   * Bytes the world wrote and has not yet put on the RX line: `worldQueue[worldHead..]`. A head
+   * index instead of `shift()`, so a long world write costs O(1) a byte, not O(queue length).
+   */
+  private worldQueue: number[] = [];
+  private worldHead = 0;
   private lineBusy = false;
   /** Bytes the world sent while the receiver was off (not configured): never received. @internal */
   droppedWhileOff = 0;
@@ -348,17 +353,29 @@ export class UartPort {
     });
   }
 
+  /** The next queued world byte, taken off the queue (the caller checked there is one). */
+  private takeWorldByte(): number {
+    const q = this.worldQueue;
+    const byte = q[this.worldHead++]!;
+    if (this.worldHead >= 4096 && this.worldHead * 2 >= q.length) {
+      // Drop the consumed half: each byte is moved at most once per halving, O(1) amortized.
+      this.worldQueue = q.slice(this.worldHead);
+      this.worldHead = 0;
+    }
+    return byte;
+  }
+
   /** The next queued world byte goes on the RX line at `at`. */
   private rxStart(at: number): void {
-    while (this.worldQueue.length > 0) {
+    while (this.worldHead < this.worldQueue.length) {
       const d = this.live();
       if (d === null) {
         // Receiver off (not configured in this boot): the byte is not received.
         this.droppedWhileOff++;
-        this.worldQueue.shift();
+        this.takeWorldByte();
         continue;
       }
-      const byte = this.worldQueue.shift()!;
+      const byte = this.takeWorldByte();
       this.lineBusy = true;
       const gen = d.generation;
       this.host.schedule(at + d.byteTicks, (end) => {
@@ -433,8 +450,8 @@ export class Uart {
   writeDMA(view: Uint8Array): KernelCall<void> {
     const p = this.port;
     if (!(view instanceof Uint8Array)) throw new HalError(p.host.boardName, p.where, `writeDMA expects a Uint8Array view of board RAM, got ${typeof view}`);
-    const refusal = p.host.ram.dmaRefusal(view);
-    if (refusal !== null) throw new HalError(p.host.boardName, p.where, `writeDMA: the buffer ${refusal}; DMA reads only board RAM it can reach: use a pool (createPool) or a view of a DMA region`);
+    const refused = dmaViewError(p.host.ram, p.where, "writeDMA", "buffer", view);
+    if (refused !== null) throw refused;
     return voidCall(p.write(view, true, "writeDMA"));
   }
 

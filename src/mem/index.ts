@@ -22,6 +22,6 @@
  * @module
  */
 export { createPool, Pool, PoolError, POOL_ALIGN_BYTES } from "./pool.js";
-export type { PoolBoard, PoolRam } from "./pool.js";
+export type { PoolBoard, PoolRam, PoolStats } from "./pool.js";
 export { RamAllocator } from "./allocator.js";
 export type { AllocatorRegion, AllocateOptions, RamAllocation } from "./allocator.js";

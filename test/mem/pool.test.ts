@@ -22,21 +22,21 @@ const FIRST_POOL: Record<string, number> = {
   nrf52840: 0x2000_0000 + 65_536,
 };
 
-test("units are 8-byte aligned views into board RAM at address + i × (unitBytes rounded up to 8), after the heap", () => {
+test("units are 8-byte aligned views into board RAM at address + i × unitBytes, back to back, after the heap", () => {
   for (const name of Object.keys(FIRST_POOL)) {
     const b = createBoard(name, { firmware: none });
-    const pool = createPool(b, "msg_pool", 5, 100);
+    const pool = createPool(b, "msg_pool", 5, 104);
     assert.equal(pool.address, FIRST_POOL[name], name);
     assert.equal(pool.name, "msg_pool");
     assert.equal(pool.count, 5);
-    assert.equal(pool.unitBytes, 100);
+    assert.equal(pool.unitBytes, 104);
     assert.equal(pool.available, 5);
     const units: Uint8Array[] = [];
     for (let i = 0; i < 5; i++) units.push(pool.alloc()!);
-    // Fresh pool: address order; stride 104 = 100 rounded up to 8.
+    // Fresh pool: address order, 104 bytes apart (no padding: 104 is a multiple of 8).
     assert.deepEqual(units.map((u) => b.ram.addressOf(u)), [0, 1, 2, 3, 4].map((i) => FIRST_POOL[name]! + i * 104), name);
     for (const u of units) {
-      assert.equal(u.byteLength, 100);
+      assert.equal(u.byteLength, 104);
       assert.equal(u.buffer, b.ram.buffer);
       assert.equal(b.ram.addressOf(u) % 8, 0);
     }
@@ -97,7 +97,7 @@ test("a double free or a foreign buffer is a KernelAssertError, and leaves the p
   const other = createPool(b, "other", 4, 32);
   const u = pool.alloc()!;
   const foreign: [string, unknown, RegExp][] = [
-    ["a unit of another pool", other.alloc(), /pool "msg_pool"\.free: the buffer is not a unit of this pool \(a 32-byte view at buffer offset/],
+    ["a unit of another pool", other.alloc(), /^pool "msg_pool"\.free: the buffer is not a unit of this pool \(a unit of pool "other" at 0x24042080\); free takes back only a view this pool's alloc returned$/],
     ["a host buffer", new Uint8Array(32), /not a unit of this pool \(a host buffer, not board RAM\)/],
     ["another view of the same RAM", b.ram.view(pool.address, 32), /not a unit of this pool/],
     ["a sub-view of a unit", u.subarray(8), /not a unit of this pool/],
@@ -108,14 +108,14 @@ test("a double free or a foreign buffer is a KernelAssertError, and leaves the p
     assert.equal(pool.available, 3, what);
   }
   pool.free(u);
-  assert.throws(() => pool.free(u), (e: unknown) => e instanceof KernelAssertError && /pool "msg_pool"\.free: unit 0 \(0x24042000\) is already free \(double free\)/.test(e.message));
+  assert.throws(() => pool.free(u), (e: unknown) => e instanceof KernelAssertError && e.message === 'pool "msg_pool".free: unit 0 (0x24042000) is already free (double free); each unit is freed once per alloc');
   assert.equal(pool.available, 4);
   // Unit 3 was never handed out; a fresh view of its bytes is not the pool's view object: foreign.
   const last = b.ram.view(pool.address + 3 * 32, 32);
   assert.throws(() => pool.free(last), KernelAssertError, "a fresh view of unit 3 is not the pool's view object");
 });
 
-test("bad arguments are a PoolError naming the pool and the argument; nothing is charged", () => {
+test("bad arguments are a PoolError naming the pool, the argument and the rule; nothing is charged", () => {
   const b = createBoard("nrf52840", { firmware: none });
   const used = b.ram.usedBytes;
   const bad: [() => unknown, RegExp][] = [
@@ -123,12 +123,17 @@ test("bad arguments are a PoolError naming the pool and the argument; nothing is
     [() => createPool(null as never, "p", 1, 8), /expects a board .*got null/],
     [() => createPool(b, "", 1, 8), /^createPool on nrf52840: name must be a non-empty string, got ""$/],
     [() => createPool(b, 7 as never, 1, 8), /name must be a non-empty string, got 7/],
-    [() => createPool(b, "p", 0, 8), /^createPool "p" on nrf52840: count must be a positive integer, got 0$/],
-    [() => createPool(b, "p", 1.5, 8), /count must be a positive integer, got 1.5/],
-    [() => createPool(b, "p", "4" as never, 8), /count must be a positive integer, got 4/],
-    [() => createPool(b, "p", 4, 0), /^createPool "p" on nrf52840: unitBytes must be a positive integer, got 0$/],
-    [() => createPool(b, "p", 4, -8), /unitBytes must be a positive integer, got -8/],
-    [() => createPool(b, "p", 4, Number.NaN), /unitBytes must be a positive integer, got NaN/],
+    [() => createPool(b, "p", 0, 8), /^createPool "p" on nrf52840: count must be a positive integer \(a pool has at least one unit\), got 0$/],
+    [() => createPool(b, "p", -3, 8), /count must be a positive integer \(a pool has at least one unit\), got -3$/],
+    [() => createPool(b, "p", 1.5, 8), /count must be a positive integer .*, got 1.5$/],
+    [() => createPool(b, "p", "4" as never, 8), /count must be a positive integer .*, got "4"$/],
+    [() => createPool(b, "p", 4, 0), /^createPool "p" on nrf52840: unitBytes must be a positive multiple of 8 \(every unit starts on an 8-byte boundary\), got 0$/],
+    [() => createPool(b, "p", 4, -8), /unitBytes must be a positive multiple of 8 .*, got -8$/],
+    [() => createPool(b, "p", 4, 12), /^createPool "p" on nrf52840: unitBytes must be a positive multiple of 8 \(every unit starts on an 8-byte boundary\), got 12$/],
+    [() => createPool(b, "p", 4, 4), /unitBytes must be a positive multiple of 8 .*, got 4$/],
+    [() => createPool(b, "p", 4, 100), /unitBytes must be a positive multiple of 8 .*, got 100$/],
+    [() => createPool(b, "p", 4, 8.5), /unitBytes must be a positive multiple of 8 .*, got 8.5$/],
+    [() => createPool(b, "p", 4, Number.NaN), /unitBytes must be a positive multiple of 8 .*, got NaN$/],
   ];
   for (const [call, message] of bad) assert.throws(call, (e: unknown) => e instanceof PoolError && e.name === "PoolError" && message.test(e.message), String(message));
   assert.equal(b.ram.usedBytes, used);
@@ -184,12 +189,12 @@ test("a pool belongs to one boot: after a reset every use is a PoolError; the fi
 test("accounting: padding counts as used, usedBytes + freeBytes = SRAM, one report row per owner", () => {
   // A 1001-byte heap ends at 0x200003e8; the next 8-byte boundary is 0x200003f0: 7 bytes of padding.
   const b = createBoard("nrf52840", { firmware: none, config: { configTOTAL_HEAP_SIZE: 1001 } });
-  const a = createPool(b, "a", 3, 12); // stride 16: 48 bytes
-  const c = createPool(b, "c", 1, 5); // one 5-byte unit, spaced 8: the pool's block is 8 bytes
+  const a = createPool(b, "a", 3, 16); // 48 bytes
+  const c = createPool(b, "c", 1, 8);
   const d = createPool(b, "d", 2, 8);
   assert.deepEqual([a.address, c.address, d.address], [0x2000_03f0, 0x2000_0420, 0x2000_0428]);
   assert.equal(b.ram.usedBytes, 1001 + 7 + 48 + 8 + 16);
-  assert.equal(c.alloc()!.byteLength, 5);
+  assert.equal(c.alloc()!.byteLength, 8);
   assert.equal(b.ram.usedBytes + b.ram.freeBytes, 262_144);
   assert.equal(
     b.ram.report(),

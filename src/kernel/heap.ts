@@ -103,6 +103,82 @@ class Block {
 }
 
 /**
+ * The live blocks by payload address: open addressing with linear probing and backward-shift
+ * deletion over typed arrays, so that malloc/free allocate nothing (a Map's deleted entries make
+ * it rebuild its table, which go()'s create-and-free churn turns into garbage).
+ */
+class LiveTable {
+  private keys = new Float64Array(64).fill(-1);
+  private values: (Block | null)[] = new Array<Block | null>(64).fill(null);
+  private mask = 63;
+  size = 0;
+
+  private slot(address: number): number {
+    // Payload addresses are multiples of 8: drop those bits, then mix (Fibonacci hashing).
+    return Math.imul((address / 8) | 0, 0x9e3779b1) >>> 0 & this.mask;
+  }
+
+  get(address: number): Block | undefined {
+    const keys = this.keys;
+    for (let i = this.slot(address); ; i = (i + 1) & this.mask) {
+      const key = keys[i]!;
+      if (key === address) return this.values[i]!;
+      if (key === -1) return undefined;
+    }
+  }
+
+  set(address: number, block: Block): void {
+    if ((this.size + 1) * 2 > this.mask + 1) this.grow();
+    const keys = this.keys;
+    let i = this.slot(address);
+    while (keys[i] !== -1) i = (i + 1) & this.mask;
+    keys[i] = address;
+    this.values[i] = block;
+    this.size++;
+  }
+
+  /** Removes `address` (present); shifts the following run back so probes never meet a hole. */
+  delete(address: number): void {
+    const keys = this.keys;
+    const values = this.values;
+    const mask = this.mask;
+    let i = this.slot(address);
+    while (keys[i] !== address) i = (i + 1) & mask;
+    let j = i;
+    for (;;) {
+      j = (j + 1) & mask;
+      const key = keys[j]!;
+      if (key === -1) break;
+      const home = this.slot(key);
+      // Move key j into hole i when its home does not lie cyclically in (i, j].
+      if (i <= j ? home <= i || home > j : home <= i && home > j) {
+        keys[i] = key;
+        values[i] = values[j]!;
+        i = j;
+      }
+    }
+    keys[i] = -1;
+    values[i] = null;
+    this.size--;
+  }
+
+  private grow(): void {
+    const oldKeys = this.keys;
+    const oldValues = this.values;
+    const n = oldKeys.length * 2;
+    this.keys = new Float64Array(n).fill(-1);
+    this.values = new Array<Block | null>(n).fill(null);
+    this.mask = n - 1;
+    this.size = 0;
+    for (let i = 0; i < oldKeys.length; i++) if (oldKeys[i] !== -1) this.set(oldKeys[i]!, oldValues[i]!);
+  }
+
+  *entries(): IterableIterator<[number, Block]> {
+    for (let i = 0; i < this.keys.length; i++) if (this.keys[i] !== -1) yield [this.keys[i]!, this.values[i]!];
+  }
+}
+
+/**
  * A heap_4 allocator over `[baseAddress, baseAddress + totalBytes)`. Addresses are numbers in the
  * board's memory map (off a board the heap starts at 0).
  * @internal
@@ -115,7 +191,7 @@ export class Heap4 {
   private readonly start = new Block();
   /** pxEnd: the end marker at the top. */
   private readonly end = new Block();
-  private readonly live = new Map<number, Block>();
+  private readonly live = new LiveTable();
   private readonly spare: Block[] = [];
   private freeBytes = 0;
   private minEverFreeBytes = 0;
@@ -200,7 +276,7 @@ export class Heap4 {
 
   /** vPortFree. An address that is not a live block's payload asserts, as heap_4's configASSERTs do. */
   free(address: number): void {
-    const b = this.live.get(address);
+    const b = typeof address === "number" ? this.live.get(address) : undefined;
     if (b === undefined)
       throw new KernelAssertError(
         `vPortFree: ${typeof address === "number" ? `0x${address.toString(16)}` : String(address)} is not the address of an allocated heap block (heap_4 asserts the block's allocated bit)`,
@@ -223,7 +299,7 @@ export class Heap4 {
 
   /** True when `address` is the payload address of a live block. */
   isLive(address: number): boolean {
-    return this.live.has(address);
+    return this.live.get(address) !== undefined;
   }
 
   /** prvInsertBlockIntoFreeList: in address order, merged with the free neighbours it touches. */
@@ -300,7 +376,7 @@ export class Heap4 {
   /** The live blocks in address order, with their owners' labels. */
   blocks(): HeapBlock[] {
     const out: HeapBlock[] = [];
-    for (const [address, b] of this.live) {
+    for (const [address, b] of this.live.entries()) {
       const owner = b.ref === null ? b.kind : `${b.kind} "${b.ref.name}"${b.part === "" ? "" : ` ${b.part}`}`;
       out.push({ address, sizeBytes: b.requested, blockBytes: b.size, owner });
     }

@@ -59,6 +59,13 @@ export interface BoardOptions {
   seed?: number;
   /** FreeRTOS config overrides for the board's kernel (configTOTAL_HEAP_SIZE defaults to a quarter of SRAM). */
   config?: FreeRTOSConfig;
+  /**
+   * false: no kernel object may be allocated from the heap once the scheduler has started (any
+   * dynamic create call after vTaskStartScheduler asserts, "heap disabled after start"); the
+   * firmware creates everything at boot or uses the Static twins. Default true. (The kernel
+   * config key `heapAfterStart`.)
+   */
+  heapAfterStart?: boolean;
   firmware: Firmware;
 }
 
@@ -87,6 +94,7 @@ export function createBoard(name: string, options: BoardOptions): Board {
   if (typeof options.firmware !== "function") throw new HalError(name, "createBoard", `options.firmware must be a function (board) => ..., got ${typeof options.firmware}`);
   if (options.seed !== undefined && (typeof options.seed !== "number" || !Number.isFinite(options.seed))) throw new HalError(name, "createBoard", `options.seed must be a number, got ${String(options.seed)}`);
   if (options.config !== undefined && (options.config === null || typeof options.config !== "object")) throw new HalError(name, "createBoard", "options.config must be an object of FreeRTOS config overrides");
+  if (options.heapAfterStart !== undefined && typeof options.heapAfterStart !== "boolean") throw new HalError(name, "createBoard", `options.heapAfterStart must be a boolean, got ${typeof options.heapAfterStart}`);
   return new Board(spec, options);
 }
 
@@ -150,6 +158,7 @@ export class Board {
     this.firmware = options.firmware;
     const sram = sramBytes(spec);
     this.config = { configTOTAL_HEAP_SIZE: Math.floor(sram / 4), ...(options.config ?? {}), seed: options.seed ?? options.config?.seed ?? 1 };
+    if (options.heapAfterStart !== undefined) this.config.heapAfterStart = options.heapAfterStart;
     this.info = Object.freeze({
       name: spec.name,
       devKit: spec.devKit,
@@ -232,7 +241,7 @@ export class Board {
       if (line !== "scl" && line !== "sda") throw new HalError(this.spec.name, `signal "${name}"`, `an I2C bus has lines scl and sda, not "${line}"`);
       return i2cSignal(name, this.i2cBus(n).log, line);
     });
-    this._rtos = createFreeRTOS(this.config);
+    this._rtos = this.newKernel();
     this.clock.attach(this._rtos.kernel, 0);
   }
 
@@ -434,7 +443,7 @@ export class Board {
     const at = this.clock.now();
     this.off = false;
     this.resetReason = "power-on";
-    this._rtos = createFreeRTOS(this.config);
+    this._rtos = this.newKernel();
     this.clock.attach(this._rtos.kernel, Math.ceil(at - 1e-9));
     this.clock.deliver();
   }
@@ -482,14 +491,25 @@ export class Board {
     } finally {
       this.booting = false;
     }
-    if (this.halted === null && this.failing === null && !this._rtos.kernel.isSchedulerRunning()) this._rtos.vTaskStartScheduler();
+    if (this.halted === null && this.failing === null) {
+      this.checkFit();
+      if (!this._rtos.kernel.isSchedulerRunning()) {
+        try {
+          this._rtos.vTaskStartScheduler();
+        } catch (error) {
+          this.checkFit(error);
+          throw error;
+        }
+        this.checkFit();
+      }
+    }
   }
 
   /** The reset itself: fresh kernel from the next whole board tick, RAM and pins to reset state. */
   private restart(reason: ResetReason): void {
     const at = this.clock.now();
     this.shutDown(at, reason);
-    this._rtos = createFreeRTOS(this.config);
+    this._rtos = this.newKernel();
     this.clock.attach(this._rtos.kernel, Math.ceil(at - 1e-9));
     // World events that fell while the chip was in reset.
     this.clock.deliver();
@@ -525,13 +545,65 @@ export class Board {
    */
   private chargeHeap(): void {
     const heapBytes = this.config.configTOTAL_HEAP_SIZE;
+    this.heapAddress = -1;
     if (typeof heapBytes !== "number" || !Number.isInteger(heapBytes) || heapBytes <= 0) return; // the kernel reports a bad value
-    if (this.ram.allocate(HEAP_OWNER, heapBytes, { alignBytes: 8 }) === null)
+    const at = this.ram.allocate(HEAP_OWNER, heapBytes, { alignBytes: 8 });
+    if (at !== null) this.heapAddress = at.address;
+    else
       throw new HalError(
         this.spec.name,
         "ram",
         `the kernel heap (configTOTAL_HEAP_SIZE = ${heapBytes} bytes) does not fit: the largest free SRAM block is ${this.ram.largestFreeBytes()} bytes (SRAM ${this.ram.describe()})\n${this.ram.report()}`,
       );
+  }
+
+  // ── Kernel memory (issue 12, heap helper) ──
+  /** Address of the kernel heap's region this boot; -1 when no heap was charged. */
+  private heapAddress = -1;
+
+  /**
+   * A fresh kernel for this boot, its heap placed in board RAM: heap blocks get addresses in the
+   * "heap (configTOTAL_HEAP_SIZE)" region and views of it, static buffers must be board RAM, the
+   * kernel's own static memory (idle and timer tasks, timer queue) is the `kernel` row, and the
+   * heap's live blocks are listed under the heap row of `board.ram.report()`.
+   */
+  private newKernel(): FreeRTOS {
+    const rtos = createFreeRTOS(this.config);
+    const ram = this.ram;
+    const board = this.spec.name;
+    const baseAddress = this.heapAddress >= 0 ? this.heapAddress : ram.regions[0]!.base;
+    rtos.kernel.setMemory({
+      baseAddress,
+      sizeBytes: this.heapAddress >= 0 ? this.config.configTOTAL_HEAP_SIZE! : 0,
+      view: (address, sizeBytes) => ram.view(address, sizeBytes),
+      addressOf: (view) => (ram.contains(view) ? ram.addressOf(view) : -1),
+      reserveKernelStatic: (sizeBytes) => {
+        // Beside the heap when its region has room (the linker keeps .bss together), else first fit.
+        const heapRegion = baseAddress >= 0 ? ram.regionAt(baseAddress)?.name : undefined;
+        const at = (heapRegion !== undefined ? ram.allocate("kernel", sizeBytes, { alignBytes: 8, region: heapRegion }) : null) ?? ram.allocate("kernel", sizeBytes, { alignBytes: 8 });
+        if (at === null)
+          throw new HalError(board, "ram", `the kernel's static memory (idle and timer tasks, timer queue: ${sizeBytes} bytes) does not fit: the largest free SRAM block is ${ram.largestFreeBytes()} bytes\n${ram.report()}`);
+        return at.address;
+      },
+    });
+    ram.setDetails(HEAP_OWNER, () => rtos.kernel.heap.blocks().map((b) => ({ owner: b.owner, address: b.address, sizeBytes: b.sizeBytes })));
+    return rtos;
+  }
+
+  /**
+   * A firmware that does not fit fails at start: a kernel allocation that failed before the
+   * scheduler ran (or while it started) is a HalError naming it, its size and the RAM report.
+   */
+  private checkFit(cause?: unknown): void {
+    const k = this._rtos.kernel;
+    const failed = k.startupAllocationFailure;
+    if (failed === null) return;
+    const stats = k.heap.getHeapStats();
+    throw new HalError(
+      this.spec.name,
+      "heap",
+      `the firmware does not fit: ${failed.what} needed ${failed.sizeBytes} bytes (${failed.sizeBytes + 8} or more with heap_4's block header) at start, but the kernel heap (configTOTAL_HEAP_SIZE = ${this.config.configTOTAL_HEAP_SIZE} bytes) had ${stats.xAvailableHeapSpaceInBytes} bytes free, the largest free block ${stats.xSizeOfLargestFreeBlockInBytes} bytes${cause instanceof Error ? ` (${cause.message})` : ""}\n${this.ram.report()}`,
+    );
   }
 
   /** @internal */

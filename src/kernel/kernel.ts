@@ -265,8 +265,8 @@ export class Kernel {
   readonly dynamicGuard: boolean;
   /** @internal The first kernel allocation that failed before the scheduler ran (a board's "does not fit" error), or null. */
   startupAllocationFailure: { what: string; sizeBytes: number } | null = null;
-  /** @internal Address of the kernel's own static memory (idle and timer tasks, timer queue; see static.ts); 0 off a board. */
-  kernelStaticAddress = 0;
+  /** @internal Address of the kernel's own static memory (idle and timer tasks, timer queue; see static.ts); -1 until reserved. */
+  private kernelStaticAddress = -1;
   /** The generator task whose code runs now (the dispatch loop's or a driver's next()), for misuse reports. @internal */
   genTask: KernelTask | null = null;
   /** Bumped on every context-switch decision; lets tests and tools count switches cheaply. */
@@ -827,7 +827,19 @@ export class Kernel {
       throw new KernelError("setMemory: the kernel already has objects; attach memory before creating any");
     this.memory = memory;
     this.heap = new Heap4(this.config.configTOTAL_HEAP_SIZE, memory === null ? 0 : memory.baseAddress);
-    this.kernelStaticAddress = memory !== null && this.config.configSUPPORT_STATIC_ALLOCATION === 1 ? memory.reserveKernelStatic(kernelStaticLayout(this).sizeBytes) : 0;
+    this.kernelStaticAddress = -1;
+  }
+
+  /**
+   * The address of the kernel's own static memory, reserved from the board at its first use (the
+   * timer queue's creation or vTaskStartScheduler), so that boards show it only once the kernel
+   * needs it; 0 off a board.
+   * @internal
+   */
+  kernelStaticBase(): number {
+    if (this.memory === null) return 0;
+    if (this.kernelStaticAddress < 0) this.kernelStaticAddress = this.memory.reserveKernelStatic(kernelStaticLayout(this).sizeBytes);
+    return this.kernelStaticAddress;
   }
 
   /** @internal */

@@ -36,7 +36,8 @@ export interface KernelMemory {
   addressOf(view: Uint8Array): number;
   /**
    * Reserves the kernel's own static memory (FreeRTOS's static arrays for the idle and timer
-   * tasks and the timer command queue) and returns its address; called once, at attach time.
+   * tasks and the timer command queue) and returns its address; called once, when the kernel
+   * first needs it (the timer queue's creation or vTaskStartScheduler).
    */
   reserveKernelStatic(sizeBytes: number): number;
 }

@@ -199,10 +199,11 @@ export function createTaskStatic<P>(
 export function allocateKernelTask(k: Kernel, name: string, stackDepth: number, priority: number, isIdle: boolean): KernelTask | null {
   if (k.config.configSUPPORT_STATIC_ALLOCATION === 0) return allocateTask(k, name, stackDepth, priority, isIdle);
   const layout = kernelStaticLayout(k);
-  const base = k.kernelStaticAddress;
-  const stackAt = base === 0 ? 0 : base + (isIdle ? layout.idleStack : layout.timerStack);
-  const tcbAt = base === 0 ? 0 : base + (isIdle ? layout.idleTcb : layout.timerTcb);
-  const view = base === 0 || k.memory === null ? null : k.memory.view(stackAt, stackDepth * sizeOf.stackWord);
+  const base = k.kernelStaticBase();
+  const placed = k.memory !== null;
+  const stackAt = placed ? base + (isIdle ? layout.idleStack : layout.timerStack) : 0;
+  const tcbAt = placed ? base + (isIdle ? layout.idleTcb : layout.timerTcb) : 0;
+  const view = placed ? k.memory!.view(stackAt, stackDepth * sizeOf.stackWord) : null;
   return placeStaticTask(k, name, stackDepth, priority, isIdle, stackAt, tcbAt, view);
 }
 

@@ -120,7 +120,7 @@ function service(k: Kernel, call: string): TimerService {
   let svc = services.get(k);
   if (svc === undefined) {
     // FreeRTOS 11 timers.c: static arrays with configSUPPORT_STATIC_ALLOCATION 1, the heap otherwise.
-    const queue = k.config.configSUPPORT_STATIC_ALLOCATION === 1 ? createKernelQueue(k, k.config.configTIMER_QUEUE_LENGTH, "TmrQ", k.kernelStaticAddress === 0 ? 0 : k.kernelStaticAddress + kernelStaticLayout(k).timerQueue) : createQueue(k, k.config.configTIMER_QUEUE_LENGTH, 0, QueueKind.Queue, "TmrQ");
+    const queue = k.config.configSUPPORT_STATIC_ALLOCATION === 1 ? createKernelQueue(k, k.config.configTIMER_QUEUE_LENGTH, "TmrQ", k.memory === null ? 0 : k.kernelStaticBase() + kernelStaticLayout(k).timerQueue) : createQueue(k, k.config.configTIMER_QUEUE_LENGTH, 0, QueueKind.Queue, "TmrQ");
     if (queue === null) k.fail(call, "the heap cannot hold the timer command queue");
     svc = new TimerService(queue);
     services.set(k, svc);

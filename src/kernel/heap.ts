@@ -180,8 +180,7 @@ class LiveTable {
 
 /**
  * A heap_4 allocator over `[baseAddress, baseAddress + totalBytes)`. Addresses are numbers in the
- * board's memory map (off a board the heap starts at 0).
- * @internal
+ * board's memory map (off a board the heap starts at 0). Each kernel has one (`kernel.heap`).
  */
 export class Heap4 {
   /** The first byte of ucHeap (before alignment). */

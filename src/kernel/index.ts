@@ -82,7 +82,6 @@ export { formatTraceEvent } from "./trace.js";
 export { Prng } from "./prng.js";
 export { Heap4, sizeOf, HEAP_ALIGNMENT, HEAP_HEADER_BYTES, HEAP_MINIMUM_BLOCK_BYTES } from "./heap.js";
 export type { HeapStats, HeapBlock, HeapOwner } from "./heap.js";
-export { kernelStaticLayout } from "./static.js";
 export {
   SoftwareTimer,
   startTimerService,

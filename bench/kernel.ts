@@ -1,6 +1,6 @@
 /** Kernel benchmarks (issue 3 and 4 figures). */
 import { createFreeRTOS, portMAX_DELAY, type QueueHandle } from "../src/freertos/index.js";
-import type { GenTask, KernelCall } from "../src/kernel/index.js";
+import { Heap4, type GenTask, type KernelCall } from "../src/kernel/index.js";
 import { main as demoMain } from "../examples/demo-firmware.js";
 import { gc, median, nowNs, round, type Figure } from "./harness.js";
 
@@ -269,4 +269,22 @@ async function isrRealtime(): Promise<Figure[]> {
   ];
 }
 
-export const benchmarks = { pingpong, pingpongGen, delayWakes, parkedBytes, parkedBytesGen, simSpeed, isrWake, isrRealtime, timerExpiries };
+/** ns per task-shaped heap_4 cycle: malloc a 256-byte stack and a TCB, free both (what go() adds per goroutine). */
+async function heapTaskCycle(): Promise<Figure[]> {
+  const cycles = 2_000_000;
+  const ns = await median(5, 2, async () => {
+    const heap = new Heap4(1 << 20, 0);
+    const owner = { name: "g" };
+    const t0 = nowNs();
+    for (let i = 0; i < cycles; i++) {
+      const stack = heap.malloc(256, "task", owner, "stack");
+      const tcb = heap.malloc(96, "task", owner, "TCB");
+      heap.free(stack);
+      heap.free(tcb);
+    }
+    return (nowNs() - t0) / cycles;
+  });
+  return [{ name: "kernel.heap.taskCycle", value: round(ns), unit: "ns/cycle" }];
+}
+
+export const benchmarks = { pingpong, pingpongGen, delayWakes, parkedBytes, parkedBytesGen, simSpeed, isrWake, isrRealtime, timerExpiries, heapTaskCycle };

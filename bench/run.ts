@@ -6,7 +6,7 @@ import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
 const modules: Record<string, string[]> = {
-  "./kernel.js": ["pingpong", "pingpongGen", "delayWakes", "parkedBytes", "parkedBytesGen", "simSpeed", "isrWake", "isrRealtime", "timerExpiries"],
+  "./kernel.js": ["pingpong", "pingpongGen", "delayWakes", "parkedBytes", "parkedBytesGen", "simSpeed", "isrWake", "isrRealtime", "timerExpiries", "heapTaskCycle"],
   // The virtual microcontroller: a board's peripherals, drivers and world (hal.ts).
   "./hal.js": ["shellSpeed", "uartBytes", "gpioIsrToTask"],
   // tinyrtos/mem: pool alloc + free (pool.ts).

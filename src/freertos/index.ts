@@ -31,6 +31,15 @@
 import {
   Kernel,
   QueueKind,
+  createSemaphoreStatic,
+  createQueueSetStatic,
+  createQueueStatic,
+  createTaskStatic,
+  createEventGroupStatic,
+  createTimerStatic,
+  createStreamBufferStatic,
+  sizeOf,
+  type HeapStats,
   checkQueue,
   createQueue,
   createSemaphore,
@@ -195,6 +204,29 @@ export type FreeRTOSConfig = Partial<KernelConfig>;
 /** The FreeRTOS API bound to one kernel. */
 export type FreeRTOS = ReturnType<typeof createFreeRTOS>;
 
+/**
+ * The sizes in bytes of the buffers the `...Static` create calls need (FreeRTOS's StaticXxx_t on a
+ * 32-bit port with this kernel's features; see `sizeOf` in the kernel's heap.ts for the layout). A
+ * task's stack buffer is `stackDepth × StackType_t` bytes; a queue's storage `length × itemSize`;
+ * a stream or message buffer's storage `sizeBytes + 1`; a queue set's storage `length × 4`.
+ * @example
+ * const tcb = new Uint8Array(StaticSizes.StaticTask_t);
+ * const queueBuffer = new Uint8Array(StaticSizes.StaticQueue_t);
+ */
+export const StaticSizes = Object.freeze({
+  StaticTask_t: sizeOf.tcb,
+  StackType_t: sizeOf.stackWord,
+  StaticQueue_t: sizeOf.queue,
+  StaticSemaphore_t: sizeOf.queue,
+  StaticEventGroup_t: sizeOf.eventGroup,
+  StaticTimer_t: sizeOf.timer,
+  StaticStreamBuffer_t: sizeOf.streamBuffer,
+  StaticMessageBuffer_t: sizeOf.streamBuffer,
+});
+
+/** HeapStats_t as vPortGetHeapStats fills it. */
+export type { HeapStats };
+
 const mutexCreate = (k: Kernel, kind: QueueKind): Queue | null => createSemaphore(k, kind, 1, 1);
 
 /** Creates a kernel and returns the FreeRTOS API bound to it. */
@@ -271,6 +303,17 @@ export function createFreeRTOS(config: FreeRTOSConfig = {}) {
      */
     xTaskCreateRestricted: <P>(parameters: TaskParameters<P>, handleRef?: Ref<TaskHandle | null> | null): KernelCall<number> =>
       createRestrictedTask(k, parameters, handleRef),
+    /**
+     * xTaskCreateStatic: the stack in `stackBuffer` (at least `stackDepth` × 4 bytes) and the TCB
+     * in `tcbBuffer` (at least `StaticSizes.StaticTask_t` bytes); uses no heap. Resolves to the
+     * handle, after switching to the new task when it has a higher priority (as xTaskCreate).
+     * On a board both buffers must be in board RAM (tinyrtos/mem `staticBuffer`).
+     * @example
+     * const stack = new Uint8Array(256 * 4), tcb = new Uint8Array(StaticSizes.StaticTask_t);
+     * const h = await rtos.xTaskCreateStatic(async () => {}, "blink", 256, null, 1, stack, tcb);
+     */
+    xTaskCreateStatic: <P>(fn: TaskFunction<P>, name: string, stackDepth: number, params: P, priority: number, stackBuffer: Uint8Array, tcbBuffer: Uint8Array): KernelCall<TaskHandle> =>
+      createTaskStatic(k, fn, name, stackDepth, params, priority, stackBuffer, tcbBuffer),
     vTaskDelete: (h: TaskHandle | null): KernelCall<number> => deleteTask(k, h),
     vTaskDelay: (ticks: number): KernelCall<number> => taskDelay(k, ticks),
     xTaskDelayUntil: (prevRef: Ref<number>, increment: number): KernelCall<number> => taskDelayUntil(k, prevRef, increment),
@@ -312,6 +355,8 @@ export function createFreeRTOS(config: FreeRTOSConfig = {}) {
     pdMS_TO_TICKS: (ms: number): number => k.pdMS_TO_TICKS(ms),
     pdTICKS_TO_MS: (ticks: number): number => Math.floor((ticks * 1000) / k.config.configTICK_RATE_HZ),
     xPortGetFreeHeapSize: (): number => k.heap.getFreeHeapSize(),
+    /** vPortGetHeapStats: fills `stats` (HeapStats_t, heap_4's figures) and returns it. */
+    vPortGetHeapStats: (stats: Partial<HeapStats> = {}): HeapStats => Object.assign(stats, k.heap.getHeapStats()),
     xPortGetMinimumEverFreeHeapSize: (): number => k.heap.getMinimumEverFreeHeapSize(),
 
     // ── notifications ──
@@ -345,6 +390,9 @@ export function createFreeRTOS(config: FreeRTOSConfig = {}) {
     // ── queues ──
     /** With `itemSize` 0 the queue holds values of type `T` by reference; else `T` should be Uint8Array. */
     xQueueCreate: <T = unknown>(length: number, itemSize: number): QueueHandle<T> | null => createQueue(k, length, itemSize) as QueueHandle<T> | null,
+    /** xQueueCreateStatic: items in `storageBuffer` (length × itemSize bytes; null for itemSize 0), the queue in `queueBuffer` (StaticSizes.StaticQueue_t bytes); no heap. */
+    xQueueCreateStatic: <T = unknown>(length: number, itemSize: number, storageBuffer: Uint8Array | null, queueBuffer: Uint8Array): QueueHandle<T> =>
+      createQueueStatic(k, "xQueueCreateStatic", length, itemSize, QueueKind.Queue, storageBuffer, queueBuffer) as QueueHandle<T>,
     xQueueSend: <T>(q: QueueHandle<T>, item: NoInfer<T>, ticks: number): KernelCall<number> => queueSend(k, q, item, ticks, queueSEND_TO_BACK),
     xQueueSendToBack: <T>(q: QueueHandle<T>, item: NoInfer<T>, ticks: number): KernelCall<number> => queueSend(k, q, item, ticks, queueSEND_TO_BACK, "xQueueSendToBack"),
     xQueueSendToFront: <T>(q: QueueHandle<T>, item: NoInfer<T>, ticks: number): KernelCall<number> => queueSend(k, q, item, ticks, queueSEND_TO_FRONT, "xQueueSendToFront"),
@@ -371,6 +419,8 @@ export function createFreeRTOS(config: FreeRTOSConfig = {}) {
 
     // ── queue sets ──
     xQueueCreateSet: (length: number): QueueSetHandle | null => createQueueSet(k, length),
+    /** xQueueCreateSetStatic (FreeRTOS 11): a Queue_t * per event in `storageBuffer` (length × 4 bytes), the set in `queueBuffer`; no heap. */
+    xQueueCreateSetStatic: (length: number, storageBuffer: Uint8Array, queueBuffer: Uint8Array): QueueSetHandle => createQueueSetStatic(k, length, storageBuffer, queueBuffer),
     xQueueAddToSet: (member: QueueSetMemberHandle, set: QueueSetHandle): number => addToSet(k, member, set),
     xQueueRemoveFromSet: (member: QueueSetMemberHandle, set: QueueSetHandle | null): number => removeFromSet(k, member, set),
     /** Blocks until a member has data; resolves with that member, or null on timeout. */
@@ -379,6 +429,8 @@ export function createFreeRTOS(config: FreeRTOSConfig = {}) {
 
     // ── event groups ──
     xEventGroupCreate: (): EventGroupHandle | null => createEventGroup(k),
+    /** xEventGroupCreateStatic: the group in `buffer` (StaticSizes.StaticEventGroup_t bytes); no heap. */
+    xEventGroupCreateStatic: (buffer: Uint8Array): EventGroupHandle => createEventGroupStatic(k, buffer),
     /** Resolves with the bits after waking satisfied waiters and clearing their exit bits. */
     xEventGroupSetBits: (eg: EventGroupHandle, bits: number): KernelCall<number> => eventGroupSetBits(k, eg, bits),
     /** Returns the bits before clearing. */
@@ -396,6 +448,9 @@ export function createFreeRTOS(config: FreeRTOSConfig = {}) {
     // ── software timers ──
     xTimerCreate: (name: string, periodTicks: number, autoReload: number | boolean, id: unknown, callback: TimerCallback): TimerHandle | null =>
       createTimer(k, name, periodTicks, autoReload, id, callback),
+    /** xTimerCreateStatic: the timer in `buffer` (StaticSizes.StaticTimer_t bytes); no heap. */
+    xTimerCreateStatic: (name: string, periodTicks: number, autoReload: number | boolean, id: unknown, callback: TimerCallback, buffer: Uint8Array): TimerHandle =>
+      createTimerStatic(k, name, periodTicks, autoReload, id, callback, buffer),
     xTimerStart: (t: TimerHandle, ticksToWait: number): KernelCall<number> => timerStart(k, t, ticksToWait),
     xTimerReset: (t: TimerHandle, ticksToWait: number): KernelCall<number> => timerStart(k, t, ticksToWait, true),
     xTimerStop: (t: TimerHandle, ticksToWait: number): KernelCall<number> => timerStop(k, t, ticksToWait),
@@ -423,6 +478,9 @@ export function createFreeRTOS(config: FreeRTOSConfig = {}) {
 
     // ── stream buffers (one reader, one writer; rule 32) ──
     xStreamBufferCreate: (sizeBytes: number, triggerLevelBytes: number): StreamBufferHandle | null => createStreamBuffer(k, sizeBytes, triggerLevelBytes, false),
+    /** xStreamBufferCreateStatic: data in `storageBuffer` (sizeBytes + 1 bytes), the buffer in `buffer` (StaticSizes.StaticStreamBuffer_t bytes); no heap. */
+    xStreamBufferCreateStatic: (sizeBytes: number, triggerLevelBytes: number, storageBuffer: Uint8Array, buffer: Uint8Array): StreamBufferHandle =>
+      createStreamBufferStatic(k, sizeBytes, triggerLevelBytes, false, storageBuffer, buffer),
     /** Resolves with the bytes written (a stream write may be partial). */
     xStreamBufferSend: (sb: StreamBufferHandle, data: Uint8Array, ticks: number): KernelCall<number> => streamBufferSend(k, sb, data, ticks),
     /** Resolves with the bytes read into `into` (at most into.length). */
@@ -441,6 +499,9 @@ export function createFreeRTOS(config: FreeRTOSConfig = {}) {
     xStreamBufferSetTriggerLevel: (sb: StreamBufferHandle, triggerLevelBytes: number): number => streamBufferSetTriggerLevel(k, sb, triggerLevelBytes),
     vStreamBufferDelete: (sb: StreamBufferHandle): void => streamBufferDelete(k, sb),
     xMessageBufferCreate: (sizeBytes: number): MessageBufferHandle | null => createStreamBuffer(k, sizeBytes, 0, true),
+    /** xMessageBufferCreateStatic: data in `storageBuffer` (sizeBytes + 1 bytes), the buffer in `buffer` (StaticSizes.StaticMessageBuffer_t bytes); no heap. */
+    xMessageBufferCreateStatic: (sizeBytes: number, storageBuffer: Uint8Array, buffer: Uint8Array): MessageBufferHandle =>
+      createStreamBufferStatic(k, sizeBytes, 0, true, storageBuffer, buffer),
     /** All or nothing: resolves with data.length, or 0 when it did not fit in time (each message also takes 4 length bytes). */
     xMessageBufferSend: (mb: MessageBufferHandle, data: Uint8Array, ticks: number): KernelCall<number> => streamBufferSend(k, mb, data, ticks),
     /** Resolves with the message length, or 0 when none arrived or `into` is too small (the message stays queued). */
@@ -459,6 +520,15 @@ export function createFreeRTOS(config: FreeRTOSConfig = {}) {
     xSemaphoreCreateCounting: (maxCount: number, initialCount: number): SemaphoreHandle | null => createSemaphore(k, QueueKind.CountingSemaphore, maxCount, initialCount),
     xSemaphoreCreateMutex: (): SemaphoreHandle | null => mutexCreate(k, QueueKind.Mutex),
     xSemaphoreCreateRecursiveMutex: (): SemaphoreHandle | null => mutexCreate(k, QueueKind.RecursiveMutex),
+    /** xSemaphoreCreateBinaryStatic: the semaphore in `buffer` (StaticSizes.StaticSemaphore_t bytes); no heap. */
+    xSemaphoreCreateBinaryStatic: (buffer: Uint8Array): SemaphoreHandle => createSemaphoreStatic(k, QueueKind.BinarySemaphore, 1, 0, buffer),
+    /** xSemaphoreCreateCountingStatic: the semaphore in `buffer` (StaticSizes.StaticSemaphore_t bytes); no heap. */
+    xSemaphoreCreateCountingStatic: (maxCount: number, initialCount: number, buffer: Uint8Array): SemaphoreHandle =>
+      createSemaphoreStatic(k, QueueKind.CountingSemaphore, maxCount, initialCount, buffer),
+    /** xSemaphoreCreateMutexStatic: the mutex in `buffer` (StaticSizes.StaticSemaphore_t bytes); no heap. */
+    xSemaphoreCreateMutexStatic: (buffer: Uint8Array): SemaphoreHandle => createSemaphoreStatic(k, QueueKind.Mutex, 1, 1, buffer),
+    /** xSemaphoreCreateRecursiveMutexStatic: the mutex in `buffer` (StaticSizes.StaticSemaphore_t bytes); no heap. */
+    xSemaphoreCreateRecursiveMutexStatic: (buffer: Uint8Array): SemaphoreHandle => createSemaphoreStatic(k, QueueKind.RecursiveMutex, 1, 1, buffer),
     xSemaphoreTake: (s: SemaphoreHandle, ticks: number): KernelCall<number> => semaphoreTake(k, s, ticks),
     xSemaphoreGive: (s: SemaphoreHandle): KernelCall<number> => semaphoreGive(k, s),
     xSemaphoreTakeRecursive: (m: SemaphoreHandle, ticks: number): KernelCall<number> => semaphoreTakeRecursive(k, m, ticks),

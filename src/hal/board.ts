@@ -62,6 +62,13 @@ export interface BoardOptions {
   seed?: number;
   /** FreeRTOS config overrides for the board's kernel (configTOTAL_HEAP_SIZE defaults to a quarter of SRAM). */
   config?: FreeRTOSConfig;
+  /**
+   * false: no kernel object may be allocated from the heap once the scheduler has started (any
+   * dynamic create call after vTaskStartScheduler asserts, "heap disabled after start"); the
+   * firmware creates everything at boot or uses the Static twins. Default true. (The kernel
+   * config key `heapAfterStart`.)
+   */
+  heapAfterStart?: boolean;
   firmware: Firmware;
   /**
    * What vTaskGetRunTimeStats counts in (portGET_RUN_TIME_COUNTER_VALUE): "microseconds" of
@@ -107,6 +114,7 @@ export function createBoard(name: string, options: BoardOptions): Board {
   if (options.runTimeCounter !== undefined && options.runTimeCounter !== "microseconds" && options.runTimeCounter !== "cycles")
     throw new HalError(name, "createBoard", `options.runTimeCounter must be "microseconds" or "cycles", got ${JSON.stringify(options.runTimeCounter)}`);
   if (options.onFault !== undefined && typeof options.onFault !== "function") throw new HalError(name, "createBoard", `options.onFault must be a function (fault) => void, got ${typeof options.onFault}`);
+  if (options.heapAfterStart !== undefined && typeof options.heapAfterStart !== "boolean") throw new HalError(name, "createBoard", `options.heapAfterStart must be a boolean, got ${typeof options.heapAfterStart}`);
   return new Board(spec, options);
 }
 
@@ -190,6 +198,7 @@ export class Board {
     this.onFault = options.onFault ?? null;
     const sram = sramBytes(spec);
     this.config = { configTOTAL_HEAP_SIZE: Math.floor(sram / 4), ...(options.config ?? {}), seed: options.seed ?? options.config?.seed ?? 1 };
+    if (options.heapAfterStart !== undefined) this.config.heapAfterStart = options.heapAfterStart;
     this.info = Object.freeze({
       name: spec.name,
       devKit: spec.devKit,
@@ -508,12 +517,34 @@ export class Board {
 
   // ───────────────────────────── internals ─────────────────────────────
 
-  // ── PORT HOOKS: the one place a boot's kernel gets the board's port (KernelPort): the MPU's
-  // part (region rules for xTaskCreateRestricted, region reloads at each switch) and the cycle
-  // model's (switches, interrupts, ticks, and the reloads the MPU reports). ──
-  /** A fresh kernel for a boot, with the board's port hooks attached. */
+  // ── THE one place a boot's kernel is made: its heap placed in board RAM (heap blocks get
+  // addresses in the "heap (configTOTAL_HEAP_SIZE)" region and views of it, static buffers must
+  // be board RAM, the kernel's own static memory is the `kernel` row, the heap's live blocks are
+  // listed under the heap row of `board.ram.report()`), and the board's port (KernelPort): the
+  // MPU's part (region rules for xTaskCreateRestricted, region reloads at each switch) and the
+  // cycle model's (switches, interrupts, ticks, and the reloads the MPU reports). ──
+  /** A fresh kernel for a boot: heap in board RAM, port hooks attached. */
   private newRtos(): FreeRTOS {
     const rtos = createFreeRTOS(this.config);
+    // Board RAM for the kernel's heap (heap_4 at the heap region's address) and its static memory.
+    const ram = this.ram;
+    const board = this.spec.name;
+    const baseAddress = this.heapAddress >= 0 ? this.heapAddress : ram.regions[0]!.base;
+    rtos.kernel.setMemory({
+      baseAddress,
+      sizeBytes: this.heapAddress >= 0 ? this.config.configTOTAL_HEAP_SIZE! : 0,
+      view: (address, sizeBytes) => ram.view(address, sizeBytes),
+      addressOf: (view) => (ram.contains(view) ? ram.addressOf(view) : -1),
+      reserveKernelStatic: (sizeBytes) => {
+        // Beside the heap when its region has room (the linker keeps .bss together), else first fit.
+        const heapRegion = baseAddress >= 0 ? ram.regionAt(baseAddress)?.name : undefined;
+        const at = (heapRegion !== undefined ? ram.allocate("kernel", sizeBytes, { alignBytes: 8, region: heapRegion }) : null) ?? ram.allocate("kernel", sizeBytes, { alignBytes: 8 });
+        if (at === null)
+          throw new HalError(board, "ram", `the kernel's static memory (idle and timer tasks, timer queue: ${sizeBytes} bytes) does not fit: the largest free SRAM block is ${ram.largestFreeBytes()} bytes\n${ram.report()}`);
+        return at.address;
+      },
+    });
+    ram.setDetails(HEAP_OWNER, () => rtos.kernel.heap.blocks().map((b) => ({ owner: b.owner, address: b.address, sizeBytes: b.sizeBytes })));
     const mpu = this.mpu;
     const cycles = this.cycles;
     mpu.reset();
@@ -573,7 +604,18 @@ export class Board {
     } finally {
       this.booting = false;
     }
-    if (this.halted === null && this.failing === null && !this._rtos.kernel.isSchedulerRunning()) this._rtos.vTaskStartScheduler();
+    if (this.halted === null && this.failing === null) {
+      this.checkFit();
+      if (!this._rtos.kernel.isSchedulerRunning()) {
+        try {
+          this._rtos.vTaskStartScheduler();
+        } catch (error) {
+          this.checkFit(error);
+          throw error;
+        }
+        this.checkFit();
+      }
+    }
   }
 
   /** The reset itself: fresh kernel from the next whole board tick, RAM and pins to reset state. */
@@ -619,15 +661,39 @@ export class Board {
    */
   private chargeHeap(): void {
     const heapBytes = this.config.configTOTAL_HEAP_SIZE;
+    this.heapAddress = -1;
     if (typeof heapBytes !== "number" || !Number.isInteger(heapBytes) || heapBytes <= 0) return; // the kernel reports a bad value
     // figures: portBYTE_ALIGNMENT per port (see above); 16 on the RISC-V board, 8 on Cortex-M.
     const alignBytes = this.spec.core.startsWith("RISC-V") ? 16 : 8;
-    if (this.ram.allocate(HEAP_OWNER, heapBytes, { alignBytes }) === null)
+    const at = this.ram.allocate(HEAP_OWNER, heapBytes, { alignBytes });
+    if (at !== null) this.heapAddress = at.address;
+    else
       throw new HalError(
         this.spec.name,
         "ram",
         `the kernel heap (configTOTAL_HEAP_SIZE = ${heapBytes} bytes) does not fit: the largest free SRAM block is ${this.ram.largestFreeBytes()} bytes (SRAM ${this.ram.describe()})\n${this.ram.report()}`,
       );
+  }
+
+  // ── Kernel memory (issue 12, heap helper) ──
+  /** Address of the kernel heap's region this boot; -1 when no heap was charged. */
+  private heapAddress = -1;
+
+
+  /**
+   * A firmware that does not fit fails at start: a kernel allocation that failed before the
+   * scheduler ran (or while it started) is a HalError naming it, its size and the RAM report.
+   */
+  private checkFit(cause?: unknown): void {
+    const k = this._rtos.kernel;
+    const failed = k.startupAllocationFailure;
+    if (failed === null) return;
+    const stats = k.heap.getHeapStats();
+    throw new HalError(
+      this.spec.name,
+      "heap",
+      `the firmware does not fit: ${failed.what} needed ${failed.sizeBytes} bytes (${failed.sizeBytes + 8} or more with heap_4's block header) at start, but the kernel heap (configTOTAL_HEAP_SIZE = ${this.config.configTOTAL_HEAP_SIZE} bytes) had ${stats.xAvailableHeapSpaceInBytes} bytes free, the largest free block ${stats.xSizeOfLargestFreeBlockInBytes} bytes${cause instanceof Error ? ` (${cause.message})` : ""}\n${this.ram.report()}`,
+    );
   }
 
   /** @internal */

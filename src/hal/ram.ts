@@ -17,6 +17,13 @@ export interface PlacedRegion extends RamRegion {
   readonly offset: number;
 }
 
+/** A row listed under an owner's row in `board.ram.report()` (a block inside that owner's block). */
+export interface RamDetailRow {
+  readonly owner: string;
+  readonly address: number;
+  readonly sizeBytes: number;
+}
+
 /** The SRAM of one board. */
 export class BoardRam {
   /** All SRAM regions, back to back in catalogue order. */
@@ -27,6 +34,8 @@ export class BoardRam {
   private readonly bytes: Uint8Array;
   private readonly allocator: RamAllocator;
   private bootNumber = 1;
+  /** Rows listed under an owner's row in report() (the kernel heap's live blocks). */
+  private readonly details = new Map<string, () => readonly RamDetailRow[]>();
 
   constructor(
     private readonly board: string,
@@ -76,7 +85,24 @@ export class BoardRam {
    * ```
    */
   report(): string {
-    return this.allocator.report();
+    const text = this.allocator.report();
+    if (this.details.size === 0) return text;
+    const out: string[] = [];
+    for (const line of text.split("\n")) {
+      out.push(line);
+      for (const [owner, rows] of this.details) {
+        if (!line.startsWith(`${owner} `)) continue;
+        const list = rows();
+        const width = Math.max(0, ...list.map((r) => r.owner.length));
+        for (const r of list) out.push(`  ${r.owner.padEnd(width)}  ${hex(r.address)}..${hex(r.address + r.sizeBytes - 1)}  ${String(r.sizeBytes).padStart(6)}`);
+      }
+    }
+    return out.join("\n");
+  }
+
+  /** Lists `rows()` (indented: owner, address range, bytes) under `owner`'s row in report(). @internal */
+  setDetails(owner: string, rows: () => readonly RamDetailRow[]): void {
+    this.details.set(owner, rows);
   }
 
   /**

@@ -21,8 +21,22 @@ export interface KernelConfig {
   configUSE_MUTEXES: 0 | 1;
   configUSE_RECURSIVE_MUTEXES: 0 | 1;
   configUSE_COUNTING_SEMAPHORES: 0 | 1;
+  /** 0: every dynamic create call (and go()) is refused, naming its Static twin; the idle and timer tasks get kernel-owned static memory. Default 1. */
+  configSUPPORT_DYNAMIC_ALLOCATION: 0 | 1;
+  /**
+   * The `...Static` creation calls. Default 1 here (FreeRTOS defaults it to 0 to leave the code
+   * out of the image; in JS the functions exist anyway, so 1 costs nothing). 0: they assert.
+   */
+  configSUPPORT_STATIC_ALLOCATION: 0 | 1;
   clock: "virtual" | "realtime";
   seed: number;
+  /**
+   * Not a FreeRTOS name: whether kernel objects may be allocated from the heap once
+   * vTaskStartScheduler has run (default true). false: any dynamic creation after start asserts
+   * ("heap disabled after start"), the rule of firmware that allocates everything at boot; the
+   * scheduler's own idle and timer tasks are still created from the heap.
+   */
+  heapAfterStart: boolean;
   /** Called by the idle task each time it runs (vApplicationIdleHook). Must not block. */
   vApplicationIdleHook: (() => void) | null;
   /** Called on every tick, also while the scheduler is suspended (vApplicationTickHook). */
@@ -54,8 +68,11 @@ export const defaultConfig: Readonly<KernelConfig> = Object.freeze({
   configUSE_MUTEXES: 1,
   configUSE_RECURSIVE_MUTEXES: 1,
   configUSE_COUNTING_SEMAPHORES: 1,
+  configSUPPORT_DYNAMIC_ALLOCATION: 1,
+  configSUPPORT_STATIC_ALLOCATION: 1,
   clock: "virtual",
   seed: 1,
+  heapAfterStart: true,
   vApplicationIdleHook: null,
   vApplicationTickHook: null,
   vApplicationMallocFailedHook: null,
@@ -97,6 +114,9 @@ export function resolveConfig(partial: Partial<KernelConfig> = {}): KernelConfig
   c.configUSE_MUTEXES = flag("configUSE_MUTEXES", c.configUSE_MUTEXES);
   c.configUSE_RECURSIVE_MUTEXES = flag("configUSE_RECURSIVE_MUTEXES", c.configUSE_RECURSIVE_MUTEXES);
   c.configUSE_COUNTING_SEMAPHORES = flag("configUSE_COUNTING_SEMAPHORES", c.configUSE_COUNTING_SEMAPHORES);
+  c.configSUPPORT_DYNAMIC_ALLOCATION = flag("configSUPPORT_DYNAMIC_ALLOCATION", c.configSUPPORT_DYNAMIC_ALLOCATION);
+  c.configSUPPORT_STATIC_ALLOCATION = flag("configSUPPORT_STATIC_ALLOCATION", c.configSUPPORT_STATIC_ALLOCATION);
+  if (typeof c.heapAfterStart !== "boolean") throw new TypeError(`heapAfterStart must be a boolean, got ${typeof c.heapAfterStart}`);
   if (c.configTICK_TYPE_WIDTH_IN_BITS !== 16 && c.configTICK_TYPE_WIDTH_IN_BITS !== 32 && c.configTICK_TYPE_WIDTH_IN_BITS !== 64)
     throw new RangeError(`configTICK_TYPE_WIDTH_IN_BITS must be 16, 32 or 64, got ${String(c.configTICK_TYPE_WIDTH_IN_BITS)}`);
   if (typeof c.configTOTAL_HEAP_SIZE !== "number" || !(c.configTOTAL_HEAP_SIZE >= 0) || !Number.isSafeInteger(c.configTOTAL_HEAP_SIZE))

@@ -10,6 +10,7 @@
 import { checkInteger, describeValue } from "./check.js";
 import { pdPASS } from "./constants.js";
 import { sizeOf } from "./heap.js";
+import { checkStaticBuffer, claimStaticBuffer, releaseStaticBuffers } from "./static.js";
 import { settled } from "./exec.js";
 import type { KernelCall } from "./lane.js";
 import type { Kernel, KernelTask, Ref } from "./kernel.js";
@@ -26,7 +27,10 @@ export class EventGroup {
   /** @internal */
   deleted = false;
   /** @internal */
-  heapBlockBytes = 0;
+  /** @internal Address of the EventGroup_t (heap block payload or static buffer). */
+  controlAddress = 0;
+  /** @internal ucStaticallyAllocated */
+  isStatic = false;
   constructor(
     readonly kernel: Kernel,
     readonly id: number,
@@ -71,11 +75,28 @@ function checkBits(k: Kernel, call: string, name: string, value: unknown, nonZer
 /** xEventGroupCreate: null (and the malloc-failed hook) when the heap cannot hold it. */
 export function createEventGroup(k: Kernel): EventGroup | null {
   k.assertNotIsr("xEventGroupCreate");
-  const block = k.allocateObject(sizeOf.eventGroup, "event group");
+  const block = k.allocateObject(sizeOf.eventGroup, "event group", "xEventGroupCreate");
   if (block === 0) return null;
+  const eg = makeEventGroup(k, block, false);
+  k.heap.label(block, "event group", eg);
+  return eg;
+}
+
+/** xEventGroupCreateStatic: the EventGroup_t in `buffer` (at least sizeof(StaticEventGroup_t)); no heap. */
+export function createEventGroupStatic(k: Kernel, buffer: Uint8Array): EventGroup {
+  const call = "xEventGroupCreateStatic";
+  k.assertNotIsr(call);
+  const address = checkStaticBuffer(k, call, "pxEventGroupBuffer", buffer, sizeOf.eventGroup, "StaticEventGroup_t");
+  const eg = makeEventGroup(k, address, true);
+  claimStaticBuffer(k, eg, `event group "${eg.name}"`, buffer, sizeOf.eventGroup);
+  return eg;
+}
+
+function makeEventGroup(k: Kernel, address: number, isStatic: boolean): EventGroup {
   const n = k.nextObjectNumber();
   const eg = new EventGroup(k, n, `EventGroup#${n}`);
-  eg.heapBlockBytes = block;
+  eg.controlAddress = address;
+  eg.isStatic = isStatic;
   if (k.traceEnabled()) k.emit("eventGroup.created", k.current?.name, eg.name);
   return eg;
 }
@@ -257,7 +278,8 @@ export function deleteEventGroup(k: Kernel, eg: EventGroup): KernelCall<number> 
     if (k.current !== null && t.priority > k.current.priority) higher = true;
   }
   eg.deleted = true;
-  k.heap.free(eg.heapBlockBytes);
+  if (eg.isStatic) releaseStaticBuffers(k, eg);
+  else k.heap.free(eg.controlAddress);
   if (k.traceEnabled()) k.emit("eventGroup.deleted", k.current?.name, eg.name);
   return k.result(pdPASS, higher);
 }

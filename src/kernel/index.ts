@@ -12,6 +12,7 @@ export { ResumeWithError, PARK_TIMED_OUT, park, unpark, unparkToRetry, reparkCur
 export type { ParkWaiter } from "./park.js";
 export {
   createTask,
+  createTaskStatic,
   spawnTask,
   deleteTask,
   startScheduler,
@@ -42,7 +43,9 @@ export {
   Queue,
   QueueKind,
   createQueue,
+  createQueueStatic,
   createSemaphore,
+  createSemaphoreStatic,
   queueSend,
   queueSendFromIsr,
   queueReceive,
@@ -67,6 +70,7 @@ export {
   checkQueue,
   mutexHandOff,
   createQueueSet,
+  createQueueSetStatic,
   addToSet,
   removeFromSet,
   selectFromSet,
@@ -75,14 +79,16 @@ export {
 export { notify, notifyFromIsr, notifyTake, notifyWait, notifyStateClear, notifyValueClear } from "./notify.js";
 export { taskListText, runTimeStatsText } from "./introspect.js";
 export type { TraceEvent, TraceKind, TraceSink } from "./trace.js";
-export type { KernelPort, MemoryRegion, RunTimeClock } from "./port.js";
+export type { KernelMemory, KernelPort, MemoryRegion, RunTimeClock } from "./port.js";
 export { formatTraceEvent } from "./trace.js";
 export { Prng } from "./prng.js";
-export { HeapAccount } from "./heap.js";
+export { Heap4, sizeOf, HEAP_ALIGNMENT, HEAP_HEADER_BYTES, HEAP_MINIMUM_BLOCK_BYTES } from "./heap.js";
+export type { HeapStats, HeapBlock, HeapOwner } from "./heap.js";
 export {
   SoftwareTimer,
   startTimerService,
   createTimer,
+  createTimerStatic,
   timerStart,
   timerStop,
   timerChangePeriod,
@@ -103,6 +109,7 @@ export type { TimerCallback, PendedFunction } from "./timers.js";
 export {
   EventGroup,
   createEventGroup,
+  createEventGroupStatic,
   setBits as eventGroupSetBits,
   clearBits as eventGroupClearBits,
   getBits as eventGroupGetBits,

@@ -30,7 +30,8 @@ import { TimeQueue } from "./time-queue.js";
 import { enqueueMicrotask, Exec, scheduleMacrotask, settled, settledValue, wallNow } from "./exec.js";
 import { genCall, genLane, type KernelCall } from "./lane.js";
 import { KernelAssertError, KernelError } from "./errors.js";
-import { HeapAccount } from "./heap.js";
+import { Heap4 } from "./heap.js";
+import { kernelStaticLayout, staticBufferCount } from "./static.js";
 import { checkInteger, describeValue, wrongType } from "./check.js";
 import { InterruptController, type InterruptHandler, type InterruptStats } from "./interrupts.js";
 import type { InterruptRing } from "./interrupt-ring.js";
@@ -38,7 +39,7 @@ import { EventList, List, ListKind } from "./list.js";
 import { Prng } from "./prng.js";
 import { Task, type Continuation, CONTEXT_FRAME_WORDS } from "./task.js";
 import type { TraceEvent, TraceKind, TraceSink } from "./trace.js";
-import type { KernelPort, RunTimeClock } from "./port.js";
+import type { KernelMemory, KernelPort, RunTimeClock } from "./port.js";
 import { pollRings, realtimeWaitUntil, serviceInterrupts, wallTicks } from "./isr.js";
 import { ResumeWithError } from "./park.js";
 import { foreignCompletion, startTask, stopFaultedTask, taskFaulted, taskReturned } from "./task-control.js";
@@ -116,8 +117,8 @@ export function runningKernel(): Kernel | null {
 export class Kernel {
   readonly config: KernelConfig;
   readonly prng: Prng;
-  /** @internal */
-  readonly heap: HeapAccount;
+  /** The kernel heap (heap_4 over configTOTAL_HEAP_SIZE; at the board's heap region on a board). @internal */
+  heap: Heap4;
   /** portMAX_DELAY of this kernel's tick width; a timeout at or above it waits forever. */
   readonly maxDelay: number;
   readonly maxPriorities: number;
@@ -259,6 +260,15 @@ export class Kernel {
   port: KernelPort | null = null;
   /** @internal The board's run-time counter (cycles) for run-time stats; null = microseconds of virtual time. */
   runTimeClock: RunTimeClock | null = null;
+  // ── Memory (issue 12, heap helper) ──
+  /** @internal The board RAM the heap lives in; null off a board. */
+  memory: KernelMemory | null = null;
+  /** @internal True when dynamic creation may be refused (configSUPPORT_DYNAMIC_ALLOCATION 0, or heapAfterStart false): one flag test on creation paths. */
+  readonly dynamicGuard: boolean;
+  /** @internal The first kernel allocation that failed before the scheduler ran (a board's "does not fit" error), or null. */
+  startupAllocationFailure: { what: string; sizeBytes: number } | null = null;
+  /** @internal Address of the kernel's own static memory (idle and timer tasks, timer queue; see static.ts); -1 until reserved. */
+  private kernelStaticAddress = -1;
   /** The generator task whose code runs now (the dispatch loop's or a driver's next()), for misuse reports. @internal */
   genTask: KernelTask | null = null;
   /** Bumped on every context-switch decision; lets tests and tools count switches cheaply. */
@@ -271,7 +281,8 @@ export class Kernel {
   constructor(config: Partial<KernelConfig> = {}) {
     this.config = resolveConfig(config);
     this.prng = new Prng(this.config.seed);
-    this.heap = new HeapAccount(this.config.configTOTAL_HEAP_SIZE);
+    this.heap = new Heap4(this.config.configTOTAL_HEAP_SIZE, 0);
+    this.dynamicGuard = this.config.configSUPPORT_DYNAMIC_ALLOCATION === 0 || !this.config.heapAfterStart;
     this.maxPriorities = this.config.configMAX_PRIORITIES;
     const width = this.config.configTICK_TYPE_WIDTH_IN_BITS;
     this.tickModulus = width === 64 ? Infinity : 2 ** width;
@@ -811,17 +822,61 @@ export class Kernel {
   // ───────────────────────────── tasks ─────────────────────────────
 
   /** Calls the malloc-failed hook and traces the failure. @internal */
-  mallocFailed(what: string): void {
+  mallocFailed(what: string, sizeBytes = 0): void {
+    if (!this.schedulerRunning && this.startupAllocationFailure === null) this.startupAllocationFailure = { what, sizeBytes };
     if (this.traceSink !== null) this.emit("heap.mallocFailed", this.current?.name, what);
     const hook = this.config.vApplicationMallocFailedHook;
     if (hook !== null) hook();
   }
 
-  /** Charges the heap for a kernel object; 0 and the malloc-failed hook when it does not fit. @internal */
-  allocateObject(sizeBytes: number, what: string): number {
-    const block = this.heap.allocate(sizeBytes);
-    if (block === 0) this.mallocFailed(what);
-    return block;
+  /**
+   * Allocates a kernel object's heap block (labelled `kind "name"` once the object exists, see
+   * Heap4.label); its payload address, or 0 and the malloc-failed hook when it does not fit.
+   * @internal
+   */
+  allocateObject(sizeBytes: number, what: string, call: string): number {
+    if (this.dynamicGuard) this.checkDynamic(call);
+    const address = this.heap.malloc(sizeBytes, what);
+    if (address === 0) this.mallocFailed(what, sizeBytes);
+    return address;
+  }
+
+  /**
+   * Refuses a dynamic creation when configSUPPORT_DYNAMIC_ALLOCATION is 0, or after the scheduler
+   * started when heapAfterStart is false (the scheduler's own idle and timer tasks are created
+   * before it counts as running).
+   * @internal
+   */
+  checkDynamic(call: string): void {
+    if (this.config.configSUPPORT_DYNAMIC_ALLOCATION === 0)
+      this.fail(call, `configSUPPORT_DYNAMIC_ALLOCATION is 0: dynamic creation is compiled out; use ${call === "go" ? "static creation (go needs the heap)" : `${call}Static`}`);
+    if (!this.config.heapAfterStart && this.schedulerRunning)
+      this.fail(call, "heap disabled after start (heapAfterStart is false): create every object before vTaskStartScheduler, or use the Static twin");
+  }
+
+  /**
+   * Attaches the board RAM the heap lives in: a fresh heap at `memory.baseAddress` (or back to an
+   * address-less heap at 0 with null). Only before any kernel object exists.
+   * @internal
+   */
+  setMemory(memory: KernelMemory | null): void {
+    if (this.heap.getHeapStats().xNumberOfSuccessfulAllocations !== 0 || staticBufferCount(this) !== 0 || this.numberOfTasks !== 0)
+      throw new KernelError("setMemory: the kernel already has objects; attach memory before creating any");
+    this.memory = memory;
+    this.heap = new Heap4(this.config.configTOTAL_HEAP_SIZE, memory === null ? 0 : memory.baseAddress);
+    this.kernelStaticAddress = -1;
+  }
+
+  /**
+   * The address of the kernel's own static memory, reserved from the board at its first use (the
+   * timer queue's creation or vTaskStartScheduler), so that boards show it only once the kernel
+   * needs it; 0 off a board.
+   * @internal
+   */
+  kernelStaticBase(): number {
+    if (this.memory === null) return 0;
+    if (this.kernelStaticAddress < 0) this.kernelStaticAddress = this.memory.reserveKernelStatic(kernelStaticLayout(this).sizeBytes);
+    return this.kernelStaticAddress;
   }
 
   /** @internal */

@@ -48,3 +48,26 @@ export interface RunTimeClock {
   /** The counter's total (the denominator of the percentages). */
   totalCounter(): number;
 }
+
+/**
+ * The board RAM the kernel heap lives in (issue 12): attached by a board before its firmware
+ * runs (`kernel.setMemory`), so that heap blocks and static buffers have addresses in the board's
+ * memory map and views of its RAM. Off a board there is none: the heap's addresses start at 0 and
+ * blocks have no bytes.
+ */
+export interface KernelMemory {
+  /** Address of the first byte of the heap's region (ucHeap). */
+  readonly baseAddress: number;
+  /** Bytes of the heap's region (configTOTAL_HEAP_SIZE). */
+  readonly sizeBytes: number;
+  /** A view of `sizeBytes` bytes of board RAM at `address` (no copy). */
+  view(address: number, sizeBytes: number): Uint8Array;
+  /** The address of a view's first byte, or -1 when the view is not in board RAM. */
+  addressOf(view: Uint8Array): number;
+  /**
+   * Reserves the kernel's own static memory (FreeRTOS's static arrays for the idle and timer
+   * tasks and the timer command queue) and returns its address; called once, when the kernel
+   * first needs it (the timer queue's creation or vTaskStartScheduler).
+   */
+  reserveKernelStatic(sizeBytes: number): number;
+}

@@ -24,6 +24,7 @@ import {
 } from "./constants.js";
 import { checkInteger, describeValue, UBASE_MAX, wrongType } from "./check.js";
 import { sizeOf } from "./heap.js";
+import { checkStaticBuffer, claimStaticBuffer, releaseStaticBuffers } from "./static.js";
 import { settled, settledValue } from "./exec.js";
 import type { KernelCall } from "./lane.js";
 import type { Kernel, KernelTask, Ref } from "./kernel.js";
@@ -71,8 +72,10 @@ export class Queue<T = unknown> {
   recursiveCount = 0;
   /** @internal */
   deleted = false;
-  /** @internal */
-  heapBlockBytes = 0;
+  /** @internal Address of the Queue_t (heap block payload or static buffer); 0 off a board for a static queue. */
+  controlAddress = 0;
+  /** @internal ucStaticallyAllocated: deleting frees no heap. */
+  isStatic = false;
   /** @internal The queue set this queue belongs to (xQueueAddToSet), if any. */
   set: Queue | null = null;
   /** @internal What a task blocked taking this semaphore waits on, when not the name (the Go bridge: "sync.Mutex.Lock"). */
@@ -127,24 +130,70 @@ function queueSizeBytes(length: number, itemSize: number, kind: QueueKind): numb
   return sizeOf.queue + length * (itemSize === 0 ? sizeOf.pointer : itemSize);
 }
 
-/**
- * xQueueGenericCreate: null (and the malloc-failed hook) when the heap cannot hold it. A size
- * beyond the 32-bit size_t asserts, as FreeRTOS's overflow check does.
- */
-export function createQueue(k: Kernel, length: number, itemSize: number, kind: QueueKind = QueueKind.Queue, name?: string): Queue | null {
-  const call = kind === QueueKind.Queue ? "xQueueCreate" : kind === QueueKind.Set ? "xQueueCreateSet" : "xSemaphoreCreate";
+/** The report label of a queue's kind ("queue", "mutex", ...). */
+const reportKinds = ["queue", "binary semaphore", "counting semaphore", "mutex", "recursive mutex", "queue set"] as const;
+
+function createCall(kind: QueueKind): string {
+  return kind === QueueKind.Queue ? "xQueueCreate" : kind === QueueKind.Set ? "xQueueCreateSet" : "xSemaphoreCreate";
+}
+
+function checkQueueArgs(k: Kernel, call: string, length: number, itemSize: number, kind: QueueKind): [number, number, number] {
   k.assertNotIsr(call);
   length = checkInteger(call, kind === QueueKind.Set ? "uxEventQueueLength" : "uxQueueLength", length, 1, UBASE_MAX, "a positive integer");
   itemSize = checkInteger(call, "uxItemSize", itemSize, 0, UBASE_MAX, "a non-negative integer number of bytes");
   const sizeBytes = queueSizeBytes(length, itemSize, kind);
   if (sizeBytes > UBASE_MAX) k.fail(call, `${length} items of ${itemSize} bytes need ${sizeBytes} bytes, beyond a 32-bit size_t`);
-  const block = k.allocateObject(sizeBytes, `${kindNames[kind]} of ${length}×${itemSize} bytes`);
-  if (block === 0) return null;
+  return [length, itemSize, sizeBytes];
+}
+
+function makeQueue<T>(k: Kernel, length: number, itemSize: number, kind: QueueKind, name: string | undefined, address: number, isStatic: boolean): Queue<T> {
   const n = k.nextObjectNumber();
-  const q = new Queue(k, n, name ?? `${kindNames[kind]}#${n}`, length, itemSize, kind);
-  q.heapBlockBytes = block;
+  const q = new Queue<T>(k, n, name ?? `${kindNames[kind]}#${n}`, length, itemSize, kind);
+  q.controlAddress = address;
+  q.isStatic = isStatic;
   if (k.traceEnabled()) k.emit("queue.created", k.current?.name, q.name, length);
   return q;
+}
+
+/**
+ * xQueueGenericCreate: Queue_t and the storage in one heap block; null (and the malloc-failed
+ * hook) when the heap cannot hold it. A size beyond the 32-bit size_t asserts, as FreeRTOS's
+ * overflow check does.
+ */
+export function createQueue(k: Kernel, length: number, itemSize: number, kind: QueueKind = QueueKind.Queue, name?: string, call = createCall(kind)): Queue | null {
+  let sizeBytes: number;
+  [length, itemSize, sizeBytes] = checkQueueArgs(k, call, length, itemSize, kind);
+  const address = k.allocateObject(sizeBytes, `${kindNames[kind]} of ${length}×${itemSize} bytes`, call);
+  if (address === 0) return null;
+  const q = makeQueue(k, length, itemSize, kind, name, address, false);
+  k.heap.label(address, reportKinds[kind], q);
+  return q;
+}
+
+/**
+ * xQueueGenericCreateStatic: the Queue_t in `queueBuffer` (at least sizeof(StaticQueue_t)), the
+ * items in `storage` (at least length × itemSize bytes; none for itemSize 0, as FreeRTOS asserts).
+ * No heap. `call` names the public call in errors.
+ */
+export function createQueueStatic(k: Kernel, call: string, length: number, itemSize: number, kind: QueueKind, storage: Uint8Array | null | undefined, queueBuffer: Uint8Array, name?: string): Queue {
+  [length, itemSize] = checkQueueArgs(k, call, length, itemSize, kind);
+  const holdsItems = kind === QueueKind.Queue || kind === QueueKind.Set;
+  const storageBytes = holdsItems ? length * (itemSize === 0 && kind === QueueKind.Set ? sizeOf.pointer : itemSize) : 0;
+  if (storageBytes === 0 && storage !== undefined && storage !== null)
+    k.fail(call, "pucQueueStorage must be NULL when the items take no storage (uxItemSize 0, or a semaphore)");
+  if (storageBytes > 0) checkStaticBuffer(k, call, "pucQueueStorage", storage, storageBytes, `${length} items of ${itemSize === 0 ? sizeOf.pointer : itemSize} bytes`);
+  const address = checkStaticBuffer(k, call, "pxStaticQueue", queueBuffer, sizeOf.queue, "StaticQueue_t");
+  if (storageBytes > 0 && storage!.buffer === queueBuffer.buffer && storage!.byteOffset < queueBuffer.byteOffset + sizeOf.queue && queueBuffer.byteOffset < storage!.byteOffset + storageBytes)
+    k.fail(call, "pucQueueStorage and pxStaticQueue overlap");
+  const q = makeQueue(k, length, itemSize, kind, name, address, true);
+  claimStaticBuffer(k, q, `${reportKinds[kind]} "${q.name}"`, queueBuffer, sizeOf.queue);
+  if (storageBytes > 0) claimStaticBuffer(k, q, `${reportKinds[kind]} "${q.name}" storage`, storage!, storageBytes);
+  return q;
+}
+
+/** A by-reference queue in the kernel's own static memory (the timer command queue). @internal */
+export function createKernelQueue(k: Kernel, length: number, name: string, address: number): Queue {
+  return makeQueue(k, length, 0, QueueKind.Queue, name, address, true);
 }
 
 /** Doubles a full ring (up to the queue's length), keeping the items in order from slot 0. */
@@ -474,8 +523,20 @@ export function createSemaphore(k: Kernel, kind: QueueKind, maxCount: number, in
     maxCount = checkInteger(call, "uxMaxCount", maxCount, 1, UBASE_MAX, "a positive integer");
     initialCount = checkInteger(call, "uxInitialCount", initialCount, 0, maxCount, `an integer in [0, uxMaxCount=${maxCount}]`);
   }
-  const q = createQueue(k, maxCount, 0, kind);
+  const q = createQueue(k, maxCount, 0, kind, undefined, call);
   if (q === null) return null;
+  q.count = initialCount;
+  return q;
+}
+
+/** The semaphore create calls' Static twins: the Queue_t in `buffer` (at least sizeof(StaticSemaphore_t)); no heap. */
+export function createSemaphoreStatic(k: Kernel, kind: QueueKind, maxCount: number, initialCount: number, buffer: Uint8Array): Queue {
+  const call = (kind === QueueKind.Mutex ? "xSemaphoreCreateMutex" : kind === QueueKind.RecursiveMutex ? "xSemaphoreCreateRecursiveMutex" : kind === QueueKind.BinarySemaphore ? "xSemaphoreCreateBinary" : "xSemaphoreCreateCounting") + "Static";
+  if (kind === QueueKind.CountingSemaphore) {
+    maxCount = checkInteger(call, "uxMaxCount", maxCount, 1, UBASE_MAX, "a positive integer");
+    initialCount = checkInteger(call, "uxInitialCount", initialCount, 0, maxCount, `an integer in [0, uxMaxCount=${maxCount}]`);
+  }
+  const q = createQueueStatic(k, call, maxCount, 0, kind, null, buffer);
   q.count = initialCount;
   return q;
 }
@@ -664,7 +725,8 @@ export function queueDelete(k: Kernel, q: Queue): void {
   if (q.set !== null) k.fail(call, `${q} is still a member of queue set ${q.set.name}: remove it first`);
   q.deleted = true;
   if (q.values !== null) q.values.fill(undefined);
-  k.heap.free(q.heapBlockBytes);
+  if (q.isStatic) releaseStaticBuffers(k, q);
+  else k.heap.free(q.controlAddress);
   if (k.traceEnabled()) k.emit("queue.deleted", k.current?.name, q.name);
 }
 
@@ -707,6 +769,11 @@ export function mutexHolder(k: Kernel, q: Queue): KernelTask | null {
 /** xQueueCreateSet: a set that can hold `length` events (the sum of its members' capacities). */
 export function createQueueSet(k: Kernel, length: number): Queue | null {
   return createQueue(k, length, 0, QueueKind.Set);
+}
+
+/** xQueueCreateSetStatic (FreeRTOS 11): the set's Queue_t in `queueBuffer`, a Queue_t * per event in `storage` (length × 4 bytes). */
+export function createQueueSetStatic(k: Kernel, length: number, storage: Uint8Array, queueBuffer: Uint8Array): Queue {
+  return createQueueStatic(k, "xQueueCreateSetStatic", length, 0, QueueKind.Set, storage ?? null, queueBuffer);
 }
 
 function checkSet(k: Kernel, call: string, set: unknown): Queue {

@@ -33,7 +33,8 @@
  */
 import { eNoAction, pdFAIL, pdFALSE, pdPASS, pdTRUE } from "./constants.js";
 import { checkInteger, describeValue } from "./check.js";
-import { HeapAccount, sizeOf } from "./heap.js";
+import { Heap4, sizeOf } from "./heap.js";
+import { checkStaticBuffer, claimStaticBuffer, releaseStaticBuffers } from "./static.js";
 import { settled } from "./exec.js";
 import { genLane, type KernelCall } from "./lane.js";
 import type { Kernel, KernelTask, Ref } from "./kernel.js";
@@ -130,7 +131,10 @@ export class StreamBuffer {
   /** @internal */
   deleted = false;
   /** @internal */
-  heapBlockBytes = 0;
+  /** @internal Address of the StreamBuffer_t (heap block payload or static buffer). */
+  controlAddress = 0;
+  /** @internal ucStaticallyAllocated (sbFLAGS_IS_STATICALLY_ALLOCATED) */
+  isStatic = false;
 
   constructor(
     readonly kernel: Kernel,
@@ -422,7 +426,29 @@ function blockOnNotification(k: Kernel, sb: StreamBuffer, t: KernelTask, ticks: 
  * const mb = createStreamBuffer(k, 64, 0, true)!;  // message buffer: 64 bytes incl. 4 per message
  */
 export function createStreamBuffer(k: Kernel, sizeBytes: number, triggerLevelBytes: number, isMessageBuffer = false, name?: string): StreamBuffer | null {
-  const call = isMessageBuffer ? "xMessageBufferCreate" : "xStreamBufferCreate";
+  return createStreamBufferIn(k, sizeBytes, triggerLevelBytes, isMessageBuffer, name, null, null);
+}
+
+/**
+ * xStreamBufferCreateStatic / xMessageBufferCreateStatic: the StreamBuffer_t in `structBuffer`
+ * (at least sizeof(StaticStreamBuffer_t)), the data in `storage` (at least sizeBytes + 1 bytes, as
+ * FreeRTOS requires); no heap.
+ */
+export function createStreamBufferStatic(k: Kernel, sizeBytes: number, triggerLevelBytes: number, isMessageBuffer: boolean, storage: Uint8Array, structBuffer: Uint8Array, name?: string): StreamBuffer {
+  return createStreamBufferIn(k, sizeBytes, triggerLevelBytes, isMessageBuffer, name, storage ?? null, structBuffer ?? null, true)!;
+}
+
+function createStreamBufferIn(
+  k: Kernel,
+  sizeBytes: number,
+  triggerLevelBytes: number,
+  isMessageBuffer: boolean,
+  name: string | undefined,
+  storage: Uint8Array | null,
+  structBuffer: Uint8Array | null,
+  isStatic = false,
+): StreamBuffer | null {
+  const call = (isMessageBuffer ? "xMessageBufferCreate" : "xStreamBufferCreate") + (isStatic ? "Static" : "");
   k.assertNotIsr(call);
   sizeBytes = checkCount(call, "xBufferSizeBytes", sizeBytes);
   triggerLevelBytes = checkCount(call, "xTriggerLevelBytes", triggerLevelBytes);
@@ -437,18 +463,34 @@ export function createStreamBuffer(k: Kernel, sizeBytes: number, triggerLevelByt
   if (triggerLevelBytes > sizeBytes) k.fail(call, `xTriggerLevelBytes ${triggerLevelBytes} is above xBufferSizeBytes ${sizeBytes}`);
   if (triggerLevelBytes === 0) triggerLevelBytes = 1;
   const kind = isMessageBuffer ? "MessageBuffer" : "StreamBuffer";
-  const block = k.allocateObject(sizeOf.streamBuffer + sizeBytes + 1, `${kind} of ${sizeBytes} bytes`);
-  if (block === 0) return null;
+  const label = isMessageBuffer ? "message buffer" : "stream buffer";
+  let block: number;
+  if (isStatic) {
+    checkStaticBuffer(k, call, "pucStreamBufferStorageArea", storage, sizeBytes + 1, `${sizeBytes} bytes of data plus 1`);
+    block = checkStaticBuffer(k, call, "pxStaticStreamBuffer", structBuffer, sizeOf.streamBuffer, "StaticStreamBuffer_t");
+    if (storage!.buffer === structBuffer!.buffer && storage!.byteOffset < structBuffer!.byteOffset + sizeOf.streamBuffer && structBuffer!.byteOffset < storage!.byteOffset + sizeBytes + 1)
+      k.fail(call, "pucStreamBufferStorageArea and pxStaticStreamBuffer overlap");
+  } else {
+    block = k.allocateObject(sizeOf.streamBuffer + sizeBytes + 1, `${kind} of ${sizeBytes} bytes`, call);
+    if (block === 0) return null;
+  }
   const n = k.nextObjectNumber();
   const sb = new StreamBuffer(k, n, name ?? `${kind}#${n}`, sizeBytes, triggerLevelBytes, isMessageBuffer);
-  sb.heapBlockBytes = block;
+  sb.controlAddress = block;
+  sb.isStatic = isStatic;
+  if (isStatic) {
+    claimStaticBuffer(k, sb, `${label} "${sb.name}"`, structBuffer!, sizeOf.streamBuffer);
+    claimStaticBuffer(k, sb, `${label} "${sb.name}" storage`, storage!, sizeBytes + 1);
+  } else {
+    k.heap.label(block, label, sb);
+  }
   if (k.traceEnabled()) k.emit("stream.created", k.current?.name, sb.name, sizeBytes);
   return sb;
 }
 
 /** Bytes a stream or message buffer of `sizeBytes` takes from the kernel heap (for budgeting). */
 export function streamBufferHeapBytes(sizeBytes: number): number {
-  return HeapAccount.blockSize(sizeOf.streamBuffer + sizeBytes + 1);
+  return Heap4.blockSize(sizeOf.streamBuffer + sizeBytes + 1);
 }
 
 // ───────────────────────────── send ─────────────────────────────
@@ -808,6 +850,7 @@ export function streamBufferDelete(k: Kernel, sb: StreamBuffer, call?: string): 
   sb.deleted = true;
   sb.waitingToReceive = null;
   sb.waitingToSend = null;
-  k.heap.free(sb.heapBlockBytes);
+  if (sb.isStatic) releaseStaticBuffers(k, sb);
+  else k.heap.free(sb.controlAddress);
   if (k.traceEnabled()) k.emit("stream.deleted", k.current?.name, sb.name);
 }

@@ -16,7 +16,8 @@ import {
 import { KernelAssertError, KernelError } from "./errors.js";
 import { annotate, Exec, settled } from "./exec.js";
 import { isAsyncGeneratorFunction, isGenerator, isGeneratorFunction, type KernelCall } from "./lane.js";
-import { HeapAccount, sizeOf } from "./heap.js";
+import { sizeOf } from "./heap.js";
+import { checkStaticBuffer, claimStaticBuffer, kernelStaticLayout, releaseStaticBuffers } from "./static.js";
 import { serviceInterrupts } from "./isr.js";
 import type { Kernel, KernelTask, Ref, TaskFunction } from "./kernel.js";
 import { interruptPark } from "./park.js";
@@ -59,6 +60,7 @@ export function createTask<P>(
   const gen = isGeneratorFunction(fn) ? (fn(params) as Generator<unknown, unknown, unknown>) : null;
   if (gen === null && isAsyncGeneratorFunction(fn))
     throw new TypeError(`${call}("${name}"): the task function is an async generator function; write an async function or a generator function (function*)`);
+  if (k.dynamicGuard) k.checkDynamic(call);
   const t = allocateTask(k, name, stackDepth, priority, false);
   if (t === null) {
     if (handleRef) handleRef.value = null;
@@ -148,6 +150,7 @@ export function spawnTask(k: Kernel, fn: () => unknown, name: string, stackDepth
   k.assertNotIsr("go");
   const gen = isGeneratorFunction(fn) ? (fn() as Generator<unknown, unknown, unknown>) : null;
   if (gen === null && isAsyncGeneratorFunction(fn)) throw new TypeError("go: the goroutine function is an async generator function; write an async function or a generator function (function*)");
+  if (k.dynamicGuard) k.checkDynamic("go");
   const t = allocateTask(k, name, stackDepth, priority, false);
   if (t === null) return null;
   t.reclaimOnReturn = true;
@@ -169,17 +172,112 @@ function prepareStart(k: Kernel, t: KernelTask, fn: TaskFunction<never>, params:
   t.resolve = k.startOnSwitchIn;
 }
 
-/** Creates the TCB and charges the heap; null (and the malloc-failed hook) when it does not fit. */
+/**
+ * prvCreateTask on a descending stack: the stack's heap block first, then the TCB's (so the stack
+ * cannot grow into the TCB); null (after the malloc-failed hook) when either does not fit, with
+ * the stack given back when the TCB does not fit.
+ */
 function allocateTask(k: Kernel, name: string, stackDepth: number, priority: number, isIdle: boolean): KernelTask | null {
-  const block = k.heap.allocate(sizeOf.tcb + stackDepth * sizeOf.stackWord);
-  if (block === 0) {
-    k.mallocFailed(`task "${name}"`);
+  const maxLen = k.config.configMAX_TASK_NAME_LEN - 1;
+  const t = new Task<Kernel>(k, k.taskNumber + 1, name.length > maxLen ? name.slice(0, maxLen) : name, priority, stackDepth, isIdle);
+  const stackBytes = stackDepth * sizeOf.stackWord;
+  const heap = k.heap;
+  const stack = heap.malloc(stackBytes, "task", t, "stack");
+  if (stack === 0) {
+    k.mallocFailed(`task "${name}" stack`, stackBytes);
     return null;
   }
-  const maxLen = k.config.configMAX_TASK_NAME_LEN - 1;
-  const t = new Task<Kernel>(k, ++k.taskNumber, name.length > maxLen ? name.slice(0, maxLen) : name, priority, stackDepth, isIdle);
+  const tcb = heap.malloc(sizeOf.tcb, "task", t, "TCB");
+  if (tcb === 0) {
+    k.mallocFailed(`task "${name}" TCB`, sizeOf.tcb);
+    heap.free(stack);
+    return null;
+  }
+  k.taskNumber++;
+  t.stackAddress = stack;
+  t.tcbAddress = tcb;
+  if (k.memory !== null) t.stackView = k.memory.view(stack, stackBytes);
   t.eValue = k.maxPriorities - priority;
   return t;
+}
+
+/** A task in caller-supplied (or kernel-owned) memory: no heap. */
+function placeStaticTask(k: Kernel, name: string, stackDepth: number, priority: number, isIdle: boolean, stackAddress: number, tcbAddress: number, stackView: Uint8Array | null): KernelTask {
+  const maxLen = k.config.configMAX_TASK_NAME_LEN - 1;
+  const t = new Task<Kernel>(k, ++k.taskNumber, name.length > maxLen ? name.slice(0, maxLen) : name, priority, stackDepth, isIdle);
+  t.staticallyAllocated = true;
+  t.stackAddress = stackAddress;
+  t.tcbAddress = tcbAddress;
+  t.stackView = stackView;
+  t.eValue = k.maxPriorities - priority;
+  return t;
+}
+
+/**
+ * xTaskCreateStatic: as xTaskCreate, with the stack in `stackBuffer` (at least stackDepth × 4
+ * bytes) and the TCB in `tcbBuffer` (at least sizeof(StaticTask_t)). Returns the handle (FreeRTOS
+ * returns it rather than pdPASS); never fails for memory; the buffers' errors assert (see
+ * static.ts). Yields like xTaskCreate.
+ */
+export function createTaskStatic<P>(
+  k: Kernel,
+  fn: TaskFunction<P>,
+  name: string,
+  stackDepth: number,
+  params: P,
+  priority: number,
+  stackBuffer: Uint8Array,
+  tcbBuffer: Uint8Array,
+): KernelCall<KernelTask> {
+  const call = "xTaskCreateStatic";
+  k.assertNotIsr(call);
+  if (typeof fn !== "function") throw new TypeError(`${call}: the task function must be a function, got ${fn === null ? "null" : typeof fn}`);
+  if (typeof name !== "string") throw wrongType(call, "name", "a string", name);
+  if (typeof stackDepth !== "number") throw wrongType(`${call}("${name}")`, "stackDepth", "a number of words", stackDepth);
+  if (!Number.isInteger(stackDepth) || stackDepth < CONTEXT_FRAME_WORDS)
+    throw new RangeError(`${call}("${name}"): stackDepth must be an integer number of words >= ${CONTEXT_FRAME_WORDS}, got ${String(stackDepth)}`);
+  priority = k.checkPriority(`${call}("${name}")`, priority);
+  const where = `${call}("${name}")`;
+  const stackBytes = stackDepth * sizeOf.stackWord;
+  const stackAddress = checkStaticBuffer(k, where, "puxStackBuffer", stackBuffer, stackBytes, `a stack of ${stackDepth} words`);
+  const tcbAddress = checkStaticBuffer(k, where, "pxTaskBuffer", tcbBuffer, sizeOf.tcb, "StaticTask_t");
+  if (stackBuffer.buffer === tcbBuffer.buffer && stackBuffer.byteOffset < tcbBuffer.byteOffset + sizeOf.tcb && tcbBuffer.byteOffset < stackBuffer.byteOffset + stackBytes)
+    k.fail(where, "puxStackBuffer and pxTaskBuffer overlap: the stack and the TCB need separate buffers");
+  const gen = isGeneratorFunction(fn) ? (fn(params) as Generator<unknown, unknown, unknown>) : null;
+  if (gen === null && isAsyncGeneratorFunction(fn))
+    throw new TypeError(`${where}: the task function is an async generator function; write an async function or a generator function (function*)`);
+  const view = k.memory !== null ? stackBuffer.subarray(0, stackBytes) : null;
+  const t = placeStaticTask(k, name, stackDepth, priority, false, stackAddress, tcbAddress, view);
+  claimStaticBuffer(k, t, `task "${t.name}" stack`, stackBuffer, stackBytes);
+  claimStaticBuffer(k, t, `task "${t.name}" TCB`, tcbBuffer, sizeOf.tcb);
+  prepareStart(k, t, fn, params, gen);
+  return k.resultValue(t, addNewTaskToReadyList(k, t));
+}
+
+/**
+ * The idle or timer task: in the kernel's own static memory when configSUPPORT_STATIC_ALLOCATION
+ * is 1 (FreeRTOS 11's vApplicationGetIdleTaskMemory / vApplicationGetTimerTaskMemory path), from
+ * the heap otherwise.
+ * @internal
+ */
+export function allocateKernelTask(k: Kernel, name: string, stackDepth: number, priority: number, isIdle: boolean): KernelTask | null {
+  if (k.config.configSUPPORT_STATIC_ALLOCATION === 0) return allocateTask(k, name, stackDepth, priority, isIdle);
+  const layout = kernelStaticLayout(k);
+  const base = k.kernelStaticBase();
+  const placed = k.memory !== null;
+  const stackAt = placed ? base + (isIdle ? layout.idleStack : layout.timerStack) : 0;
+  const tcbAt = placed ? base + (isIdle ? layout.idleTcb : layout.timerTcb) : 0;
+  const view = placed ? k.memory!.view(stackAt, stackDepth * sizeOf.stackWord) : null;
+  return placeStaticTask(k, name, stackDepth, priority, isIdle, stackAt, tcbAt, view);
+}
+
+/** The timer service task: in kernel-owned static memory or the heap (see allocateKernelTask); never switches. @internal */
+export function createKernelTask(k: Kernel, fn: () => unknown, name: string, stackDepth: number, priority: number, handleRef: Ref<KernelTask | null>): void {
+  const t = allocateKernelTask(k, name, stackDepth, priority, false);
+  handleRef.value = t;
+  if (t === null) return;
+  prepareStart(k, t, fn as TaskFunction<never>, undefined, null);
+  addNewTaskToReadyList(k, t);
 }
 
 /** prvAddNewTaskToReadyList; returns true when the new task should preempt the caller (rule 5). */
@@ -231,7 +329,13 @@ function freeTask(k: Kernel, t: KernelTask): void {
   t.resolve = null;
   t.gen = null;
   t.cont = null;
-  k.heap.free(HeapAccount.blockSize(sizeOf.tcb + t.stackDepth * sizeOf.stackWord));
+  if (t.staticallyAllocated) {
+    releaseStaticBuffers(k, t);
+    return;
+  }
+  // prvDeleteTCB: the stack, then the TCB.
+  k.heap.free(t.stackAddress);
+  k.heap.free(t.tcbAddress);
 }
 
 /**
@@ -572,7 +676,7 @@ export function setTaskPriority(k: Kernel, handle: KernelTask | null, newPriorit
 export function startScheduler(k: Kernel, timerTaskSetup?: (kernel: Kernel) => KernelTask | null): void {
   if (k.schedulerRunning) k.fail("vTaskStartScheduler", "the scheduler is already running");
   k.assertNotIsr("vTaskStartScheduler");
-  const idle = allocateTask(k, "IDLE", k.config.configMINIMAL_STACK_SIZE, 0, true);
+  const idle = allocateKernelTask(k, "IDLE", k.config.configMINIMAL_STACK_SIZE, 0, true);
   if (idle === null) throw new KernelError("vTaskStartScheduler: the heap cannot hold the idle task");
   idle.cont = idleContinuation;
   k.idleTask = idle;

@@ -31,6 +31,8 @@ const FLAG_DELAY_ABORTED = 4;
 const FLAG_INHERITANCE_OCCURRED = 8;
 const FLAG_EVENT_VALUE_IN_USE = 16;
 const FLAG_RECLAIM_ON_RETURN = 32;
+/** ucStaticallyAllocated: the stack and TCB are caller-supplied buffers (or kernel-owned static memory), not heap blocks. */
+const FLAG_STATIC = 64;
 
 /** An opaque task handle (TaskHandle_t). */
 export class Task<K = unknown> implements ListItem<Task<K>>, EventNode {
@@ -184,6 +186,15 @@ export class Task<K = unknown> implements ListItem<Task<K>>, EventNode {
   /** @internal */
   set deleted(on: boolean) {
     this.flags = on ? this.flags | FLAG_DELETED : this.flags & ~FLAG_DELETED;
+  }
+
+  /** @internal ucStaticallyAllocated: deleting the task frees no heap. */
+  get staticallyAllocated(): boolean {
+    return (this.flags & FLAG_STATIC) !== 0;
+  }
+  /** @internal */
+  set staticallyAllocated(on: boolean) {
+    this.flags = on ? this.flags | FLAG_STATIC : this.flags & ~FLAG_STATIC;
   }
 
   /** @internal ucDelayAborted */

@@ -18,11 +18,12 @@ import { isGenerator, type KernelCall } from "./lane.js";
 import { wrongType } from "./check.js";
 import { pdFALSE, pdPASS, pdTRUE, queueSEND_TO_BACK } from "./constants.js";
 import { sizeOf } from "./heap.js";
+import { checkStaticBuffer, claimStaticBuffer, kernelStaticLayout, releaseStaticBuffers } from "./static.js";
 import type { Kernel, KernelTask, Ref } from "./kernel.js";
 import { ListItem } from "./list.js";
-import { createQueue, queueReceive, queueSend, queueSendFromIsr, queueWaitForMessageRestricted, QueueKind, type Queue } from "./queue.js";
+import { createKernelQueue, createQueue, queueReceive, queueSend, queueSendFromIsr, queueWaitForMessageRestricted, QueueKind, type Queue } from "./queue.js";
 import { TimeQueue } from "./time-queue.js";
-import { createTask } from "./task-control.js";
+import { createKernelTask } from "./task-control.js";
 
 /** A timer's callback, run in the timer task: a plain, async or generator function. */
 export type TimerCallback = (timer: SoftwareTimer) => void | Promise<void> | Generator<unknown, void, unknown>;
@@ -61,7 +62,10 @@ export class SoftwareTimer extends ListItem<SoftwareTimer> {
   /** @internal */
   deleted = false;
   /** @internal */
-  heapBlockBytes = 0;
+  /** @internal Address of the Timer_t (heap block payload or static buffer); 0 for an uncharged timer. */
+  controlAddress = 0;
+  /** @internal Whether deleting frees a heap block (not static, not uncharged). */
+  ownsHeapBlock = false;
   /** @internal The list the timer is in (the service's current or overflow list), or null. */
   inList: TimeQueue<SoftwareTimer> | null = null;
   constructor(
@@ -115,7 +119,8 @@ const services = new WeakMap<Kernel, TimerService>();
 function service(k: Kernel, call: string): TimerService {
   let svc = services.get(k);
   if (svc === undefined) {
-    const queue = createQueue(k, k.config.configTIMER_QUEUE_LENGTH, 0, QueueKind.Queue, "TmrQ");
+    // FreeRTOS 11 timers.c: static arrays with configSUPPORT_STATIC_ALLOCATION 1, the heap otherwise.
+    const queue = k.config.configSUPPORT_STATIC_ALLOCATION === 1 ? createKernelQueue(k, k.config.configTIMER_QUEUE_LENGTH, "TmrQ", k.memory === null ? 0 : k.kernelStaticBase() + kernelStaticLayout(k).timerQueue) : createQueue(k, k.config.configTIMER_QUEUE_LENGTH, 0, QueueKind.Queue, "TmrQ");
     if (queue === null) k.fail(call, "the heap cannot hold the timer command queue");
     svc = new TimerService(queue);
     services.set(k, svc);
@@ -127,7 +132,7 @@ function service(k: Kernel, call: string): TimerService {
 export function startTimerService(k: Kernel): KernelTask | null {
   const svc = service(k, "vTaskStartScheduler");
   const ref: Ref<KernelTask | null> = { value: null };
-  void createTask(k, () => timerTask(k, svc), "Tmr Svc", k.config.configTIMER_TASK_STACK_DEPTH, null, k.config.configTIMER_TASK_PRIORITY, ref);
+  createKernelTask(k, () => timerTask(k, svc), "Tmr Svc", k.config.configTIMER_TASK_STACK_DEPTH, k.config.configTIMER_TASK_PRIORITY, ref);
   svc.task = ref.value;
   return ref.value;
 }
@@ -321,7 +326,8 @@ function applyCommand(k: Kernel, svc: TimerService, msg: TimerMessage, timer: So
     case CMD_DELETE:
       timer.active = false;
       timer.deleted = true;
-      k.heap.free(timer.heapBlockBytes);
+      if (timer.ownsHeapBlock) k.heap.free(timer.controlAddress);
+      else releaseStaticBuffers(k, timer);
       break;
   }
   return null;
@@ -352,10 +358,28 @@ export function createTimer(k: Kernel, name: string, periodTicks: number, autoRe
   periodTicks = checkPeriod(k, `${call}("${name}")`, periodTicks);
   if (typeof callback !== "function") throw new TypeError(`${call}("${name}"): the callback must be a function, got ${typeof callback}`);
   service(k, call);
-  const block = chargeHeap ? k.allocateObject(sizeOf.timer, `timer "${name}"`) : 0;
+  const block = chargeHeap ? k.allocateObject(sizeOf.timer, `timer "${name}"`, call) : 0;
   if (chargeHeap && block === 0) return null;
   const timer = new SoftwareTimer(k, name, periodTicks, !!autoReload, id, callback);
-  timer.heapBlockBytes = block;
+  timer.controlAddress = block;
+  timer.ownsHeapBlock = chargeHeap;
+  if (chargeHeap) k.heap.label(block, "timer", timer);
+  if (k.traceEnabled()) k.emit("timer.created", k.current?.name, name, periodTicks);
+  return timer;
+}
+
+/** xTimerCreateStatic: the Timer_t in `buffer` (at least sizeof(StaticTimer_t)); no heap. */
+export function createTimerStatic(k: Kernel, name: string, periodTicks: number, autoReload: number | boolean, id: unknown, callback: TimerCallback, buffer: Uint8Array): SoftwareTimer {
+  const call = "xTimerCreateStatic";
+  k.assertNotIsr(call);
+  if (typeof name !== "string") throw new TypeError(`${call}: name must be a string, got ${typeof name}`);
+  periodTicks = checkPeriod(k, `${call}("${name}")`, periodTicks);
+  if (typeof callback !== "function") throw new TypeError(`${call}("${name}"): the callback must be a function, got ${typeof callback}`);
+  const address = checkStaticBuffer(k, `${call}("${name}")`, "pxTimerBuffer", buffer, sizeOf.timer, "StaticTimer_t");
+  service(k, call);
+  const timer = new SoftwareTimer(k, name, periodTicks, !!autoReload, id, callback);
+  timer.controlAddress = address;
+  claimStaticBuffer(k, timer, `timer "${name}"`, buffer, sizeOf.timer);
   if (k.traceEnabled()) k.emit("timer.created", k.current?.name, name, periodTicks);
   return timer;
 }

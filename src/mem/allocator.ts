@@ -30,6 +30,8 @@ export interface AllocateOptions {
   readonly alignBytes?: number;
   /** Only regions the board's DMA can reach (default false). */
   readonly dmaOnly?: boolean;
+  /** Only the region of this name (default: any). */
+  readonly region?: string;
 }
 
 /** One block handed out: where it is and who owns it. */
@@ -89,6 +91,7 @@ export class RamAllocator {
     for (let i = 0; i < this.regions.length; i++) {
       const r = this.regions[i]!;
       if (options.dmaOnly === true && !r.dma) continue;
+      if (options.region !== undefined && r.name !== options.region) continue;
       const list = this.blocks[i]!;
       let gapStart = r.base;
       // The gaps: before each block, then after the last one.

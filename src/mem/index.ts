@@ -1,5 +1,6 @@
 /**
- * `tinyrtos/mem` — static memory on a board: fixed-size block pools carved from its SRAM, and the
+ * `tinyrtos/mem` — static memory on a board: fixed-size block pools carved from its SRAM, static
+ * buffers for the `...Static` create calls (`staticBuffer`), and the
  * allocator that accounts for what uses the RAM (`board.ram.usedBytes`, `freeBytes`, `report()`).
  *
  * Layering (DESIGN.md): mem sits below hal and imports nothing from it; a pool takes a board
@@ -22,6 +23,7 @@
  * @module
  */
 export { createPool, Pool, PoolError, POOL_ALIGN_BYTES } from "./pool.js";
+export { staticBuffer } from "./static.js";
 export type { PoolBoard, PoolRam, PoolStats } from "./pool.js";
 export { RamAllocator } from "./allocator.js";
 export type { AllocatorRegion, AllocateOptions, RamAllocation } from "./allocator.js";

@@ -9,7 +9,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createBoard, HalError, type Board } from "./helpers.js";
-import { TaskStoppedError, type MemoryFault, type MemoryRegion } from "../../src/hal/index.js";
+import { HEAP_OWNER, TaskStoppedError, type MemoryFault, type MemoryRegion } from "../../src/hal/index.js";
 import { eDeleted, pdFALSE, pdPASS, type FreeRTOS } from "../../src/freertos/index.js";
 
 // nrf52840: RAM 0x20000000..0x2003ffff; the kernel heap takes the first 64 KB.
@@ -34,7 +34,16 @@ async function runRestricted(body: (board: Board, rtos: FreeRTOS) => Promise<unk
   return board;
 }
 
-const fault = (f: Partial<MemoryFault>): MemoryFault => ({
+/**
+ * The region of the restricted task's stack: "app" is the first task created, so its stack is the
+ * heap's first block (heap_4: the payload after an 8-byte header at the heap region's start).
+ */
+function firstStack(board: Board, stackDepth = 128): MemoryRegion {
+  const heap = board.ram.allocations().find((a) => a.owner === HEAP_OWNER)!;
+  return { address: heap.address + 8, lengthBytes: stackDepth * 4, access: "rw" };
+}
+
+const fault = (board: Board, f: Partial<MemoryFault>): MemoryFault => ({
   taskName: "app",
   address: 0,
   access: "read",
@@ -42,7 +51,7 @@ const fault = (f: Partial<MemoryFault>): MemoryFault => ({
   tick: 0,
   boot: 1,
   kind: "MemManage",
-  regions: REGIONS,
+  regions: [firstStack(board), ...REGIONS],
   ...f,
 });
 
@@ -101,7 +110,7 @@ for (const v of violations) {
       }
       after = true;
     });
-    const expected = fault(v.expected);
+    const expected = fault(board, v.expected);
     assert.deepEqual(board.faults, [expected]);
     assert.ok(thrown instanceof TaskStoppedError);
     const size = expected.sizeBytes === 1 ? "1 byte" : `${expected.sizeBytes} bytes`;
@@ -135,7 +144,16 @@ test("the fault record: plain, frozen, with the tick of the fault and the region
     },
   });
   await board.run(20);
-  const expected: MemoryFault = { taskName: "late", address: 0x2407_f000, access: "write", sizeBytes: 4, tick: 7, boot: 1, kind: "MemManage", regions: [{ address: 0x2407_f000, lengthBytes: 4096, access: "ro" }] };
+  const expected: MemoryFault = {
+    taskName: "late",
+    address: 0x2407_f000,
+    access: "write",
+    sizeBytes: 4,
+    tick: 7,
+    boot: 1,
+    kind: "MemManage",
+    regions: [firstStack(board, 200), { address: 0x2407_f000, lengthBytes: 4096, access: "ro" }],
+  };
   assert.deepEqual(board.faults, [expected]);
   assert.equal(hooked.length, 1);
   assert.equal(hooked[0], board.faults[0]);
@@ -145,7 +163,7 @@ test("the fault record: plain, frozen, with the tick of the fault and the region
 test("the C3's violations are PMP faults", async () => {
   const regions: MemoryRegion[] = [{ address: 0x3fca_0000, lengthBytes: 12, access: "ro" }];
   const board = await runRestricted((b) => b.memory.writeU8(0x3fca_0008, 1), { name: "esp32c3", regions });
-  assert.deepEqual(board.faults, [fault({ address: 0x3fca_0008, sizeBytes: 1, access: "write", kind: "PMP", regions })]);
+  assert.deepEqual(board.faults, [fault(board, { address: 0x3fca_0008, sizeBytes: 1, access: "write", kind: "PMP", regions: [firstStack(board), ...regions] })]);
 });
 
 test("a restricted task's own stack is accessible once placed; the record lists it first", async () => {
@@ -169,21 +187,22 @@ test("a restricted task's own stack is accessible once placed; the record lists 
         },
         handle,
       );
-      // The heap helper places stacks on boards; until then the test places this one itself.
-      stack = 0x2003_0000;
-      (handle.value as { stackAddress: number }).stackAddress = stack;
+      // The board placed its stack in the heap (heap_4's first block).
+      stack = (handle.value as { stackAddress: number }).stackAddress;
     },
   });
   await board.run(3);
+  assert.equal(stack, firstStack(board).address);
   assert.deepEqual(seen, [0xabcd]);
   assert.deepEqual(board.faults, [
-    fault({ address: stack + 510, access: "write", regions: [{ address: stack, lengthBytes: 512, access: "rw" }, ...REGIONS] }),
+    fault(board, { address: stack + 510, access: "write", regions: [{ address: stack, lengthBytes: 512, access: "rw" }, ...REGIONS] }),
   ]);
 });
 
-test("an unplaced stack (stackAddress 0) gives no access beyond the regions", async () => {
-  const board = await runRestricted((b) => b.memory.readU8(0x2000_0000));
-  assert.deepEqual(board.faults, [fault({ address: 0x2000_0000, sizeBytes: 1 })]);
+test("the heap block header just below its stack is off limits (the stack is exactly its region)", async () => {
+  const board = await runRestricted((b) => b.memory.readU8(0x2000_0007));
+  assert.equal(firstStack(board).address, 0x2000_0008);
+  assert.deepEqual(board.faults, [fault(board, { address: 0x2000_0007, sizeBytes: 1 })]);
 });
 
 test("privileged tasks, ISRs and host code see all of SRAM", async () => {
@@ -364,11 +383,13 @@ test("a stopped task's critical section is released; a mutex it holds stays held
 
 test("fault isolation: one faulting task among 100 — the 99 others finish their work, the run resolves, one record", async () => {
   const done: number[] = [];
+  const stacks: number[] = [];
   const board = createBoard("stm32h743", {
     firmware: async (b) => {
       const r = b.rtos;
       for (let i = 0; i < 100; i++) {
         const base = 0x2400_0000 + 0x70000 + i * 256; // AXI SRAM above the heap (264 KB)
+        const handle = { value: null as { stackAddress: number } | null };
         await r.xTaskCreateRestricted({
           fn: async () => {
             for (let round = 0; round < 10; round++) {
@@ -383,7 +404,8 @@ test("fault isolation: one faulting task among 100 — the 99 others finish thei
           params: null,
           priority: 1 + (i % 3),
           regions: [{ address: base, lengthBytes: 256, access: "rw" }],
-        });
+        }, handle as never);
+        stacks.push(handle.value!.stackAddress);
       }
     },
   });
@@ -392,7 +414,7 @@ test("fault isolation: one faulting task among 100 — the 99 others finish thei
   assert.ok(!done.includes(42));
   const base42 = 0x2400_0000 + 0x70000 + 42 * 256;
   assert.deepEqual(board.faults, [
-    { taskName: "t42", address: base42 + 256, access: "write", sizeBytes: 4, tick: 3, boot: 1, kind: "MemManage", regions: [{ address: base42, lengthBytes: 256, access: "rw" }] },
+    { taskName: "t42", address: base42 + 256, access: "write", sizeBytes: 4, tick: 3, boot: 1, kind: "MemManage", regions: [{ address: stacks[42]!, lengthBytes: 512, access: "rw" }, { address: base42, lengthBytes: 256, access: "rw" }] },
   ]);
   // Task 43's region was not touched by 42; 42's own writes stopped after round 3.
   assert.equal(board.memory.readU32(base42 + 256), 4300);

@@ -7,9 +7,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createFreeRTOS, KernelAssertError, pdPASS, queueSEND_TO_FRONT, type Ref } from "../../src/freertos/index.js";
-import { HeapAccount, Prng, type Queue, type StreamBuffer } from "../../src/kernel/index.js";
+import { Heap4, Prng, type Queue, type StreamBuffer } from "../../src/kernel/index.js";
 
-const QUEUE_T = 80; // sizeof(Queue_t) on the 32-bit port
+const QUEUE_T = 84; // sizeof(StaticQueue_t) on the 32-bit port with queue sets and the trace facility (FreeRTOS 11 FreeRTOS.h)
 const STREAM_BUFFER_T = 36; // sizeof(StreamBuffer_t)
 const POINTER = 4;
 
@@ -21,18 +21,18 @@ function charged(rtos: ReturnType<typeof createFreeRTOS>, create: () => unknown)
 
 test("heap: a queue is charged sizeof(Queue_t) plus length × itemSize (a pointer per by-reference slot); semaphores charge no storage", () => {
   const rtos = createFreeRTOS({});
-  assert.equal(charged(rtos, () => rtos.xQueueCreate(10, 6)), HeapAccount.blockSize(QUEUE_T + 10 * 6));
-  assert.equal(charged(rtos, () => rtos.xQueueCreate(10, 0)), HeapAccount.blockSize(QUEUE_T + 10 * POINTER));
-  assert.equal(charged(rtos, () => rtos.xQueueCreateSet(10)), HeapAccount.blockSize(QUEUE_T + 10 * POINTER), "a set stores a Queue_t * per event");
-  assert.equal(charged(rtos, () => rtos.xSemaphoreCreateCounting(100_000, 0)), HeapAccount.blockSize(QUEUE_T));
-  assert.equal(charged(rtos, () => rtos.xSemaphoreCreateBinary()), HeapAccount.blockSize(QUEUE_T));
-  assert.equal(charged(rtos, () => rtos.xSemaphoreCreateMutex()), HeapAccount.blockSize(QUEUE_T));
-  assert.equal(charged(rtos, () => rtos.xStreamBufferCreate(100, 1)), HeapAccount.blockSize(STREAM_BUFFER_T + 101));
-  assert.equal(charged(rtos, () => rtos.xMessageBufferCreate(100)), HeapAccount.blockSize(STREAM_BUFFER_T + 101));
+  assert.equal(charged(rtos, () => rtos.xQueueCreate(10, 6)), Heap4.blockSize(QUEUE_T + 10 * 6));
+  assert.equal(charged(rtos, () => rtos.xQueueCreate(10, 0)), Heap4.blockSize(QUEUE_T + 10 * POINTER));
+  assert.equal(charged(rtos, () => rtos.xQueueCreateSet(10)), Heap4.blockSize(QUEUE_T + 10 * POINTER), "a set stores a Queue_t * per event");
+  assert.equal(charged(rtos, () => rtos.xSemaphoreCreateCounting(100_000, 0)), Heap4.blockSize(QUEUE_T));
+  assert.equal(charged(rtos, () => rtos.xSemaphoreCreateBinary()), Heap4.blockSize(QUEUE_T));
+  assert.equal(charged(rtos, () => rtos.xSemaphoreCreateMutex()), Heap4.blockSize(QUEUE_T));
+  assert.equal(charged(rtos, () => rtos.xStreamBufferCreate(100, 1)), Heap4.blockSize(STREAM_BUFFER_T + 101));
+  assert.equal(charged(rtos, () => rtos.xMessageBufferCreate(100)), Heap4.blockSize(STREAM_BUFFER_T + 101));
   const q = rtos.xQueueCreate(1000, 0)!;
   const free = rtos.xPortGetFreeHeapSize();
   rtos.vQueueDelete(q);
-  assert.equal(rtos.xPortGetFreeHeapSize() - free, HeapAccount.blockSize(QUEUE_T + 1000 * POINTER), "delete gives it all back");
+  assert.equal(rtos.xPortGetFreeHeapSize() - free, Heap4.blockSize(QUEUE_T + 1000 * POINTER), "delete gives it all back");
 });
 
 test("heap: oversized queues, sets and buffers return null and call the malloc-failed hook, at once, taking nothing", () => {
@@ -93,7 +93,7 @@ test("a queue of a billion slots is created at once: its ring grows as it fills 
   const free0 = rtos.xPortGetFreeHeapSize();
   const byRef = rtos.xQueueCreate(1e9, 0)!;
   const bytes = rtos.xQueueCreate(1e8, 3)!;
-  assert.equal(free0 - rtos.xPortGetFreeHeapSize(), HeapAccount.blockSize(QUEUE_T + 4e9) + HeapAccount.blockSize(QUEUE_T + 3e8), "charged in full");
+  assert.equal(free0 - rtos.xPortGetFreeHeapSize(), Heap4.blockSize(QUEUE_T + 4e9) + Heap4.blockSize(QUEUE_T + 3e8), "charged in full");
   assert.ok(byRef.slots <= 16 && bytes.bytes!.length <= 16 * 3, "the host holds a few slots");
   let most = [0, 0];
   await rtos.xTaskCreate(async () => {

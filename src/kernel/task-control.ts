@@ -23,6 +23,7 @@ import { interruptPark } from "./park.js";
 import { CONTEXT_FRAME_WORDS, Task, type Continuation } from "./task.js";
 import { drainPendingReady, replayPendedTicks } from "./tick.js";
 import { setEventValue } from "./blocking.js";
+import { fillStack } from "./stack.js";
 
 /**
  * xTaskCreate. The task's function starts when the scheduler first switches it in; a generator
@@ -47,7 +48,10 @@ export function createTask<P>(
   if (typeof name !== "string") throw wrongType(call, "name", "a string", name);
   if (typeof stackDepth !== "number") throw wrongType(`${call}("${name}")`, "stackDepth", "a number of words", stackDepth);
   if (!Number.isInteger(stackDepth) || stackDepth < CONTEXT_FRAME_WORDS)
-    throw new RangeError(`${call}("${name}"): stackDepth must be an integer number of words >= ${CONTEXT_FRAME_WORDS}, got ${String(stackDepth)}`);
+    throw new RangeError(
+      `${call}("${name}"): stackDepth must be an integer number of words >= ${CONTEXT_FRAME_WORDS}, got ${String(stackDepth)}: ` +
+        `a task's stack must hold at least its context frame (${CONTEXT_FRAME_WORDS} words, saved at every switch)`,
+    );
   // Checked inline first: the message naming the task is built only when it is needed.
   if (typeof priority !== "number" || !Number.isInteger(priority) || priority < 0 || priority >= k.maxPriorities)
     priority = k.checkPriority(`${call}("${name}")`, priority);
@@ -63,7 +67,10 @@ export function createTask<P>(
     return settled(errCOULD_NOT_ALLOCATE_REQUIRED_MEMORY);
   }
   if (handleRef) handleRef.value = t;
-  if (reclaimOnReturn) t.reclaimOnReturn = true;
+  if (reclaimOnReturn) {
+    t.reclaimOnReturn = true;
+    k.spawnedLive++;
+  }
   prepareStart(k, t, fn, params, gen);
   const higher = addNewTaskToReadyList(k, t);
   if (!switchNow) {
@@ -87,6 +94,7 @@ export function spawnTask(k: Kernel, fn: () => unknown, name: string, stackDepth
   const t = allocateTask(k, name, stackDepth, priority, false);
   if (t === null) return null;
   t.reclaimOnReturn = true;
+  k.spawnedLive++;
   prepareStart(k, t, fn, undefined, gen);
   if (addNewTaskToReadyList(k, t) && k.config.configUSE_PREEMPTION === 1) k.requestSwitch();
   return t;
@@ -115,6 +123,9 @@ function allocateTask(k: Kernel, name: string, stackDepth: number, priority: num
   const maxLen = k.config.configMAX_TASK_NAME_LEN - 1;
   const t = new Task<Kernel>(k, ++k.taskNumber, name.length > maxLen ? name.slice(0, maxLen) : name, priority, stackDepth, isIdle);
   t.eValue = k.maxPriorities - priority;
+  // The stack model (stack.ts): a stack placed in board RAM starts filled with tskSTACK_FILL_BYTE
+  // (keep this after whatever sets t.stackView).
+  if (t.stackView !== null) fillStack(t);
   return t;
 }
 
@@ -164,6 +175,7 @@ export function deleteTask(k: Kernel, handle: KernelTask | null): KernelCall<num
 function freeTask(k: Kernel, t: KernelTask): void {
   interruptPark(k, t);
   t.deleted = true;
+  if (t.reclaimOnReturn) k.spawnedLive--;
   t.resolve = null;
   t.gen = null;
   t.cont = null;

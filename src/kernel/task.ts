@@ -109,6 +109,12 @@ export class Task<K = unknown> implements ListItem<Task<K>>, EventNode {
   declare stackView: Uint8Array | null;
   /** @internal The task's MPU regions (set by xTaskCreateRestricted); null for a privileged task. */
   declare mpuRegions: unknown;
+  // The stack model (issue 12, stack.ts): bytes of the stack in use now and at the most, the
+  // context frame included; the overflow checks and the high-water mark read them.
+  /** @internal Stack bytes in use: the context frame plus the open stackUse charges. */
+  declare stackUseBytes: number;
+  /** @internal The most stack bytes ever in use (the high-water mark's complement). */
+  declare stackPeakBytes: number;
 
   constructor(kernel: K, id: number, name: string, priority: number, stackDepth: number, isIdle: boolean) {
     this.next = this;
@@ -146,6 +152,8 @@ export class Task<K = unknown> implements ListItem<Task<K>>, EventNode {
     this.stackAddress = 0;
     this.stackView = null;
     this.mpuRegions = null;
+    this.stackUseBytes = CONTEXT_FRAME_WORDS * 4;
+    this.stackPeakBytes = CONTEXT_FRAME_WORDS * 4;
   }
 
   /** pcTaskName */

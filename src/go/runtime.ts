@@ -170,7 +170,7 @@ function spawn(k: Kernel, fn: () => unknown, name: string | undefined, priority:
 function goroutineLimit(k: Kernel, rt: GoRuntime, name: string | undefined): GoPanic {
   const what = name ?? `${UNNAMED}${rt.nextGoroutineId}`;
   return new GoPanic(
-    `runtime: cannot start ${what === "main" ? "the main goroutine" : `"${what}"`}: ${k.spawnedLive} goroutines are live and run()'s maxGoroutines is ${rt.maxGoroutines} (the main goroutine counts)`,
+    `runtime: cannot start ${what === "main" ? "the main goroutine" : `"${what}"`}: ${k.spawnedLive} goroutine${k.spawnedLive === 1 ? " is" : "s are"} live and run()'s maxGoroutines is ${rt.maxGoroutines} (the main goroutine counts)`,
   );
 }
 

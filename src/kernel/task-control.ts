@@ -23,7 +23,7 @@ import { interruptPark } from "./park.js";
 import { CONTEXT_FRAME_WORDS, Task, type Continuation } from "./task.js";
 import { drainPendingReady, replayPendedTicks } from "./tick.js";
 import { setEventValue } from "./blocking.js";
-import { fillStack } from "./stack.js";
+import { checkStackOverflow, fillStack } from "./stack.js";
 
 /**
  * xTaskCreate. The task's function starts when the scheduler first switches it in; a generator
@@ -253,6 +253,8 @@ export function taskReturned(k: Kernel, t: KernelTask, fromLoop = false): void {
     k.removeState(t);
     if (t.eList !== null) t.eList.remove(t);
     k.numberOfTasks--;
+    // Its last switch-out's stack check (stack.ts), before its stack is freed.
+    if (k.stackCheck !== 0) checkStackOverflow(k, t);
     freeTask(k, t);
     k.switchContext();
     if (!fromLoop) k.dispatch();

@@ -9,9 +9,12 @@
  * written as the peak grows, so the high-water mark and method 2 read real bytes, as FreeRTOS
  * does; off a board they follow the numeric peak.
  *
- * Interrupts: on Cortex-M a handler runs on the main stack (MSP) and ESP-IDF's RISC-V port
- * switches to its own ISR stack, so `stackUse` from an ISR (or the tick hook) charges no task: it
- * returns a release that does nothing (the function form just runs the function).
+ * Interrupts: on Cortex-M "Handler mode always uses the MSP" (Cortex-M4 Generic User Guide ARM
+ * DUI 0553A / ST PM0214 section 2.1.3; the hardware pushes its 8-word frame on the interrupted
+ * task's stack, which the 17-word context frame covers), and the RISC-V ports switch to an ISR
+ * stack on entry (FreeRTOS portASM.S `xISRStackTop`; ESP-IDF's riscv portasm.S
+ * `rtos_int_enter`, `xIsrStackTop`). So `stackUse` from an ISR (or the tick hook) charges no
+ * task: it returns a release that does nothing (the function form just runs the function).
  * @module
  */
 import { KernelAssertError, KernelError } from "./errors.js";
@@ -21,7 +24,7 @@ import { genLane, isGenerator, type KernelCall } from "./lane.js";
 import type { Kernel, KernelTask } from "./kernel.js";
 import { CONTEXT_FRAME_WORDS } from "./task.js";
 
-/** Bytes of a stack word (StackType_t is uint32_t on the 32-bit Cortex-M and RISC-V ports the boards model). */
+/** Bytes of a stack word: portSTACK_TYPE is uint32_t in the GCC ARM_CM4F/ARM_CM7 and RV32 RISC-V portmacro.h the boards' ports use. */
 export const STACK_WORD_BYTES = 4;
 
 /** The byte a new task's stack is filled with (tskSTACK_FILL_BYTE, tasks.c). */

@@ -10,6 +10,8 @@ const modules: Record<string, string[]> = {
   // The virtual microcontroller: a board's peripherals, drivers and world (hal.ts).
   "./hal.js": ["shellSpeed", "uartBytes", "gpioIsrToTask"],
   "./go.js": ["pingpong", "pingpongGen", "prodcons", "prodconsGen", "spawn", "spawnGen", "select2", "select2Gen", "parked", "parkedGen", "isrWake"],
+  // The stack model: pingpong with configCHECK_FOR_STACK_OVERFLOW 1 and 2 (stack.ts).
+  "./stack.js": ["pingpongCheck1", "pingpongCheck2"],
   // Trace recorders: Perfetto events and VCD edges per wall second.
   "./trace.js": ["perfetto", "vcd"],
   // The same program shapes with no kernel: what each figure cannot go below (see floor.ts).

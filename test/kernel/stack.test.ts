@@ -387,3 +387,13 @@ test("config: configCHECK_FOR_STACK_OVERFLOW is 0, 1 or 2 and the hook a functio
   );
   assert.equal(rtos.uxTaskGetNumberOfTasks(), 0, "nothing created");
 });
+
+test("a task that overflows and returns is checked at its last switch-out (method 2)", T, async () => {
+  const { rtos, detections } = kernelWithHook(2);
+  await rtos.xTaskCreate(async () => {
+    rtos.stackUse(100, () => 0);
+  }, "returner", 32, null, 1);
+  rtos.vTaskStartScheduler();
+  await rtos.run(2);
+  assert.deepEqual(detections.map((d) => d.name), ["returner"]);
+});

@@ -123,14 +123,14 @@ function allocateTask(k: Kernel, name: string, stackDepth: number, priority: num
   const maxLen = k.config.configMAX_TASK_NAME_LEN - 1;
   const t = new Task<Kernel>(k, ++k.taskNumber, name.length > maxLen ? name.slice(0, maxLen) : name, priority, stackDepth, isIdle);
   t.eValue = k.maxPriorities - priority;
-  // The stack model (stack.ts): a stack placed in board RAM starts filled with tskSTACK_FILL_BYTE
-  // (keep this after whatever sets t.stackView).
-  if (t.stackView !== null) fillStack(t);
   return t;
 }
 
 /** prvAddNewTaskToReadyList; returns true when the new task should preempt the caller (rule 5). */
 function addNewTaskToReadyList(k: Kernel, t: KernelTask): boolean {
+  // The stack model (stack.ts): a stack placed in board RAM starts filled with tskSTACK_FILL_BYTE
+  // (prvInitialiseNewTask); whatever places it sets t.stackView before this point.
+  if (t.stackView !== null) fillStack(t);
   k.numberOfTasks++;
   if (k.traceSink !== null) k.emit("task.created", t.name, undefined, t.priority);
   if (k.current === null) {

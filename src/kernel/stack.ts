@@ -22,7 +22,7 @@ import { Exec } from "./exec.js";
 import { isrFaulted } from "./isr.js";
 import { genLane, isGenerator, type KernelCall } from "./lane.js";
 import type { Kernel, KernelTask } from "./kernel.js";
-import { CONTEXT_FRAME_WORDS } from "./task.js";
+import { CONTEXT_FRAME_WORDS, type StackState } from "./task.js";
 
 /** Bytes of a stack word: portSTACK_TYPE is uint32_t in the GCC ARM_CM4F/ARM_CM7 and RV32 RISC-V portmacro.h the boards' ports use. */
 export const STACK_WORD_BYTES = 4;
@@ -52,6 +52,25 @@ export function stackSizeBytes(t: KernelTask): number {
   return t.stackDepth * STACK_WORD_BYTES;
 }
 
+/** Stack bytes `t` uses now. @internal */
+export function stackUseBytes(t: KernelTask): number {
+  const s = t.stackState;
+  return s === null ? CONTEXT_FRAME_BYTES : s.useBytes;
+}
+
+/** The most stack bytes `t` ever used. @internal */
+export function stackPeakBytes(t: KernelTask): number {
+  const s = t.stackState;
+  return s === null ? CONTEXT_FRAME_BYTES : s.peakBytes;
+}
+
+/** `t`'s stack state, made at its first charge. */
+function stateOf(t: KernelTask): StackState {
+  let s = t.stackState;
+  if (s === null) s = t.stackState = { useBytes: CONTEXT_FRAME_BYTES, peakBytes: CONTEXT_FRAME_BYTES };
+  return s;
+}
+
 /**
  * Gives task `t` the view of its stack in board RAM (`stackDepth` words, lowest address first):
  * fills it with tskSTACK_FILL_BYTE and writes the part used so far, as prvInitialiseNewTask
@@ -72,22 +91,22 @@ export function attachStackView(t: KernelTask, view: Uint8Array): void {
 export function fillStack(t: KernelTask): void {
   const view = t.stackView;
   if (view === null) return;
-  const used = Math.min(t.stackPeakBytes, view.length);
+  const used = Math.min(stackPeakBytes(t), view.length);
   view.fill(tskSTACK_FILL_BYTE, 0, view.length - used);
   view.fill(USED_BYTE, view.length - used);
 }
 
 /** The peak of `t` rises to `bytes`: on a board, the newly used bytes are written. */
-function raisePeak(t: KernelTask, bytes: number): void {
+function raisePeak(t: KernelTask, s: StackState, bytes: number): void {
   const view = t.stackView;
   if (view !== null) {
     // The stack descends from its top (the view's end). Writes below the stack's lowest byte
     // (the overflow itself) are not modelled: they would land in a neighbour's memory.
     const from = Math.max(0, view.length - bytes);
-    const to = Math.max(0, view.length - t.stackPeakBytes);
+    const to = Math.max(0, view.length - s.peakBytes);
     if (from < to) view.fill(USED_BYTE, from, to);
   }
-  t.stackPeakBytes = bytes;
+  s.peakBytes = bytes;
 }
 
 /**
@@ -106,10 +125,11 @@ export function stackUse(k: Kernel, bytes: number, fn?: () => unknown): unknown 
   if (exec === Exec.Isr) return fn === undefined ? noRelease : fn(); // the ISR stack, not a task's
   const t = k.current;
   if (t === null || (exec !== Exec.Task && exec !== Exec.Kernel)) k.fail(call, "only a task's code runs on a task stack");
-  const level = t.stackUseBytes + bytes;
-  t.stackUseBytes = level;
-  if (level > t.stackPeakBytes) raisePeak(t, level);
-  const charge = new Charge(k, t, bytes, level);
+  const s = stateOf(t);
+  const level = s.useBytes + bytes;
+  s.useBytes = level;
+  if (level > s.peakBytes) raisePeak(t, s, level);
+  const charge = new Charge(k, t, s, bytes, level);
   if (fn === undefined) return charge.release;
   let result: unknown;
   try {
@@ -141,29 +161,30 @@ class Charge {
   constructor(
     private readonly k: Kernel,
     private readonly t: KernelTask,
+    private readonly s: StackState,
     private readonly bytes: number,
     /** The task's use with this charge made: the charge is the innermost while the use is this. */
     private readonly level: number,
   ) {}
 
   readonly release: StackRelease = (): void => {
-    const { k, t, bytes } = this;
+    const { k, t, s, bytes } = this;
     if (this.released) throw new KernelAssertError(`stackUse release called twice: the charge of ${bytes} bytes of task "${t.name}" was already released`);
     if (k.current !== t || k.exec === Exec.Isr || (k.exec !== Exec.Task && k.exec !== Exec.Kernel))
       throw new KernelAssertError(`stackUse release of task "${t.name}" (${bytes} bytes) called from ${k.callerDescription()}: release a charge in the task that made it`);
-    if (t.stackUseBytes !== this.level)
+    if (s.useBytes !== this.level)
       throw new KernelAssertError(
-        `stackUse release out of order in task "${t.name}": the charge of ${bytes} bytes is not the innermost (${t.stackUseBytes - this.level} bytes charged after it are still held); release charges innermost first`,
+        `stackUse release out of order in task "${t.name}": the charge of ${bytes} bytes is not the innermost (${s.useBytes - this.level} bytes charged after it are still held); release charges innermost first`,
       );
     this.released = true;
-    t.stackUseBytes = this.level - bytes;
+    s.useBytes = this.level - bytes;
   };
 
   /** The code it surrounds threw: the stack unwinds to below this charge, inner charges included. */
   unwind(): void {
     if (this.released) return;
     this.released = true;
-    if (this.t.stackUseBytes >= this.level) this.t.stackUseBytes = this.level - this.bytes;
+    if (this.s.useBytes >= this.level) this.s.useBytes = this.level - this.bytes;
   }
 }
 
@@ -206,7 +227,7 @@ export function stackHighWaterMarkWords(t: KernelTask): number {
     freeBytes = 0;
     while (freeBytes < view.length && view[freeBytes] === tskSTACK_FILL_BYTE) freeBytes++;
   } else {
-    freeBytes = Math.max(0, stackSizeBytes(t) - t.stackPeakBytes);
+    freeBytes = Math.max(0, stackSizeBytes(t) - stackPeakBytes(t));
   }
   return Math.floor(freeBytes / STACK_WORD_BYTES);
 }
@@ -224,12 +245,12 @@ export function stackHighWaterMarkWords(t: KernelTask): number {
 export function checkStackOverflow(k: Kernel, t: KernelTask): void {
   if (t.deleted) return;
   const size = stackSizeBytes(t);
-  if (t.stackUseBytes >= size || (k.stackCheck === 2 && endOverwritten(t, size))) stackOverflowDetected(k, t);
+  if (stackUseBytes(t) >= size || (k.stackCheck === 2 && endOverwritten(t, size))) stackOverflowDetected(k, t);
 }
 
 function endOverwritten(t: KernelTask, size: number): boolean {
   const view = t.stackView;
-  if (view === null) return t.stackPeakBytes > size - STACK_CHECK_BYTES;
+  if (view === null) return stackPeakBytes(t) > size - STACK_CHECK_BYTES;
   for (let i = 0; i < STACK_CHECK_BYTES && i < view.length; i++) if (view[i] !== tskSTACK_FILL_BYTE) return true;
   return false;
 }
@@ -242,7 +263,7 @@ function endOverwritten(t: KernelTask, size: number): boolean {
  */
 function stackOverflowDetected(k: Kernel, t: KernelTask): void {
   k.stackOverflows++;
-  if (k.traceSink !== null) k.emit("task.stackOverflow", t.name, undefined, t.stackPeakBytes);
+  if (k.traceSink !== null) k.emit("task.stackOverflow", t.name, undefined, stackPeakBytes(t));
   const hook = k.config.vApplicationStackOverflowHook;
   if (hook === null) return;
   const saved = k.exec;

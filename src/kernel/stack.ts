@@ -75,8 +75,7 @@ function stateOf(t: KernelTask): StackState {
  * Gives task `t` the view of its stack in board RAM (`stackDepth` words, lowest address first):
  * fills it with tskSTACK_FILL_BYTE and writes the part used so far, as prvInitialiseNewTask
  * fills a new stack (tskSET_NEW_STACKS_TO_KNOWN_VALUE). Called by whoever places the stack (the
- * board's heap); a unit test may attach a plain Uint8Array.
- * @internal
+ * board's heap); a unit test may attach a plain Uint8Array. Not public: the kernel's index only.
  */
 export function attachStackView(t: KernelTask, view: Uint8Array): void {
   if (!(view instanceof Uint8Array)) throw new TypeError(`task "${t.name}": a stack view must be a Uint8Array, got ${view === null ? "null" : typeof view}`);
@@ -114,7 +113,7 @@ function raisePeak(t: KernelTask, s: StackState, bytes: number): void {
  * deeper call, a local buffer), until the returned release is called. Charges nest and are
  * released innermost first. `stackUse(bytes, fn)` charges around `fn()`, released when it
  * returns, throws or (a promise, or in a generator task a generator to `yield*`) completes.
- * @internal
+ * The facades bind it to their kernel (`rtos.stackUse`, Go's `stackUse`).
  */
 export function stackUse(k: Kernel, bytes: number, fn?: () => unknown): unknown {
   const call = "stackUse";
@@ -218,7 +217,6 @@ async function releaseAfter(p: PromiseLike<unknown>, charge: Charge | null): Pro
  * prvTaskCheckFreeStackSpace: the stack never used, in words (uxTaskGetStackHighWaterMark). On
  * a board, the fill bytes counted from the stack's far end (the lowest address) up, so a stray
  * write there shows; off a board, from the peak. 0 once the peak reached the stack's end.
- * @internal
  */
 export function stackHighWaterMarkWords(t: KernelTask): number {
   const view = t.stackView;

@@ -16,6 +16,8 @@ const modules: Record<string, string[]> = {
   "./go.js": ["pingpong", "pingpongGen", "prodcons", "prodconsGen", "spawn", "spawnGen", "select2", "select2Gen", "parked", "parkedGen", "isrWake"],
   // Board memory (issue 12): checked board.memory accesses under the MPU.
   "./mem.js": ["checkedAccess"],
+  // The stack model: pingpong with configCHECK_FOR_STACK_OVERFLOW 1 and 2 (stack.ts).
+  "./stack.js": ["pingpongCheck1", "pingpongCheck2"],
   // Trace recorders: Perfetto events and VCD edges per wall second.
   "./trace.js": ["perfetto", "vcd"],
   // The same program shapes with no kernel: what each figure cannot go below (see floor.ts).

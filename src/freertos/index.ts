@@ -161,6 +161,8 @@ import {
   taskDelayUntil,
   taskYield,
   yieldFromIsr,
+  stackUse,
+  type StackUseFunction,
 } from "../kernel/index.js";
 
 export * from "../kernel/constants.js";
@@ -174,6 +176,7 @@ export {
 } from "../kernel/index.js";
 export type { Ref, TaskStatus, TaskWait, TraceEvent, TraceSink, KernelConfig, RunOutcome, TimeOut, KernelCall, GenTask, KernelYield } from "../kernel/index.js";
 export type { MemoryRegion, TaskParameters } from "../kernel/index.js";
+export type { StackRelease, StackUseFunction } from "../kernel/index.js";
 
 /** An opaque task handle (TaskHandle_t). */
 export type TaskHandle = KernelTask;
@@ -349,7 +352,28 @@ export function createFreeRTOS(config: FreeRTOSConfig = {}) {
     taskEXIT_CRITICAL: (): KernelCall<number> => exitCritical(k),
     xTaskGetSchedulerState: (): number => k.getSchedulerState(),
     uxTaskGetSystemState: (): TaskStatus[] => k.systemState(),
+    /** The least stack the task ever had free, in words (the stack model: its context frame and stackUse peak; on a board, the fill bytes left). */
     uxTaskGetStackHighWaterMark: (h: TaskHandle | null): number => k.stackHighWaterMark(k.checkTask("uxTaskGetStackHighWaterMark", h, true)),
+    /** uxTaskGetStackHighWaterMark's value with configSTACK_DEPTH_TYPE as its type (the same number here). */
+    uxTaskGetStackHighWaterMark2: (h: TaskHandle | null): number => k.stackHighWaterMark(k.checkTask("uxTaskGetStackHighWaterMark2", h, true)),
+    /**
+     * From a task: declares that the code it surrounds uses `bytes` more of the task's stack (a
+     * deeper call, a local buffer), for the high-water mark and configCHECK_FOR_STACK_OVERFLOW.
+     * `const release = rtos.stackUse(bytes)` … `release()` (nested charges are released innermost
+     * first; twice or out of order is a KernelAssertError), or `rtos.stackUse(bytes, fn)`, which
+     * charges while `fn` runs and until the promise it returns settles (in a generator task:
+     * `yield* rtos.stackUse(bytes, function* () { … })`), also when it throws. From an ISR it
+     * charges nothing (interrupts run on their own stack); from set-up code it is a KernelAssertError.
+     * @example
+     * ```ts
+     * await rtos.xTaskCreate(async () => {
+     *   await rtos.stackUse(512, async () => {   // a 512-byte frame buffer on the stack
+     *     await rtos.vTaskDelay(1);
+     *   });
+     * }, "render", 256, null, 1);
+     * ```
+     */
+    stackUse: ((bytes: number, fn?: () => unknown) => stackUse(k, bytes, fn)) as StackUseFunction,
     vTaskList: (): string => taskListText(k),
     vTaskGetRunTimeStats: (): string => runTimeStatsText(k),
     pdMS_TO_TICKS: (ms: number): number => k.pdMS_TO_TICKS(ms),

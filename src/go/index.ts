@@ -25,7 +25,8 @@
  * ```
  * @module
  */
-export { run, go, gosched, external, GOROUTINE_STACK_WORDS } from "./runtime.js";
+export { run, go, gosched, external, stackUse, GOROUTINE_STACK_WORDS, GOROUTINE_STACK_BYTES } from "./runtime.js";
+export type { StackRelease, StackUseFunction } from "../kernel/index.js";
 export type { RunOptions, GoOptions } from "./runtime.js";
 export { Chan, chan, select, recv, send } from "./chan.js";
 export type { SelectCase, RecvCase, SendCase, SelectOptions, SelectResult, SelectResultOf, RecvResult, SendResult, DefaultResult, QueueSelectable, WaitQ } from "./chan.js";

@@ -18,11 +18,21 @@ import {
   isGenerator,
   isGeneratorFunction,
   type KernelCall,
+  stackUse as kernelStackUse,
+  type StackUseFunction,
+  CONTEXT_FRAME_BYTES,
+  STACK_WORD_BYTES,
 } from "../kernel/index.js";
 import { DeadlockError, GoFatalError, GoPanic, RunLimitError, type BlockedGoroutine } from "./errors.js";
 
-/** Stack words charged to the kernel heap per goroutine (TinyGo's small goroutine stacks). */
-export const GOROUTINE_STACK_WORDS = 128;
+/**
+ * A goroutine's stack by default, in bytes: the seed's 512-byte static stacks (its section 2.2).
+ * `run(main, { goroutineStackBytes })` changes it for a run.
+ */
+export const GOROUTINE_STACK_BYTES = 512;
+
+/** GOROUTINE_STACK_BYTES in stack words (of 4 bytes): the stackDepth of a goroutine's task. */
+export const GOROUTINE_STACK_WORDS = GOROUTINE_STACK_BYTES / 4;
 
 /** The name prefix of a goroutine without a name ("goroutine 7", as Go's tracebacks say). */
 const UNNAMED = "goroutine ";
@@ -44,6 +54,10 @@ export class GoRuntime {
   fatal: GoFatalError | null = null;
   /** Ids below this make "goroutine <id>" names that fit configMAX_TASK_NAME_LEN whole. */
   readonly numberedNameLimit: number;
+  /** The stackDepth (words) of goroutines spawned now: run()'s goroutineStackBytes / 4. */
+  stackWords = GOROUTINE_STACK_WORDS;
+  /** run()'s maxGoroutines: live goroutines (main included) allowed at once. */
+  maxGoroutines = Infinity;
   constructor(readonly kernel: Kernel) {
     this.numberedNameLimit = 10 ** Math.max(0, kernel.config.configMAX_TASK_NAME_LEN - 1 - UNNAMED.length);
   }
@@ -141,15 +155,39 @@ export function external<T>(promise: PromiseLike<T>): KernelCall<T> {
 
 function spawn(k: Kernel, fn: () => unknown, name: string | undefined, priority: number): KernelTask {
   const rt = runtimeOf(k);
+  // The seed's fixed goroutine limit: spawnedLive counts the kernel's goroutine tasks not yet freed (main included).
+  if (k.spawnedLive >= rt.maxGoroutines) throw goroutineLimit(k, rt, name);
   const id = rt.nextGoroutineId++;
   // An unnamed goroutine is "goroutine <id>", its string built only when read (when it fits the name length).
   const numbered = name === undefined && id < rt.numberedNameLimit;
-  const t = spawnTask(k, fn, numbered ? UNNAMED : (name ?? `${UNNAMED}${id}`), GOROUTINE_STACK_WORDS, priority);
+  const t = spawnTask(k, fn, numbered ? UNNAMED : (name ?? `${UNNAMED}${id}`), rt.stackWords, priority);
   if (t === null) throw new GoPanic(`runtime: cannot allocate goroutine ${id}: kernel heap exhausted (${k.heap.getFreeHeapSize()} bytes free)`);
   if (numbered) t.setNumberedName(UNNAMED, id);
   t.tag = id;
   return t;
 }
+
+function goroutineLimit(k: Kernel, rt: GoRuntime, name: string | undefined): GoPanic {
+  const what = name ?? `${UNNAMED}${rt.nextGoroutineId}`;
+  return new GoPanic(
+    `runtime: cannot start ${what === "main" ? "the main goroutine" : `"${what}"`}: ${k.spawnedLive} goroutine${k.spawnedLive === 1 ? " is" : "s are"} live and run()'s maxGoroutines is ${rt.maxGoroutines} (the main goroutine counts)`,
+  );
+}
+
+/**
+ * Declares that the code it surrounds uses `bytes` more of the calling goroutine's stack (a deep
+ * call, a local buffer), for the stack model: the goroutine's high-water mark and the kernel's
+ * configCHECK_FOR_STACK_OVERFLOW checks (see the FreeRTOS facade's `rtos.stackUse`).
+ * `const release = stackUse(bytes)` … `release()`, or `stackUse(bytes, fn)` around `fn`
+ * (await it when `fn` is async; `yield*` it in a generator goroutine).
+ * @example
+ * ```ts
+ * await run(async () => {
+ *   await stackUse(256, async () => { await sleep(1); }); // 256 bytes of locals while it sleeps
+ * }, { goroutineStackBytes: 512 });
+ * ```
+ */
+export const stackUse: StackUseFunction = ((bytes: number, fn?: () => unknown) => kernelStackUse(currentKernel("stackUse"), bytes, fn)) as StackUseFunction;
 
 /** The goroutine id of a task (0 for a task that is not a goroutine). */
 export function goroutineId(t: KernelTask): number {
@@ -186,6 +224,17 @@ export interface RunOptions {
    * when kernel tasks keep time moving, so that deadlocked goroutines are not detected otherwise.
    */
   maxTicks?: number;
+  /**
+   * Stack of each goroutine spawned in this run, in bytes: the stackDepth of its task (a
+   * multiple of 4, at least the 68-byte context frame). Default GOROUTINE_STACK_BYTES, 512.
+   */
+  goroutineStackBytes?: number;
+  /**
+   * The seed's fixed goroutine limit: at most this many goroutines live at once, the main
+   * goroutine included; `go()` past it panics (GoPanic naming the count and the limit). Default:
+   * no limit.
+   */
+  maxGoroutines?: number;
 }
 
 /**
@@ -205,6 +254,16 @@ export async function run<T>(main: () => T | Promise<T> | Generator<unknown, T, 
   if (typeof maxTicks !== "number") throw new TypeError(`run: options.maxTicks must be a number of ticks, got ${typeof maxTicks}`);
   if (maxTicks !== Infinity && (!Number.isInteger(maxTicks) || maxTicks < 0))
     throw new RangeError(`run: options.maxTicks must be a non-negative integer number of ticks, got ${maxTicks}`);
+  const stackBytes = options.goroutineStackBytes ?? GOROUTINE_STACK_BYTES;
+  if (typeof stackBytes !== "number") throw new TypeError(`run: options.goroutineStackBytes must be a number of bytes, got ${typeof stackBytes}`);
+  if (!Number.isInteger(stackBytes) || stackBytes % STACK_WORD_BYTES !== 0 || stackBytes < CONTEXT_FRAME_BYTES)
+    throw new RangeError(
+      `run: options.goroutineStackBytes must be a whole number of ${STACK_WORD_BYTES}-byte stack words, at least the ${CONTEXT_FRAME_BYTES}-byte context frame, got ${stackBytes}`,
+    );
+  const maxGoroutines = options.maxGoroutines ?? Infinity;
+  if (typeof maxGoroutines !== "number") throw new TypeError(`run: options.maxGoroutines must be a number, got ${typeof maxGoroutines}`);
+  if (maxGoroutines !== Infinity && (!Number.isInteger(maxGoroutines) || maxGoroutines < 1))
+    throw new RangeError(`run: options.maxGoroutines must be an integer >= 1 (the main goroutine counts), got ${maxGoroutines}`);
   let k: Kernel;
   if (options.rtos !== undefined) {
     if (options.rtos === null || !(options.rtos.kernel instanceof Kernel)) throw new TypeError("run: options.rtos must be a createFreeRTOS instance");
@@ -226,6 +285,8 @@ export async function run<T>(main: () => T | Promise<T> | Generator<unknown, T, 
   const rt = runtimeOf(k);
   rt.startTicks = k.now();
   rt.fatal = null;
+  rt.stackWords = stackBytes / STACK_WORD_BYTES;
+  rt.maxGoroutines = maxGoroutines;
   const endTicks = k.now() + maxTicks;
   let finished = false;
   let value: T | undefined;

@@ -2,6 +2,8 @@
  * Kernel configuration: FreeRTOSConfig.h as an object, validated once at creation.
  * @module
  */
+import type { Kernel } from "./kernel.js";
+import type { Task } from "./task.js";
 
 export interface KernelConfig {
   configTICK_RATE_HZ: number;
@@ -48,6 +50,18 @@ export interface KernelConfig {
    * timers, I/O and Ctrl-C are served during long simulations.
    */
   hostYieldIntervalMs: number;
+  // Stack overflow detection (issue 12, stack.ts).
+  /**
+   * configCHECK_FOR_STACK_OVERFLOW: 0 (default) no check; 1 the stack in use when a task is
+   * switched out reaches its size; 2 also the last 16 bytes at the stack's end were written.
+   */
+  configCHECK_FOR_STACK_OVERFLOW: 0 | 1 | 2;
+  /**
+   * vApplicationStackOverflowHook(task, taskName): called at each detection, in the kernel's
+   * context (no blocking call). The task then runs on; on hardware the hook usually halts or
+   * resets. A hook that throws ends the run with its error.
+   */
+  vApplicationStackOverflowHook: ((task: Task<Kernel>, taskName: string) => void) | null;
 }
 
 export const defaultConfig: Readonly<KernelConfig> = Object.freeze({
@@ -77,6 +91,8 @@ export const defaultConfig: Readonly<KernelConfig> = Object.freeze({
   vApplicationTickHook: null,
   vApplicationMallocFailedHook: null,
   hostYieldIntervalMs: 20,
+  configCHECK_FOR_STACK_OVERFLOW: 0,
+  vApplicationStackOverflowHook: null,
 } as KernelConfig);
 
 function integerIn(name: string, value: unknown, min: number, max: number): number {
@@ -135,6 +151,9 @@ export function resolveConfig(partial: Partial<KernelConfig> = {}): KernelConfig
   c.vApplicationIdleHook = hook("vApplicationIdleHook", c.vApplicationIdleHook);
   c.vApplicationTickHook = hook("vApplicationTickHook", c.vApplicationTickHook);
   c.vApplicationMallocFailedHook = hook("vApplicationMallocFailedHook", c.vApplicationMallocFailedHook);
+  if (c.configCHECK_FOR_STACK_OVERFLOW !== 0 && c.configCHECK_FOR_STACK_OVERFLOW !== 1 && c.configCHECK_FOR_STACK_OVERFLOW !== 2)
+    throw new RangeError(`configCHECK_FOR_STACK_OVERFLOW must be 0, 1 or 2 (stack overflow checking method), got ${String(c.configCHECK_FOR_STACK_OVERFLOW)}`);
+  c.vApplicationStackOverflowHook = hook("vApplicationStackOverflowHook", c.vApplicationStackOverflowHook) as KernelConfig["vApplicationStackOverflowHook"];
   if (typeof c.hostYieldIntervalMs !== "number" || !(c.hostYieldIntervalMs > 0)) throw new RangeError(`hostYieldIntervalMs must be a positive number, got ${String(c.hostYieldIntervalMs)}`);
   return c;
 }

@@ -8,6 +8,8 @@ export { settled, settledValue } from "./exec.js";
 export { genLane, isGenerator, isGeneratorFunction } from "./lane.js";
 export type { KernelCall, GenTask, KernelYield } from "./lane.js";
 export { CONTEXT_FRAME_WORDS } from "./task.js";
+export { stackUse, attachStackView, stackHighWaterMarkWords, STACK_WORD_BYTES, STACK_CHECK_BYTES, CONTEXT_FRAME_BYTES, tskSTACK_FILL_BYTE } from "./stack.js";
+export type { StackRelease, StackUseFunction } from "./stack.js";
 export { ResumeWithError, PARK_TIMED_OUT, park, unpark, unparkToRetry, reparkCurrent, isParked } from "./park.js";
 export type { ParkWaiter } from "./park.js";
 export {

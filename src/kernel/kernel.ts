@@ -37,13 +37,14 @@ import { InterruptController, type InterruptHandler, type InterruptStats } from 
 import type { InterruptRing } from "./interrupt-ring.js";
 import { EventList, List, ListKind } from "./list.js";
 import { Prng } from "./prng.js";
-import { Task, type Continuation, CONTEXT_FRAME_WORDS } from "./task.js";
+import { Task, type Continuation } from "./task.js";
 import type { TraceEvent, TraceKind, TraceSink } from "./trace.js";
 import type { KernelMemory, KernelPort, RunTimeClock } from "./port.js";
 import { pollRings, realtimeWaitUntil, serviceInterrupts, wallTicks } from "./isr.js";
 import { ResumeWithError } from "./park.js";
 import { foreignCompletion, startTask, stopFaultedTask, taskFaulted, taskReturned } from "./task-control.js";
 import { callTickHook, incrementTick } from "./tick.js";
+import { checkStackOverflow, stackHighWaterMarkWords } from "./stack.js";
 
 /** Generator.prototype.next and throw (task generators are native: see createTask and startTask). */
 const generatorPrototype = Object.getPrototypeOf(function* () {}).prototype as Generator<unknown, unknown, unknown>;
@@ -275,6 +276,13 @@ export class Kernel {
   switchCount = 0;
   /** The error thrown into the running task's code since its board stopped it (Exec.Stopping). @internal */
   stopping: Error | null = null;
+  // The stack model (issue 12, stack.ts).
+  /** @internal configCHECK_FOR_STACK_OVERFLOW, read by every switch (one field test when 0). */
+  readonly stackCheck: number;
+  /** Stack overflows detected (configCHECK_FOR_STACK_OVERFLOW 1 or 2): one per vApplicationStackOverflowHook call. */
+  stackOverflows = 0;
+  /** @internal Tasks freed when their function returns (goroutines) and not freed yet: what run()'s maxGoroutines limits. */
+  spawnedLive = 0;
   /** @internal */
   private objectNumber = 0;
 
@@ -295,6 +303,7 @@ export class Kernel {
     }
     this.readyBits = new Uint32Array(Math.ceil(this.maxPriorities / 32));
     this.realtime = this.config.clock === "realtime";
+    this.stackCheck = this.config.configCHECK_FOR_STACK_OVERFLOW;
   }
 
   // ───────────────────────────── tracing and errors ─────────────────────────────
@@ -581,6 +590,8 @@ export class Kernel {
     this.yieldPending = false;
     this.pendSV = false;
     if (this.traceSink !== null && this.current !== null) this.emit("task.switchedOut", this.current.name);
+    // taskCHECK_FOR_STACK_OVERFLOW, for the task switched out (stack.ts).
+    if (this.stackCheck !== 0 && this.current !== null) checkStackOverflow(this, this.current);
     const top = this.topReadyPriority();
     if (top < 0) this.noTaskReady();
     const next = this.readyLists[top]!.nextOwner();
@@ -1544,9 +1555,13 @@ export class Kernel {
 
   // ───────────────────────────── introspection ─────────────────────────────
 
-  /** Modelled stack high-water mark in words (see CONTEXT_FRAME_WORDS): stack never used. */
+  /**
+   * uxTaskGetStackHighWaterMark: the stack `t` never used, in words (the minimum free stack
+   * ever). From the stack model (stack.ts): the context frame plus the peak of the task's
+   * stackUse charges; on a board, counted from the fill bytes left in its stack.
+   */
   stackHighWaterMark(t: KernelTask): number {
-    return t.stackDepth - CONTEXT_FRAME_WORDS;
+    return stackHighWaterMarkWords(t);
   }
 
   /** uxTaskGetSystemState */

@@ -25,6 +25,7 @@ import type { MemoryRegion } from "./port.js";
 import { CONTEXT_FRAME_WORDS, Task, type Continuation } from "./task.js";
 import { drainPendingReady, replayPendedTicks } from "./tick.js";
 import { setEventValue } from "./blocking.js";
+import { checkStackOverflow, fillStack } from "./stack.js";
 
 /**
  * xTaskCreate. The task's function starts when the scheduler first switches it in; a generator
@@ -50,7 +51,10 @@ export function createTask<P>(
   if (typeof name !== "string") throw wrongType(call, "name", "a string", name);
   if (typeof stackDepth !== "number") throw wrongType(`${call}("${name}")`, "stackDepth", "a number of words", stackDepth);
   if (!Number.isInteger(stackDepth) || stackDepth < CONTEXT_FRAME_WORDS)
-    throw new RangeError(`${call}("${name}"): stackDepth must be an integer number of words >= ${CONTEXT_FRAME_WORDS}, got ${String(stackDepth)}`);
+    throw new RangeError(
+      `${call}("${name}"): stackDepth must be an integer number of words >= ${CONTEXT_FRAME_WORDS}, got ${String(stackDepth)}: ` +
+        `a task's stack must hold at least its context frame (${CONTEXT_FRAME_WORDS} words, saved at every switch)`,
+    );
   // Checked inline first: the message naming the task is built only when it is needed.
   if (typeof priority !== "number" || !Number.isInteger(priority) || priority < 0 || priority >= k.maxPriorities)
     priority = k.checkPriority(`${call}("${name}")`, priority);
@@ -67,7 +71,10 @@ export function createTask<P>(
     return settled(errCOULD_NOT_ALLOCATE_REQUIRED_MEMORY);
   }
   if (handleRef) handleRef.value = t;
-  if (reclaimOnReturn) t.reclaimOnReturn = true;
+  if (reclaimOnReturn) {
+    t.reclaimOnReturn = true;
+    k.spawnedLive++;
+  }
   // Before the task can be switched in (its creation may preempt the caller): the port loads its regions then.
   if (restricted !== null) t.mpuRegions = restricted.regions;
   prepareStart(k, t, fn, params, gen);
@@ -154,6 +161,7 @@ export function spawnTask(k: Kernel, fn: () => unknown, name: string, stackDepth
   const t = allocateTask(k, name, stackDepth, priority, false);
   if (t === null) return null;
   t.reclaimOnReturn = true;
+  k.spawnedLive++;
   prepareStart(k, t, fn, undefined, gen);
   if (addNewTaskToReadyList(k, t) && k.config.configUSE_PREEMPTION === 1) k.requestSwitch();
   return t;
@@ -282,6 +290,9 @@ export function createKernelTask(k: Kernel, fn: () => unknown, name: string, sta
 
 /** prvAddNewTaskToReadyList; returns true when the new task should preempt the caller (rule 5). */
 function addNewTaskToReadyList(k: Kernel, t: KernelTask): boolean {
+  // The stack model (stack.ts): a stack placed in board RAM starts filled with tskSTACK_FILL_BYTE
+  // (prvInitialiseNewTask); whatever places it sets t.stackView before this point.
+  if (t.stackView !== null) fillStack(t);
   k.numberOfTasks++;
   if (k.traceSink !== null) k.emit("task.created", t.name, undefined, t.priority);
   if (k.current === null) {
@@ -326,6 +337,7 @@ export function deleteTask(k: Kernel, handle: KernelTask | null): KernelCall<num
 function freeTask(k: Kernel, t: KernelTask): void {
   interruptPark(k, t);
   t.deleted = true;
+  if (t.reclaimOnReturn) k.spawnedLive--;
   t.resolve = null;
   t.gen = null;
   t.cont = null;
@@ -413,6 +425,8 @@ export function taskReturned(k: Kernel, t: KernelTask, fromLoop = false): void {
     k.removeState(t);
     if (t.eList !== null) t.eList.remove(t);
     k.numberOfTasks--;
+    // Its last switch-out's stack check (stack.ts), before its stack is freed.
+    if (k.stackCheck !== 0) checkStackOverflow(k, t);
     freeTask(k, t);
     k.switchContext();
     if (!fromLoop) k.dispatch();

@@ -12,6 +12,17 @@ import type { EventList, EventNode, List, ListItem } from "./list.js";
 /** Words of stack a task uses at the least: the context frame a Cortex-M port saves (no FPU). */
 export const CONTEXT_FRAME_WORDS = 17;
 
+/**
+ * A task's modelled stack use (stack.ts), in bytes, the context frame included.
+ * @internal
+ */
+export interface StackState {
+  /** In use now: the context frame plus the open stackUse charges. */
+  useBytes: number;
+  /** The most ever in use (the high-water mark's complement). */
+  peakBytes: number;
+}
+
 export const NOTIFY_NOT_WAITING = 0;
 export const NOTIFY_WAITING = 1;
 export const NOTIFY_RECEIVED = 2;
@@ -111,6 +122,11 @@ export class Task<K = unknown> implements ListItem<Task<K>>, EventNode {
   declare stackView: Uint8Array | null;
   /** @internal The task's MPU regions (set by xTaskCreateRestricted); null for a privileged task. */
   declare mpuRegions: unknown;
+  // The stack model (issue 12, stack.ts). One field, null until the task first charges its
+  // stack (then the context frame only is in use): a parked task stays 8 bytes larger, not 16
+  // (kernel.tasks.parked.bytes.gen's target is 550).
+  /** @internal Stack bytes in use now and at the most; null: only the context frame, ever. */
+  declare stackState: StackState | null;
 
   constructor(kernel: K, id: number, name: string, priority: number, stackDepth: number, isIdle: boolean) {
     this.next = this;
@@ -148,6 +164,7 @@ export class Task<K = unknown> implements ListItem<Task<K>>, EventNode {
     this.stackAddress = 0;
     this.stackView = null;
     this.mpuRegions = null;
+    this.stackState = null;
   }
 
   /** pcTaskName */

@@ -23,6 +23,7 @@ export type TraceKind =
   | "task.notifyWait"
   | "task.delayAborted"
   | "task.faulted"
+  | "task.stackOverflow"
   | "queue.created"
   | "queue.deleted"
   | "queue.reset"

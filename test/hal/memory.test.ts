@@ -12,10 +12,11 @@ import { createBoard, HalError, type Board } from "./helpers.js";
 import { HEAP_OWNER, TaskStoppedError, type MemoryFault, type MemoryRegion } from "../../src/hal/index.js";
 import { eDeleted, pdFALSE, pdPASS, type FreeRTOS } from "../../src/freertos/index.js";
 
-// nrf52840: RAM 0x20000000..0x2003ffff; the kernel heap takes the first 64 KB.
-const BUF = 0x2001_0000; // a 1 KB rw region
-const CONST = 0x2001_0400; // a 256 B ro region
-const OUTSIDE = 0x2002_0000; // mapped, in no region
+// nrf52840: RAM 0x20000000..0x2003ffff; the kernel heap takes the first 64 KB and the kernel's
+// own objects (idle and timer task, 1856 B) follow it, so the regions start at 128 KB.
+const BUF = 0x2002_0000; // a 1 KB rw region
+const CONST = 0x2002_0400; // a 256 B ro region
+const OUTSIDE = 0x2003_0000; // mapped, in no region
 const UNMAPPED = 0x1000_0000;
 const REGIONS: MemoryRegion[] = [
   { address: BUF, lengthBytes: 1024, access: "rw" },
@@ -86,15 +87,15 @@ const violations: { what: string; access: (b: Board) => void; expected: Partial<
   { what: "writeU16 outside", access: (b) => b.memory.writeU16(OUTSIDE, 1), expected: { address: OUTSIDE, sizeBytes: 2, access: "write" }, why: "outside its stack and regions" },
   { what: "writeU32 outside", access: (b) => b.memory.writeU32(OUTSIDE, 1), expected: { address: OUTSIDE, sizeBytes: 4, access: "write" }, why: "outside its stack and regions" },
   { what: "write (bulk) outside", access: (b) => b.memory.write(OUTSIDE, new Uint8Array(3)), expected: { address: OUTSIDE, sizeBytes: 3, access: "write" }, why: "outside its stack and regions" },
-  { what: "readU16 straddling the rw region's end", access: (b) => b.memory.readU16(BUF + 1023), expected: { address: BUF + 1023, sizeBytes: 2 }, why: "straddles the end of regions[0] (0x20010000..0x200103ff)" },
-  { what: "readU32 straddling the ro region's end", access: (b) => b.memory.readU32(CONST + 254), expected: { address: CONST + 254, sizeBytes: 4 }, why: "straddles the end of regions[1] (0x20010400..0x200104ff)" },
-  { what: "read (bulk) straddling", access: (b) => b.memory.read(BUF + 1000, new Uint8Array(25)), expected: { address: BUF + 1000, sizeBytes: 25 }, why: "straddles the end of regions[0] (0x20010000..0x200103ff)" },
-  { what: "writeU32 straddling", access: (b) => b.memory.writeU32(BUF + 1022, 1), expected: { address: BUF + 1022, sizeBytes: 4, access: "write" }, why: "straddles the end of regions[0] (0x20010000..0x200103ff)" },
-  { what: "write (bulk) straddling", access: (b) => b.memory.write(BUF + 1020, new Uint8Array(8)), expected: { address: BUF + 1020, sizeBytes: 8, access: "write" }, why: "straddles the end of regions[0] (0x20010000..0x200103ff)" },
-  { what: "writeU8 to ro", access: (b) => b.memory.writeU8(CONST, 1), expected: { address: CONST, sizeBytes: 1, access: "write" }, why: "regions[1] (0x20010400..0x200104ff) is read-only" },
-  { what: "writeU16 to ro", access: (b) => b.memory.writeU16(CONST + 2, 1), expected: { address: CONST + 2, sizeBytes: 2, access: "write" }, why: "regions[1] (0x20010400..0x200104ff) is read-only" },
-  { what: "writeU32 to ro", access: (b) => b.memory.writeU32(CONST + 4, 1), expected: { address: CONST + 4, sizeBytes: 4, access: "write" }, why: "regions[1] (0x20010400..0x200104ff) is read-only" },
-  { what: "write (bulk) to ro", access: (b) => b.memory.write(CONST, new Uint8Array(10)), expected: { address: CONST, sizeBytes: 10, access: "write" }, why: "regions[1] (0x20010400..0x200104ff) is read-only" },
+  { what: "readU16 straddling the rw region's end", access: (b) => b.memory.readU16(BUF + 1023), expected: { address: BUF + 1023, sizeBytes: 2 }, why: "straddles the end of regions[0] (0x20020000..0x200203ff)" },
+  { what: "readU32 straddling the ro region's end", access: (b) => b.memory.readU32(CONST + 254), expected: { address: CONST + 254, sizeBytes: 4 }, why: "straddles the end of regions[1] (0x20020400..0x200204ff)" },
+  { what: "read (bulk) straddling", access: (b) => b.memory.read(BUF + 1000, new Uint8Array(25)), expected: { address: BUF + 1000, sizeBytes: 25 }, why: "straddles the end of regions[0] (0x20020000..0x200203ff)" },
+  { what: "writeU32 straddling", access: (b) => b.memory.writeU32(BUF + 1022, 1), expected: { address: BUF + 1022, sizeBytes: 4, access: "write" }, why: "straddles the end of regions[0] (0x20020000..0x200203ff)" },
+  { what: "write (bulk) straddling", access: (b) => b.memory.write(BUF + 1020, new Uint8Array(8)), expected: { address: BUF + 1020, sizeBytes: 8, access: "write" }, why: "straddles the end of regions[0] (0x20020000..0x200203ff)" },
+  { what: "writeU8 to ro", access: (b) => b.memory.writeU8(CONST, 1), expected: { address: CONST, sizeBytes: 1, access: "write" }, why: "regions[1] (0x20020400..0x200204ff) is read-only" },
+  { what: "writeU16 to ro", access: (b) => b.memory.writeU16(CONST + 2, 1), expected: { address: CONST + 2, sizeBytes: 2, access: "write" }, why: "regions[1] (0x20020400..0x200204ff) is read-only" },
+  { what: "writeU32 to ro", access: (b) => b.memory.writeU32(CONST + 4, 1), expected: { address: CONST + 4, sizeBytes: 4, access: "write" }, why: "regions[1] (0x20020400..0x200204ff) is read-only" },
+  { what: "write (bulk) to ro", access: (b) => b.memory.write(CONST, new Uint8Array(10)), expected: { address: CONST, sizeBytes: 10, access: "write" }, why: "regions[1] (0x20020400..0x200204ff) is read-only" },
 ];
 
 for (const v of violations) {

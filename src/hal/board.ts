@@ -84,6 +84,14 @@ export interface BoardOptions {
    * must not call the kernel. If it throws, the run fails with that error.
    */
   onFault?: (fault: MemoryFault) => void;
+  /**
+   * MPU regions (PMP entries) the tasks' regions are loaded into at each switch, the rest being the
+   * kernel's. Default: FreeRTOS-MPU's layout, totalRegions - 4 on Cortex-M (12 on the stm32h743, 4
+   * on the nrf52840; regions 0-3 are the kernel's), and 14 of the esp32c3's 16 PMP entries. The
+   * seed's coroutine framework loads stacks into 8 (region i % 8); a bare-metal scheduler may use
+   * them all. 1..the board's region count; a task's stack and regions must fit in them.
+   */
+  mpuSlots?: number;
 }
 
 /** The summary API.md gives as `board.info`. */
@@ -114,6 +122,8 @@ export function createBoard(name: string, options: BoardOptions): Board {
   if (options.runTimeCounter !== undefined && options.runTimeCounter !== "microseconds" && options.runTimeCounter !== "cycles")
     throw new HalError(name, "createBoard", `options.runTimeCounter must be "microseconds" or "cycles", got ${JSON.stringify(options.runTimeCounter)}`);
   if (options.onFault !== undefined && typeof options.onFault !== "function") throw new HalError(name, "createBoard", `options.onFault must be a function (fault) => void, got ${typeof options.onFault}`);
+  if (options.mpuSlots !== undefined && (typeof options.mpuSlots !== "number" || !Number.isInteger(options.mpuSlots) || options.mpuSlots < 1 || options.mpuSlots > spec.mpuRegions))
+    throw new HalError(name, "createBoard", `options.mpuSlots must be an integer 1..${spec.mpuRegions} (the ${spec.mpuKind === "MPU" ? "MPU regions" : "PMP entries"} of the ${spec.chip}), got ${String(options.mpuSlots)}`);
   if (options.heapAfterStart !== undefined && typeof options.heapAfterStart !== "boolean") throw new HalError(name, "createBoard", `options.heapAfterStart must be a boolean, got ${typeof options.heapAfterStart}`);
   return new Board(spec, options);
 }
@@ -218,7 +228,7 @@ export class Board {
     const board = this;
     this.ram = new BoardRam(spec.name, spec.ram);
     this.chargeHeap();
-    this.mpu = new Mpu(spec.name, spec.mpuKind, spec.mpuRegions);
+    this.mpu = new Mpu(spec.name, spec.mpuKind, spec.mpuRegions, options.mpuSlots);
     this.memory = new BoardMemory({
       boardName: spec.name,
       ram: this.ram,

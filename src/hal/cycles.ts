@@ -418,6 +418,8 @@ export class CycleModel {
   tailChains = 0;
   /** MPU/PMP regions reloaded (chargeMpuReloads). */
   mpuReloads = 0;
+  /** Cycles charged for those reloads. */
+  mpuReloadCyclesTotal = 0;
   /** Overhead cycles of switches, interrupts and MPU reloads (ticks are added in `overheadCycles`). */
   private chargedCycles = 0;
   /** Of chargedCycles, the switches' part (for the per-switch average). */
@@ -448,6 +450,7 @@ export class CycleModel {
     this.isrEntries = 0;
     this.tailChains = 0;
     this.mpuReloads = 0;
+    this.mpuReloadCyclesTotal = 0;
     this.chargedCycles = 0;
     this.switchCyclesTotal = 0;
     this.unattributedCycles = 0;
@@ -487,7 +490,9 @@ export class CycleModel {
       throw new HalError(this.boardName, "cycles.chargeMpuReloads", `regions must be a non-negative integer, got ${String(regions)}`);
     if (regions === 0) return;
     this.mpuReloads += regions;
-    this.charge(this.kernel?.current ?? null, mpuReloadCycles(this.costs, regions));
+    const cycles = mpuReloadCycles(this.costs, regions);
+    this.mpuReloadCyclesTotal += cycles;
+    this.charge(this.kernel?.current ?? null, cycles);
   }
 
   /** @internal KernelPort */
@@ -558,6 +563,11 @@ export class CycleModel {
   /** Modelled cycles per context switch so far (0 before the first). */
   get switchAverageCycles(): number {
     return this.contextSwitches === 0 ? 0 : this.switchCyclesTotal / this.contextSwitches;
+  }
+
+  /** Modelled cycles per context switch with the MPU/PMP reloads the switches needed (0 before the first). */
+  get switchWithMpuAverageCycles(): number {
+    return this.contextSwitches === 0 ? 0 : (this.switchCyclesTotal + this.mpuReloadCyclesTotal) / this.contextSwitches;
   }
 
   /** Cycles of each live task (idle included), in creation order. A deleted task's cycles stay in `total` only. */

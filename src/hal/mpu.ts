@@ -86,9 +86,13 @@ const CORTEX_M_RESERVED = 4;
 /** The model's PMP reservation (task code and constants), see the module comment. */
 const PMP_RESERVED = 2;
 
-/** The rules of a board's core. @internal */
-export function mpuRules(kind: "MPU" | "PMP", totalRegions: number): MpuRules {
-  const reservedRegions = kind === "MPU" ? CORTEX_M_RESERVED : PMP_RESERVED;
+/**
+ * The rules of a board's core. `taskRegions` overrides how many regions (entries) tasks get — the
+ * rest are the kernel's — for a layout other than FreeRTOS-MPU's (the board option `mpuSlots`).
+ * @internal
+ */
+export function mpuRules(kind: "MPU" | "PMP", totalRegions: number, taskRegions?: number): MpuRules {
+  const reservedRegions = taskRegions === undefined ? (kind === "MPU" ? CORTEX_M_RESERVED : PMP_RESERVED) : totalRegions - taskRegions;
   return Object.freeze({ kind, totalRegions, reservedRegions, taskRegions: totalRegions - reservedRegions });
 }
 
@@ -140,7 +144,7 @@ export function checkRegions(board: string, rules: MpuRules, taskName: string, r
       throw new HalError(
         board,
         where,
-        `task "${taskName}" has ${regions.length} regions but a task may have ${max} on this ${rules.totalRegions}-region MPU (FreeRTOS-MPU: regions 0-3 are the kernel's, ${CORTEX_M_RESERVED} the task's stack, ${CORTEX_M_RESERVED + 1}-${rules.totalRegions - 1} configurable)`,
+        `task "${taskName}" has ${regions.length} regions but a task may have ${max} on this ${rules.totalRegions}-region MPU (${rules.reservedRegions === CORTEX_M_RESERVED ? "FreeRTOS-MPU: " : `mpuSlots ${rules.taskRegions}: `}${rules.reservedRegions === 0 ? "" : `regions 0-${rules.reservedRegions - 1} are the kernel's, `}${rules.reservedRegions} the task's stack, ${rules.reservedRegions + 1}-${rules.totalRegions - 1} configurable)`,
       );
     return new RegionSet(regions);
   }
@@ -169,7 +173,7 @@ export function checkRegions(board: string, rules: MpuRules, taskName: string, r
     throw new HalError(
       board,
       where,
-      `task "${taskName}" needs ${entries} PMP entries (its stack 2, then 1 per NAPOT region, 2 per TOR region or 1 when it starts where the previous one ends) but a task may have ${rules.taskRegions} of the ${rules.totalRegions} (${PMP_RESERVED} are kept for the task's code and constants)`,
+      `task "${taskName}" needs ${entries} PMP entries (its stack 2, then 1 per NAPOT region, 2 per TOR region or 1 when it starts where the previous one ends) but a task may have ${rules.taskRegions} of the ${rules.totalRegions} (${rules.reservedRegions} are kept for the task's code and constants)`,
     );
   return new RegionSet(regions);
 }
@@ -232,8 +236,9 @@ export class Mpu {
     private readonly board: string,
     kind: "MPU" | "PMP",
     totalRegions: number,
+    taskRegions?: number,
   ) {
-    this.rules = mpuRules(kind, totalRegions);
+    this.rules = mpuRules(kind, totalRegions, taskRegions);
     this.slots = new RegionSlots(this.rules.taskRegions);
   }
 

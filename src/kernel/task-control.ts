@@ -65,7 +65,8 @@ export function createTask<P>(
   if (gen === null && isAsyncGeneratorFunction(fn))
     throw new TypeError(`${call}("${name}"): the task function is an async generator function; write an async function or a generator function (function*)`);
   if (k.dynamicGuard) k.checkDynamic(call);
-  const t = allocateTask(k, name, stackDepth, priority, false);
+  const stackBuffer = restricted === null ? null : restricted.stackBuffer;
+  const t = stackBuffer === null ? allocateTask(k, name, stackDepth, priority, false) : allocateTaskStackOnly(k, call, name, stackDepth, priority, stackBuffer);
   if (t === null) {
     if (handleRef) handleRef.value = null;
     return settled(errCOULD_NOT_ALLOCATE_REQUIRED_MEMORY);
@@ -87,10 +88,11 @@ export function createTask<P>(
   return k.result(pdPASS, higher);
 }
 
-/** What createTask needs for xTaskCreateRestricted: the call's name and the checked regions. */
+/** What createTask needs for xTaskCreateRestricted: the call's name, the checked regions, the caller's stack buffer (or null). */
 export interface RestrictedSetup {
   readonly call: string;
   readonly regions: unknown;
+  readonly stackBuffer: Uint8Array | null;
 }
 
 /**
@@ -105,6 +107,13 @@ export interface TaskParameters<P = unknown> {
   priority: number;
   /** The regions the task may access besides its stack (`ro`: read only); [] for its stack alone. */
   regions: readonly MemoryRegion[];
+  /**
+   * puxStackBuffer: the task's stack, at least stackDepth × 4 bytes (on a board: in board RAM, e.g.
+   * from `staticBuffer` in tinyrtos/mem). Omitted: the stack is a heap block. Given: only the TCB
+   * comes from the heap (tskSTATICALLY_ALLOCATED_STACK_ONLY), and deleting the task frees the
+   * TCB and gives the buffer back to the caller.
+   */
+  stackBuffer?: Uint8Array;
 }
 
 /**
@@ -120,7 +129,7 @@ export function createRestrictedTask<P>(k: Kernel, parameters: TaskParameters<P>
   k.assertNotIsr(call);
   if (parameters === null || typeof parameters !== "object")
     throw new TypeError(`${call}: expects { fn, name, stackDepth, params, priority, regions }, got ${parameters === null ? "null" : typeof parameters}`);
-  const { fn, name, stackDepth, params, priority, regions } = parameters;
+  const { fn, name, stackDepth, params, priority, regions, stackBuffer } = parameters;
   if (typeof name !== "string") throw wrongType(call, "name", "a string", name);
   const where = `${call}("${name}")`;
   if (!Array.isArray(regions)) throw new TypeError(`${where}: regions must be an array of { address, lengthBytes, access }, got ${describeValue(regions)}`);
@@ -129,7 +138,7 @@ export function createRestrictedTask<P>(k: Kernel, parameters: TaskParameters<P>
   Object.freeze(checked);
   const port = k.port;
   const stored = port !== null && port.checkRegions !== undefined ? port.checkRegions(name, checked) : checked;
-  return createTask(k, fn, name, stackDepth, params, priority, handleRef, true, false, { call, regions: stored });
+  return createTask(k, fn, name, stackDepth, params, priority, handleRef, true, false, { call, regions: stored, stackBuffer: stackBuffer ?? null });
 }
 
 /** A region's shape: integers in the 32-bit address space, access "rw" or "ro"; a frozen copy. */
@@ -206,6 +215,32 @@ function allocateTask(k: Kernel, name: string, stackDepth: number, priority: num
   t.tcbAddress = tcb;
   if (k.memory !== null) t.stackView = k.memory.view(stack, stackBytes);
   t.eValue = k.maxPriorities - priority;
+  return t;
+}
+
+/**
+ * xTaskCreateRestricted with puxStackBuffer: the stack is the caller's buffer (checked and claimed
+ * as a static buffer), the TCB a heap block; null (after the malloc-failed hook) when the TCB does
+ * not fit, with nothing claimed. The buffer's errors assert (static.ts), before anything is taken.
+ */
+function allocateTaskStackOnly(k: Kernel, call: string, name: string, stackDepth: number, priority: number, stackBuffer: Uint8Array): KernelTask | null {
+  const where = `${call}("${name}")`;
+  const stackBytes = stackDepth * sizeOf.stackWord;
+  const stackAddress = checkStaticBuffer(k, where, "puxStackBuffer", stackBuffer, stackBytes, `a stack of ${stackDepth} words`);
+  const maxLen = k.config.configMAX_TASK_NAME_LEN - 1;
+  const t = new Task<Kernel>(k, k.taskNumber + 1, name.length > maxLen ? name.slice(0, maxLen) : name, priority, stackDepth, false);
+  const tcb = k.heap.malloc(sizeOf.tcb, "task", t, "TCB");
+  if (tcb === 0) {
+    k.mallocFailed(`task "${name}" TCB`, sizeOf.tcb);
+    return null;
+  }
+  k.taskNumber++;
+  t.staticStackOnly = true;
+  t.stackAddress = stackAddress;
+  t.tcbAddress = tcb;
+  if (k.memory !== null) t.stackView = stackBuffer.subarray(0, stackBytes);
+  t.eValue = k.maxPriorities - priority;
+  claimStaticBuffer(k, t, `task "${t.name}" stack`, stackBuffer, stackBytes);
   return t;
 }
 
@@ -343,6 +378,12 @@ function freeTask(k: Kernel, t: KernelTask): void {
   t.cont = null;
   if (t.staticallyAllocated) {
     releaseStaticBuffers(k, t);
+    return;
+  }
+  if (t.staticStackOnly) {
+    // The caller's stack goes back to the caller; the TCB to the heap.
+    releaseStaticBuffers(k, t);
+    k.heap.free(t.tcbAddress);
     return;
   }
   // prvDeleteTCB: the stack, then the TCB.

@@ -44,6 +44,8 @@ const FLAG_EVENT_VALUE_IN_USE = 16;
 const FLAG_RECLAIM_ON_RETURN = 32;
 /** ucStaticallyAllocated: the stack and TCB are caller-supplied buffers (or kernel-owned static memory), not heap blocks. */
 const FLAG_STATIC = 64;
+/** tskSTATICALLY_ALLOCATED_STACK_ONLY: the stack is a caller-supplied buffer, the TCB a heap block (xTaskCreateRestricted with a stack buffer). */
+const FLAG_STATIC_STACK_ONLY = 128;
 
 /** An opaque task handle (TaskHandle_t). */
 export class Task<K = unknown> implements ListItem<Task<K>>, EventNode {
@@ -212,6 +214,15 @@ export class Task<K = unknown> implements ListItem<Task<K>>, EventNode {
   /** @internal */
   set staticallyAllocated(on: boolean) {
     this.flags = on ? this.flags | FLAG_STATIC : this.flags & ~FLAG_STATIC;
+  }
+
+  /** @internal tskSTATICALLY_ALLOCATED_STACK_ONLY: deleting the task frees its TCB, not its stack. */
+  get staticStackOnly(): boolean {
+    return (this.flags & FLAG_STATIC_STACK_ONLY) !== 0;
+  }
+  /** @internal */
+  set staticStackOnly(on: boolean) {
+    this.flags = on ? this.flags | FLAG_STATIC_STACK_ONLY : this.flags & ~FLAG_STATIC_STACK_ONLY;
   }
 
   /** @internal ucDelayAborted */

@@ -134,6 +134,7 @@ export class RamAllocator {
     let best = 0;
     for (const [i, r] of this.regions.entries()) {
       if (options.dmaOnly === true && !r.dma) continue;
+      if (options.region !== undefined && r.name !== options.region) continue;
       let gapStart = r.base;
       const list = this.blocks[i]!;
       for (let j = 0; j <= list.length; j++) {

@@ -34,6 +34,8 @@ export interface PoolRam {
   /** 1 at power-on, one more at each reset. */
   readonly boot: number;
   readonly buffer: ArrayBuffer;
+  /** The SRAM regions of the board's memory map, by name. */
+  readonly regions: readonly { readonly name: string }[];
   allocate(owner: string, sizeBytes: number, options?: AllocateOptions): RamAllocation | null;
   largestFreeBytes(options?: AllocateOptions): number;
   view(address: number, lengthBytes: number): Uint8Array;

@@ -15,7 +15,7 @@ const modules: Record<string, string[]> = {
   "./cycles.js": ["switchCycles", "hostNsPerSwitch"],
   "./go.js": ["pingpong", "pingpongGen", "prodcons", "prodconsGen", "spawn", "spawnGen", "select2", "select2Gen", "parked", "parkedGen", "isrWake"],
   // Board memory (issue 12): checked board.memory accesses under the MPU.
-  "./mem.js": ["checkedAccess"],
+  "./mem.js": ["checkedAccess", "mpuExperiment", "parkedOnBoard"],
   // The stack model: pingpong with configCHECK_FOR_STACK_OVERFLOW 1 and 2 (stack.ts).
   "./stack.js": ["pingpongCheck1", "pingpongCheck2"],
   // Trace recorders: Perfetto events and VCD edges per wall second.

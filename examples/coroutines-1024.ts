@@ -311,6 +311,8 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
   const seed = flag("--seed", 1);
   const activations = flag("--activations", 100);
   console.log(`The seed's stack base 0x${SEED_STACK_BASE.toString(16)}: ${seedAddressError()}`);
+  // A warm-up run, so that the first row's host time is not the JIT compiler's.
+  await runExperiment({ coroutines: 256, mpuSlots: 8, seed, activations: 20 });
   const results: ExperimentResult[] = [];
   for (const c of CONFIGS) results.push(await runExperiment({ ...c, seed, activations }));
   console.log(`stacks at 0x${results[0]!.stackBase.toString(16)} (${STACK_REGION}); seed ${seed}, ${activations} activations per coroutine`);

@@ -93,6 +93,30 @@ function runIsr(k: Kernel, line: InterruptLine, chained: boolean): void {
 }
 
 /**
+ * Runs an application hook that FreeRTOS calls from an interrupt or the scheduler (the tick hook,
+ * the stack overflow hook) in interrupt context: kernel calls from it must be FromISR ones, and a
+ * throw ends the run as a faulting handler does.
+ * @internal
+ */
+export function callHookInInterruptContext<A, B>(k: Kernel, hookName: string, hook: (a: A, b: B) => void, a: A, b: B): void {
+  const saved = k.exec;
+  const savedName = k.isrName;
+  const savedLane = genLane.active;
+  genLane.active = false;
+  k.exec = Exec.Isr;
+  k.isrName = hookName;
+  try {
+    hook(a, b);
+  } catch (error) {
+    isrFaulted(k, error, hookName, -1);
+  } finally {
+    genLane.active = savedLane;
+    k.exec = saved;
+    k.isrName = savedName;
+  }
+}
+
+/**
  * An interrupt handler (or the tick hook, irq -1) threw: the error ends the run, named with the
  * interrupt and the tick count (`isrName`, `irq`, `tick`, and in the message of an Error).
  */

@@ -19,7 +19,7 @@
  */
 import { KernelAssertError, KernelError } from "./errors.js";
 import { Exec } from "./exec.js";
-import { isrFaulted } from "./isr.js";
+import { callHookInInterruptContext } from "./isr.js";
 import { genLane, isGenerator, type KernelCall } from "./lane.js";
 import type { Kernel, KernelTask } from "./kernel.js";
 import { CONTEXT_FRAME_WORDS, type StackState } from "./task.js";
@@ -264,21 +264,7 @@ function stackOverflowDetected(k: Kernel, t: KernelTask): void {
   if (k.traceSink !== null) k.emit("task.stackOverflow", t.name, undefined, stackPeakBytes(t));
   const hook = k.config.vApplicationStackOverflowHook;
   if (hook === null) return;
-  const saved = k.exec;
-  const savedName = k.isrName;
-  const savedLane = genLane.active;
-  genLane.active = false;
-  k.exec = Exec.Isr;
-  k.isrName = "stack overflow hook";
-  try {
-    hook(t, t.name);
-  } catch (error) {
-    isrFaulted(k, error, "stack overflow hook", -1);
-  } finally {
-    genLane.active = savedLane;
-    k.exec = saved;
-    k.isrName = savedName;
-  }
+  callHookInInterruptContext(k, "stack overflow hook", hook, t, t.name);
 }
 
 /** The signatures of `stackUse` (the FreeRTOS facade's `rtos.stackUse`, Go's `stackUse`). */

@@ -6,7 +6,7 @@
 import { pdFALSE, pdTRUE } from "./constants.js";
 import { Exec, settled } from "./exec.js";
 import { genLane, type KernelCall } from "./lane.js";
-import { isrFaulted, serviceInterrupts } from "./isr.js";
+import { callHookInInterruptContext, serviceInterrupts } from "./isr.js";
 import type { Kernel } from "./kernel.js";
 
 /** vTaskSuspendAll */
@@ -121,19 +121,5 @@ export function incrementTick(k: Kernel): boolean {
 export function callTickHook(k: Kernel): void {
   const hook = k.config.vApplicationTickHook;
   if (hook === null) return;
-  const saved = k.exec;
-  const savedName = k.isrName;
-  const savedLane = genLane.active;
-  genLane.active = false;
-  k.exec = Exec.Isr;
-  k.isrName = "tick hook";
-  try {
-    hook();
-  } catch (error) {
-    isrFaulted(k, error, "tick hook", -1);
-  } finally {
-    genLane.active = savedLane;
-    k.exec = saved;
-    k.isrName = savedName;
-  }
+  callHookInInterruptContext(k, "tick hook", hook, undefined, undefined);
 }

@@ -124,8 +124,10 @@ test("the seed's stack address (0x30040000, SRAM3) cannot hold 256 stacks", () =
   assert.equal(seedAddressError(), 'staticBuffer "coroutine stacks" on stm32h743: 65536 bytes (aligned to 256) do not fit in SRAM3; the largest free block is 32768 bytes');
 });
 
-test("plain goroutines on the host: every one parks and then finishes (20,000 here; main runs 1,000,000)", async () => {
-  const r = await millionGoroutines(20_000);
-  assert.equal(r.count, 20_000);
-  assert.ok(r.heapBytesPerGoroutine > 0);
+test("plain goroutines on the host, both lanes: every one parks and then finishes (20,000 here; main runs 1,000,000)", async () => {
+  for (const lane of ["async", "generator"] as const) {
+    const r = await millionGoroutines(20_000, lane);
+    assert.equal(r.count, 20_000);
+    assert.equal(r.lane, lane);
+  }
 });

@@ -39,7 +39,7 @@
  */
 import { pathToFileURL } from "node:url";
 import type { FreeRTOS } from "../src/freertos/index.js";
-import { after, chan, go, run } from "../src/go/index.js";
+import { after, chan, go, run, type GenTask } from "../src/go/index.js";
 import { createBoard, type Board } from "../src/hal/index.js";
 import { staticBuffer } from "../src/mem/index.js";
 
@@ -236,36 +236,65 @@ export function seedAddressError(): string {
   }
 }
 
-/** 1,000,000 goroutines on the host (no board, the go runtime's own kernel): each parks on a channel receive, then closing the channel releases them all and each finishes. */
-export async function millionGoroutines(count = 1_000_000): Promise<{ count: number; spawnMs: number; releaseMs: number; heapBytesPerGoroutine: number }> {
+/**
+ * 1,000,000 goroutines on the host (no board, the go runtime's own kernel): each parks on a
+ * channel receive, then closing the channel releases them all and each finishes. `lane`: async
+ * functions (the default lane) or generator functions (the generator lane, no promise per wait).
+ */
+export async function millionGoroutines(count = 1_000_000, lane: "async" | "generator" = "async"): Promise<{ count: number; lane: string; spawnMs: number; releaseMs: number; heapBytesPerGoroutine: number }> {
   let spawnMs = 0;
   let releaseMs = 0;
   let heapBytes = 0;
   let exited = 0;
-  await run(
-    async () => {
-      const start = chan<number>();
-      const allDone = chan<number>();
-      const before = process.memoryUsage().heapUsed;
-      const t0 = performance.now();
-      // One function for all (a closure per goroutine would cost a closure each).
-      const body = async (): Promise<void> => {
-        await start.recv(); // parked here until start is closed
-        if (++exited === count) await allDone.send(exited);
-      };
-      for (let i = 0; i < count; i++) go(body);
-      await after(1).recv(); // every goroutine has run up to its receive
-      spawnMs = performance.now() - t0;
-      heapBytes = process.memoryUsage().heapUsed - before;
-      const t1 = performance.now();
-      start.close();
-      await allDone.recv();
-      releaseMs = performance.now() - t1;
-    },
-    { maxPriorities: 4, heapBytes: 1 << 30 },
-  );
+  const start = chan<number>();
+  const allDone = chan<number>();
+  let before = 0;
+  let t0 = 0;
+  const spawned = (): void => {
+    spawnMs = performance.now() - t0;
+    heapBytes = process.memoryUsage().heapUsed - before;
+    t0 = performance.now();
+    start.close();
+  };
+  const begin = (): void => {
+    before = process.memoryUsage().heapUsed;
+    t0 = performance.now();
+  };
+  // One function for all goroutines (a closure per goroutine would cost a closure each).
+  if (lane === "async") {
+    const body = async (): Promise<void> => {
+      await start.recv(); // parked here until start is closed
+      if (++exited === count) await allDone.send(exited);
+    };
+    await run(
+      async () => {
+        begin();
+        for (let i = 0; i < count; i++) go(body);
+        await after(1).recv(); // every goroutine has run up to its receive
+        spawned();
+        await allDone.recv();
+      },
+      { maxPriorities: 4, heapBytes: 1 << 30 },
+    );
+  } else {
+    const body = function* (): GenTask {
+      yield* start.recv();
+      if (++exited === count) yield* allDone.send(exited);
+    };
+    await run(
+      function* (): GenTask {
+        begin();
+        for (let i = 0; i < count; i++) go(body);
+        yield* after(1).recv();
+        spawned();
+        yield* allDone.recv();
+      },
+      { maxPriorities: 4, heapBytes: 1 << 30 },
+    );
+  }
+  releaseMs = performance.now() - t0;
   if (exited !== count) throw new Error(`millionGoroutines: ${exited} of ${count} goroutines finished`);
-  return { count, spawnMs, releaseMs, heapBytesPerGoroutine: heapBytes / count };
+  return { count, lane, spawnMs, releaseMs, heapBytesPerGoroutine: heapBytes / count };
 }
 
 const pad = (s: string | number, n: number): string => String(s).padStart(n);
@@ -317,10 +346,11 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
   for (const c of CONFIGS) results.push(await runExperiment({ ...c, seed, activations }));
   console.log(`stacks at 0x${results[0]!.stackBase.toString(16)} (${STACK_REGION}); seed ${seed}, ${activations} activations per coroutine`);
   console.log(formatTable(results));
-  if (argv.includes("--million")) {
-    const m = await millionGoroutines();
-    console.log(`${m.count} goroutines on the host: spawned and parked in ${m.spawnMs.toFixed(0)} ms (${m.heapBytesPerGoroutine.toFixed(0)} bytes of JS heap each), all released and finished in ${m.releaseMs.toFixed(0)} ms`);
-  }
+  if (argv.includes("--million"))
+    for (const lane of ["async", "generator"] as const) {
+      const m = await millionGoroutines(1_000_000, lane);
+      console.log(`${m.count} ${lane} goroutines on the host: spawned and parked in ${m.spawnMs.toFixed(0)} ms (${m.heapBytesPerGoroutine.toFixed(0)} bytes of JS heap each), all released and finished in ${m.releaseMs.toFixed(0)} ms`);
+    }
 }
 
 // Run only when executed directly (`node dist/examples/coroutines-1024.js`), not when imported.

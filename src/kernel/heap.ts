@@ -91,111 +91,55 @@ export interface HeapOwner {
   readonly name: string;
 }
 
-/** A block record: free-list link while free, owner while allocated. Pooled. */
-class Block {
-  /** Address of the block's header. */
-  address = 0;
-  /** Bytes of the block, header included. */
-  size = 0;
-  next: Block | null = null;
-  requested = 0;
-  /** The owner's kind ("task", "queue") or a whole label when `ref` is null. */
-  kind = "";
-  /** The part of the owner ("stack", "TCB") or "". */
-  part = "";
-  ref: HeapOwner | null = null;
-}
-
-/**
- * The live blocks by payload address: open addressing with linear probing and backward-shift
- * deletion over typed arrays, so that malloc/free allocate nothing (a Map's deleted entries make
- * it rebuild its table, which go()'s create-and-free churn turns into garbage).
- */
-class LiveTable {
-  private keys = new Float64Array(64).fill(-1);
-  private values: (Block | null)[] = new Array<Block | null>(64).fill(null);
-  private mask = 63;
-  size = 0;
-
-  private slot(address: number): number {
-    // Payload addresses are multiples of 8: drop those bits, then mix (Fibonacci hashing).
-    return Math.imul((address / 8) | 0, 0x9e3779b1) >>> 0 & this.mask;
-  }
-
-  get(address: number): Block | undefined {
-    const keys = this.keys;
-    for (let i = this.slot(address); ; i = (i + 1) & this.mask) {
-      const key = keys[i]!;
-      if (key === address) return this.values[i]!;
-      if (key === -1) return undefined;
-    }
-  }
-
-  set(address: number, block: Block): void {
-    if ((this.size + 1) * 2 > this.mask + 1) this.grow();
-    const keys = this.keys;
-    let i = this.slot(address);
-    while (keys[i] !== -1) i = (i + 1) & this.mask;
-    keys[i] = address;
-    this.values[i] = block;
-    this.size++;
-  }
-
-  /** Removes `address` (present); shifts the following run back so probes never meet a hole. */
-  delete(address: number): void {
-    const keys = this.keys;
-    const values = this.values;
-    const mask = this.mask;
-    let i = this.slot(address);
-    while (keys[i] !== address) i = (i + 1) & mask;
-    let j = i;
-    for (;;) {
-      j = (j + 1) & mask;
-      const key = keys[j]!;
-      if (key === -1) break;
-      const home = this.slot(key);
-      // Move key j into hole i when its home does not lie cyclically in (i, j].
-      if (i <= j ? home <= i || home > j : home <= i && home > j) {
-        keys[i] = key;
-        values[i] = values[j]!;
-        i = j;
-      }
-    }
-    keys[i] = -1;
-    values[i] = null;
-    this.size--;
-  }
-
-  private grow(): void {
-    const oldKeys = this.keys;
-    const oldValues = this.values;
-    const n = oldKeys.length * 2;
-    this.keys = new Float64Array(n).fill(-1);
-    this.values = new Array<Block | null>(n).fill(null);
-    this.mask = n - 1;
-    this.size = 0;
-    for (let i = 0; i < oldKeys.length; i++) if (oldKeys[i] !== -1) this.set(oldKeys[i]!, oldValues[i]!);
-  }
-
-  *entries(): IterableIterator<[number, Block]> {
-    for (let i = 0; i < this.keys.length; i++) if (this.keys[i] !== -1) yield [this.keys[i]!, this.values[i]!];
-  }
-}
+/** No block (end of the free list, an empty slot of the live index). */
+const NIL = -1;
+/** The id of xStart, the sentinel below every block. */
+const START = 0;
+/** The id of pxEnd, the end marker at the top. */
+const END = 1;
+/** (kind, part) pairs interned per heap; past this many a label is built when the block is made. */
+const MAX_LABELS = 255;
 
 /**
  * A heap_4 allocator over `[baseAddress, baseAddress + totalBytes)`. Addresses are numbers in the
  * board's memory map (off a board the heap starts at 0). Each kernel has one (`kernel.heap`).
+ *
+ * Block records are struct-of-arrays indexed by a block id (typed arrays: header address, size,
+ * free-list link, the bytes between the request and the block's end, the label's id; one JS array
+ * of owner refs), recycled through a stack of spare ids, so a block costs no JS object and
+ * malloc/free allocate nothing once the arrays have grown. Live blocks are found by payload
+ * address through an open-addressing index of ids (linear probing, backward-shift deletion).
  */
 export class Heap4 {
   /** The first byte of ucHeap (before alignment). */
   readonly baseAddress: number;
   readonly totalBytes: number;
-  /** xStart: a sentinel below every block (size 0, so nothing merges with it). */
-  private readonly start = new Block();
-  /** pxEnd: the end marker at the top. */
-  private readonly end = new Block();
-  private readonly live = new LiveTable();
-  private readonly spare: Block[] = [];
+  /** Header address of each block (float64: the simulator's heaps can pass 2^32 bytes). */
+  private addr: Float64Array;
+  /** Bytes of each block, header included. */
+  private size: Float64Array;
+  /** Free-list link (the next free block's id) while free; NIL while allocated. */
+  private next: Int32Array;
+  /** Block bytes minus the bytes asked for (8..31: the header, the rounding and an unsplit rest). */
+  private slack: Uint8Array;
+  /** Label id: 0 when `refs[id]` is the whole label (a string), else an index into labelKinds/labelParts. */
+  private labelOf: Uint8Array;
+  /** The owner of each allocated block (a HeapOwner, or the label string); null while free. */
+  private refs: (HeapOwner | string | null)[];
+  /** Ids not in use (a stack). */
+  private spare: Int32Array;
+  private spareCount = 0;
+  /** Ids handed out so far (the arrays' used prefix). */
+  private ids = 0;
+  private readonly labelKinds: string[] = [""];
+  private readonly labelParts: string[] = [""];
+  private lastKind = "";
+  private lastPart = "";
+  private lastLabel = 0;
+  /** The live index: ids by payload address (open addressing), NIL when empty. */
+  private slots: Int32Array;
+  private slotMask: number;
+  private liveCount = 0;
   private freeBytes = 0;
   private minEverFreeBytes = 0;
   private allocations = 0;
@@ -204,24 +148,32 @@ export class Heap4 {
   constructor(totalBytes: number, baseAddress = 0) {
     this.totalBytes = totalBytes;
     this.baseAddress = baseAddress;
+    const capacity = 16;
+    this.addr = new Float64Array(capacity);
+    this.size = new Float64Array(capacity);
+    this.next = new Int32Array(capacity).fill(NIL);
+    this.slack = new Uint8Array(capacity);
+    this.labelOf = new Uint8Array(capacity);
+    this.refs = new Array<HeapOwner | string | null>(capacity).fill(null);
+    this.spare = new Int32Array(capacity);
+    this.slots = new Int32Array(16).fill(NIL);
+    this.slotMask = 15;
+    this.ids = 2; // START and END
     // prvHeapInit: align the start up, place the end marker at the top, aligned down.
     const aligned = Math.ceil(baseAddress / HEAP_ALIGNMENT) * HEAP_ALIGNMENT;
     const endAddress = Math.floor((baseAddress + totalBytes - HEAP_HEADER_BYTES) / HEAP_ALIGNMENT) * HEAP_ALIGNMENT;
-    this.start.address = -1;
-    this.start.size = 0;
-    this.end.address = Math.max(endAddress, aligned);
-    this.end.size = 0;
-    this.end.next = null;
+    this.addr[START] = -1;
+    this.addr[END] = Math.max(endAddress, aligned);
     if (endAddress - aligned >= HEAP_MINIMUM_BLOCK_BYTES) {
-      const first = new Block();
-      first.address = aligned;
-      first.size = endAddress - aligned;
-      first.next = this.end;
-      this.start.next = first;
-      this.freeBytes = first.size;
+      const first = this.ids++;
+      this.addr[first] = aligned;
+      this.size[first] = endAddress - aligned;
+      this.next[first] = END;
+      this.next[START] = first;
+      this.freeBytes = endAddress - aligned;
     } else {
       // Too small to hold a block (heap_4 would underflow here): an empty heap.
-      this.start.next = this.end;
+      this.next[START] = END;
     }
     this.minEverFreeBytes = this.freeBytes;
   }
@@ -246,84 +198,231 @@ export class Heap4 {
     const over = wanted % HEAP_ALIGNMENT;
     if (over !== 0) wanted += HEAP_ALIGNMENT - over;
     if (wanted > this.freeBytes) return 0;
-    let prev = this.start;
-    let b = prev.next!;
-    while (b.size < wanted && b.next !== null) {
+    const next = this.next;
+    const size = this.size;
+    let prev = START;
+    let b = next[START]!;
+    while (size[b]! < wanted && next[b]! !== NIL) {
       prev = b;
-      b = b.next;
+      b = next[b]!;
     }
-    if (b === this.end) return 0;
-    prev.next = b.next;
-    if (b.size - wanted > HEAP_MINIMUM_BLOCK_BYTES) {
+    if (b === END) return 0;
+    // Both ids a split needs exist before anything changes (growing may replace the arrays).
+    if (this.spareCount === 0 && this.ids === this.addr.length) this.growIds();
+    const addr = this.addr;
+    const blockBytes = this.size[b]!;
+    const header = addr[b]!;
+    if (blockBytes - wanted > HEAP_MINIMUM_BLOCK_BYTES) {
       // The rest goes back in b's place: it lies between prev and b's successor, and touches
       // neither (free blocks are never adjacent), so no walk from the start is needed.
-      const rest = this.spare.pop() ?? new Block();
-      rest.address = b.address + wanted;
-      rest.size = b.size - wanted;
-      rest.next = prev.next;
-      prev.next = rest;
-      b.size = wanted;
+      const rest = this.spareCount > 0 ? this.spare[--this.spareCount]! : this.ids++;
+      addr[rest] = header + wanted;
+      this.size[rest] = blockBytes - wanted;
+      this.next[rest] = this.next[b]!;
+      this.next[prev] = rest;
+      this.size[b] = wanted;
+    } else {
+      this.next[prev] = this.next[b]!;
     }
-    this.freeBytes -= b.size;
+    const taken = this.size[b]!;
+    this.freeBytes -= taken;
     if (this.freeBytes < this.minEverFreeBytes) this.minEverFreeBytes = this.freeBytes;
-    b.next = null;
-    b.requested = sizeBytes;
-    b.kind = owner;
-    b.ref = ref;
-    b.part = part;
+    this.next[b] = NIL;
+    this.slack[b] = taken - sizeBytes;
+    this.setLabel(b, owner, ref, part);
     this.allocations++;
-    const address = b.address + HEAP_HEADER_BYTES;
-    this.live.set(address, b);
-    return address;
+    this.indexInsert(b, header);
+    const payload = header + HEAP_HEADER_BYTES;
+    // A small integer whenever it can be one: a float64 read from the arrays would reach the
+    // caller as a heap number, and one heap number stored in a Task's address field turns that
+    // field into a boxed double in every Task (16 bytes more each).
+    return payload < 0x80000000 ? payload | 0 : payload;
   }
 
   /** vPortFree. An address that is not a live block's payload asserts, as heap_4's configASSERTs do. */
   free(address: number): void {
-    const b = typeof address === "number" ? this.live.get(address) : undefined;
-    if (b === undefined)
+    const slot = typeof address === "number" ? this.findSlot(address) : NIL;
+    if (slot === NIL)
       throw new KernelAssertError(
         `vPortFree: ${typeof address === "number" ? `0x${address.toString(16)}` : String(address)} is not the address of an allocated heap block (heap_4 asserts the block's allocated bit)`,
       );
-    this.live.delete(address);
-    b.ref = null;
-    this.freeBytes += b.size;
+    const b = this.slots[slot]!;
+    this.indexDelete(slot);
+    this.refs[b] = null;
+    this.freeBytes += this.size[b]!;
     this.insert(b);
     this.frees++;
   }
 
   /** Names the owner of the live block at `address` (a kernel object created after its block). */
   label(address: number, kind: string, ref: HeapOwner | null, part = ""): void {
-    const b = this.live.get(address);
-    if (b === undefined) return;
-    b.kind = kind;
-    b.ref = ref;
-    b.part = part;
+    const b = this.find(address);
+    if (b !== NIL) this.setLabel(b, kind, ref, part);
   }
 
   /** True when `address` is the payload address of a live block. */
   isLive(address: number): boolean {
-    return this.live.get(address) !== undefined;
+    return this.find(address) !== NIL;
+  }
+
+  /** Records block b's owner: the ref and an interned (kind, part), or the whole label as a string. */
+  private setLabel(b: number, kind: string, ref: HeapOwner | null, part: string): void {
+    if (ref === null) {
+      this.refs[b] = kind;
+      this.labelOf[b] = 0;
+      return;
+    }
+    let label = this.lastLabel;
+    if (kind !== this.lastKind || part !== this.lastPart) {
+      label = this.internLabel(kind, part);
+      this.lastKind = kind;
+      this.lastPart = part;
+      this.lastLabel = label;
+    }
+    if (label === 0) {
+      // More distinct (kind, part) pairs than the table holds: the label is built now.
+      this.refs[b] = `${kind} "${ref.name}"${part === "" ? "" : ` ${part}`}`;
+      this.labelOf[b] = 0;
+    } else {
+      this.refs[b] = ref;
+      this.labelOf[b] = label;
+    }
+  }
+
+  /** The id of (kind, part) in the label table, added when new; 0 when the table is full. */
+  private internLabel(kind: string, part: string): number {
+    const kinds = this.labelKinds;
+    for (let i = 1; i < kinds.length; i++) if (kinds[i] === kind && this.labelParts[i] === part) return i;
+    if (kinds.length > MAX_LABELS) return 0;
+    kinds.push(kind);
+    this.labelParts.push(part);
+    return kinds.length - 1;
+  }
+
+  /** The owner's label of allocated block b. */
+  private ownerLabel(b: number): string {
+    const label = this.labelOf[b]!;
+    const ref = this.refs[b]!;
+    if (label === 0) return ref as string;
+    const part = this.labelParts[label]!;
+    return `${this.labelKinds[label]!} "${(ref as HeapOwner).name}"${part === "" ? "" : ` ${part}`}`;
+  }
+
+  /** Doubles the block arrays (ids in use keep their records). */
+  private growIds(): void {
+    const n = this.addr.length * 2;
+    const addr = new Float64Array(n);
+    addr.set(this.addr);
+    this.addr = addr;
+    const size = new Float64Array(n);
+    size.set(this.size);
+    this.size = size;
+    const next = new Int32Array(n).fill(NIL);
+    next.set(this.next);
+    this.next = next;
+    const slack = new Uint8Array(n);
+    slack.set(this.slack);
+    this.slack = slack;
+    const labelOf = new Uint8Array(n);
+    labelOf.set(this.labelOf);
+    this.labelOf = labelOf;
+    const spare = new Int32Array(n);
+    spare.set(this.spare);
+    this.spare = spare;
+    for (let i = this.refs.length; i < n; i++) this.refs.push(null);
+  }
+
+  /** The live index's home slot for a header address (multiples of 8: drop those bits, then mix). */
+  private slotOf(header: number): number {
+    return Math.imul((header / 8) | 0, 0x9e3779b1) >>> 0 & this.slotMask;
+  }
+
+  /** The id of the live block whose payload is at `address`, or NIL. */
+  private find(address: number): number {
+    const slot = this.findSlot(address);
+    return slot === NIL ? NIL : this.slots[slot]!;
+  }
+
+  /** The live index's slot holding the block whose payload is at `address`, or NIL. */
+  private findSlot(address: number): number {
+    const header = address - HEAP_HEADER_BYTES;
+    const slots = this.slots;
+    const addr = this.addr;
+    const mask = this.slotMask;
+    for (let i = this.slotOf(header); ; i = (i + 1) & mask) {
+      const id = slots[i]!;
+      if (id === NIL) return NIL;
+      if (addr[id] === header) return i;
+    }
+  }
+
+  private indexInsert(b: number, header: number): void {
+    if ((this.liveCount + 1) * 2 > this.slotMask + 1) this.growIndex();
+    const slots = this.slots;
+    const mask = this.slotMask;
+    let i = this.slotOf(header);
+    while (slots[i] !== NIL) i = (i + 1) & mask;
+    slots[i] = b;
+    this.liveCount++;
+  }
+
+  /** Empties the live index's slot i; shifts the following run back so probes never meet a hole. */
+  private indexDelete(slot: number): void {
+    const slots = this.slots;
+    const addr = this.addr;
+    const mask = this.slotMask;
+    let i = slot;
+    let j = i;
+    for (;;) {
+      j = (j + 1) & mask;
+      const id = slots[j]!;
+      if (id === NIL) break;
+      const home = this.slotOf(addr[id]!);
+      // Move entry j into hole i when its home does not lie cyclically in (i, j].
+      if (i <= j ? home <= i || home > j : home <= i && home > j) {
+        slots[i] = id;
+        i = j;
+      }
+    }
+    slots[i] = NIL;
+    this.liveCount--;
+  }
+
+  private growIndex(): void {
+    const old = this.slots;
+    const n = old.length * 2;
+    this.slots = new Int32Array(n).fill(NIL);
+    this.slotMask = n - 1;
+    this.liveCount = 0;
+    for (let i = 0; i < old.length; i++) {
+      const id = old[i]!;
+      if (id !== NIL) this.indexInsert(id, this.addr[id]!);
+    }
   }
 
   /** prvInsertBlockIntoFreeList: in address order, merged with the free neighbours it touches. */
-  private insert(b: Block): void {
-    let it = this.start;
-    while (it.next!.address < b.address) it = it.next!;
-    if (it.address + it.size === b.address) {
-      it.size += b.size;
-      this.spare.push(b);
+  private insert(b: number): void {
+    const addr = this.addr;
+    const size = this.size;
+    const next = this.next;
+    const at = addr[b]!;
+    let it = START;
+    while (addr[next[it]!]! < at) it = next[it]!;
+    if (addr[it]! + size[it]! === at) {
+      size[it] = size[it]! + size[b]!;
+      this.spare[this.spareCount++] = b;
       b = it;
     }
-    const after = it.next!;
-    if (b.address + b.size === after.address && after !== this.end) {
-      b.size += after.size;
-      b.next = after.next;
-      after.next = null;
-      this.spare.push(after);
+    const after = next[it]!;
+    if (addr[b]! + size[b]! === addr[after]! && after !== END) {
+      size[b] = size[b]! + size[after]!;
+      next[b] = next[after]!;
+      next[after] = NIL;
+      this.spare[this.spareCount++] = after;
     } else {
-      b.next = after;
+      next[b] = after;
     }
-    if (it !== b) it.next = b;
+    if (it !== b) next[it] = b;
   }
 
   /** xPortGetFreeHeapSize */
@@ -344,13 +443,14 @@ export class Heap4 {
     let blocks = 0;
     let max = 0;
     let min = 0xffffffff; // portMAX_DELAY
-    let b = this.start.next!;
+    let b = this.next[START]!;
     do {
       blocks++;
-      if (b.size > max) max = b.size;
-      if (b.size < min) min = b.size;
-      b = b.next!;
-    } while (b !== this.end && b !== null);
+      const size = this.size[b]!;
+      if (size > max) max = size;
+      if (size < min) min = size;
+      b = this.next[b]!;
+    } while (b !== END && b !== NIL);
     return {
       xAvailableHeapSpaceInBytes: this.freeBytes,
       xSizeOfLargestFreeBlockInBytes: max,
@@ -365,23 +465,26 @@ export class Heap4 {
   /** The free blocks in address order: header address and size (header included). For tests and reports. */
   freeBlocks(): { address: number; sizeBytes: number }[] {
     const out: { address: number; sizeBytes: number }[] = [];
-    for (let b = this.start.next!; b !== this.end; b = b.next!) out.push({ address: b.address, sizeBytes: b.size });
+    for (let b = this.next[START]!; b !== END; b = this.next[b]!) out.push({ address: this.addr[b]!, sizeBytes: this.size[b]! });
     return out;
   }
 
   /** The largest free block's bytes (header included), 0 when none. */
   largestFreeBlockBytes(): number {
     let max = 0;
-    for (let b = this.start.next!; b !== this.end; b = b.next!) if (b.size > max) max = b.size;
+    for (let b = this.next[START]!; b !== END; b = this.next[b]!) if (this.size[b]! > max) max = this.size[b]!;
     return max;
   }
 
   /** The live blocks in address order, with their owners' labels. */
   blocks(): HeapBlock[] {
     const out: HeapBlock[] = [];
-    for (const [address, b] of this.live.entries()) {
-      const owner = b.ref === null ? b.kind : `${b.kind} "${b.ref.name}"${b.part === "" ? "" : ` ${b.part}`}`;
-      out.push({ address, sizeBytes: b.requested, blockBytes: b.size, owner });
+    const slots = this.slots;
+    for (let i = 0; i < slots.length; i++) {
+      const b = slots[i]!;
+      if (b === NIL) continue;
+      const blockBytes = this.size[b]!;
+      out.push({ address: this.addr[b]! + HEAP_HEADER_BYTES, sizeBytes: blockBytes - this.slack[b]!, blockBytes, owner: this.ownerLabel(b) });
     }
     return out.sort((x, y) => x.address - y.address);
   }

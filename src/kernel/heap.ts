@@ -99,47 +99,57 @@ const START = 0;
 const END = 1;
 /** (kind, part) pairs interned per heap; past this many a label is built when the block is made. */
 const MAX_LABELS = 255;
+/** Bytes of one block record: header address and size (float64), free-list link and meta (int32). */
+const RECORD_BYTES = 24;
 
 /**
  * A heap_4 allocator over `[baseAddress, baseAddress + totalBytes)`. Addresses are numbers in the
  * board's memory map (off a board the heap starts at 0). Each kernel has one (`kernel.heap`).
  *
- * Block records are struct-of-arrays indexed by a block id (typed arrays: header address, size,
- * free-list link, the bytes between the request and the block's end, the label's id; one JS array
- * of owner refs), recycled through a stack of spare ids, so a block costs no JS object and
- * malloc/free allocate nothing once the arrays have grown. Live blocks are found by payload
- * address through an open-addressing index of ids (linear probing, backward-shift deletion).
+ * Block records are 24-byte slots of one buffer indexed by a block id (header address and size as
+ * float64, since the simulator's heaps can pass 2^32 bytes; the free-list link and a meta word as
+ * int32), with one JS array of owner refs beside it. Ids no block uses are chained through their
+ * link, so a block costs no JS object and malloc/free allocate nothing once the buffer has grown.
+ * Live blocks are found by payload address through an open-addressing index of ids (linear
+ * probing, backward-shift deletion). The few arrays touched per call keep go()'s churn cheap.
  */
 export class Heap4 {
   /** The first byte of ucHeap (before alignment). */
   readonly baseAddress: number;
   readonly totalBytes: number;
-  /** Header address of each block (float64: the simulator's heaps can pass 2^32 bytes). */
-  private addr: Float64Array;
-  /** Bytes of each block, header included. */
-  private size: Float64Array;
-  /** Free-list link (the next free block's id) while free; NIL while allocated. */
-  private next: Int32Array;
-  /** Block bytes minus the bytes asked for (8..31: the header, the rounding and an unsplit rest). */
-  private slack: Uint8Array;
-  /** Label id: 0 when `refs[id]` is the whole label (a string), else an index into labelKinds/labelParts. */
-  private labelOf: Uint8Array;
+  /** Block records, float64 view: [3 id] header address, [3 id + 1] block bytes (header included). */
+  private f: Float64Array;
+  /**
+   * Block records, int32 view: [6 id + 4] the free-list link (next free block's id; NIL while
+   * allocated; the next spare id while unused), [6 id + 5] meta: slack | label << 8, where slack is
+   * the block's bytes minus the bytes asked for (8..31: header, rounding, an unsplit rest) and
+   * label is 0 when `refs[id]` is the whole label (a string), else an index into labelKinds/labelParts.
+   */
+  private w: Int32Array;
   /** The owner of each allocated block (a HeapOwner, or the label string); null while free. */
-  private refs: (HeapOwner | string | null)[];
-  /** Ids not in use (a stack). */
-  private spare: Int32Array;
-  private spareCount = 0;
-  /** Ids handed out so far (the arrays' used prefix). */
+  private readonly refs: (HeapOwner | string | null)[] = [];
+  /** The first unused id (chained through the link), or NIL. */
+  private spareHead = NIL;
+  /** Ids handed out so far (the records' used prefix). */
   private ids = 0;
+  /** Records the buffer holds. */
+  private capacity = 16;
   private readonly labelKinds: string[] = [""];
   private readonly labelParts: string[] = [""];
-  private lastKind = "";
-  private lastPart = "";
-  private lastLabel = 0;
+  // The two (kind, part) pairs met last and their ids: a task's blocks alternate "stack" and "TCB".
+  private kindA = "";
+  private partA = "";
+  private labelA = 0;
+  private kindB = "";
+  private partB = "";
+  private labelB = 0;
   /** The live index: ids by payload address (open addressing), NIL when empty. */
   private slots: Int32Array;
-  private slotMask: number;
+  /** 32 - log2(slots.length): the hash keeps the product's top bits. */
+  private slotShift: number;
   private liveCount = 0;
+  /** Requests that are not whole bytes (Heap4 is public): the slack cannot give them back exactly. */
+  private oddRequests: Map<number, number> | null = null;
   private freeBytes = 0;
   private minEverFreeBytes = 0;
   private allocations = 0;
@@ -148,32 +158,29 @@ export class Heap4 {
   constructor(totalBytes: number, baseAddress = 0) {
     this.totalBytes = totalBytes;
     this.baseAddress = baseAddress;
-    const capacity = 16;
-    this.addr = new Float64Array(capacity);
-    this.size = new Float64Array(capacity);
-    this.next = new Int32Array(capacity).fill(NIL);
-    this.slack = new Uint8Array(capacity);
-    this.labelOf = new Uint8Array(capacity);
-    this.refs = new Array<HeapOwner | string | null>(capacity).fill(null);
-    this.spare = new Int32Array(capacity);
+    const buffer = new ArrayBuffer(this.capacity * RECORD_BYTES);
+    this.f = new Float64Array(buffer);
+    this.w = new Int32Array(buffer);
     this.slots = new Int32Array(16).fill(NIL);
-    this.slotMask = 15;
-    this.ids = 2; // START and END
+    this.slotShift = 28;
     // prvHeapInit: align the start up, place the end marker at the top, aligned down.
     const aligned = Math.ceil(baseAddress / HEAP_ALIGNMENT) * HEAP_ALIGNMENT;
     const endAddress = Math.floor((baseAddress + totalBytes - HEAP_HEADER_BYTES) / HEAP_ALIGNMENT) * HEAP_ALIGNMENT;
-    this.addr[START] = -1;
-    this.addr[END] = Math.max(endAddress, aligned);
+    const start = this.newId();
+    const end = this.newId();
+    this.f[3 * start] = -1;
+    this.f[3 * end] = Math.max(endAddress, aligned);
+    this.w[6 * end + 4] = NIL;
     if (endAddress - aligned >= HEAP_MINIMUM_BLOCK_BYTES) {
-      const first = this.ids++;
-      this.addr[first] = aligned;
-      this.size[first] = endAddress - aligned;
-      this.next[first] = END;
-      this.next[START] = first;
+      const first = this.newId();
+      this.f[3 * first] = aligned;
+      this.f[3 * first + 1] = endAddress - aligned;
+      this.w[6 * first + 4] = END;
+      this.w[6 * START + 4] = first;
       this.freeBytes = endAddress - aligned;
     } else {
       // Too small to hold a block (heap_4 would underflow here): an empty heap.
-      this.next[START] = END;
+      this.w[6 * START + 4] = END;
     }
     this.minEverFreeBytes = this.freeBytes;
   }
@@ -198,42 +205,43 @@ export class Heap4 {
     const over = wanted % HEAP_ALIGNMENT;
     if (over !== 0) wanted += HEAP_ALIGNMENT - over;
     if (wanted > this.freeBytes) return 0;
-    const next = this.next;
-    const size = this.size;
+    // A split needs an id: take it before anything changes (growing replaces the views).
+    if (this.spareHead === NIL && this.ids === this.capacity) this.grow();
+    const f = this.f;
+    const w = this.w;
     let prev = START;
-    let b = next[START]!;
-    while (size[b]! < wanted && next[b]! !== NIL) {
+    let b = w[6 * START + 4]!;
+    while (f[3 * b + 1]! < wanted && w[6 * b + 4]! !== NIL) {
       prev = b;
-      b = next[b]!;
+      b = w[6 * b + 4]!;
     }
     if (b === END) return 0;
-    // Both ids a split needs exist before anything changes (growing may replace the arrays).
-    if (this.spareCount === 0 && this.ids === this.addr.length) this.growIds();
-    const addr = this.addr;
-    const blockBytes = this.size[b]!;
-    const header = addr[b]!;
+    const header = f[3 * b]!;
+    const blockBytes = f[3 * b + 1]!;
+    let taken = blockBytes;
     if (blockBytes - wanted > HEAP_MINIMUM_BLOCK_BYTES) {
       // The rest goes back in b's place: it lies between prev and b's successor, and touches
       // neither (free blocks are never adjacent), so no walk from the start is needed.
-      const rest = this.spareCount > 0 ? this.spare[--this.spareCount]! : this.ids++;
-      addr[rest] = header + wanted;
-      this.size[rest] = blockBytes - wanted;
-      this.next[rest] = this.next[b]!;
-      this.next[prev] = rest;
-      this.size[b] = wanted;
+      const rest = this.newId();
+      f[3 * rest] = header + wanted;
+      f[3 * rest + 1] = blockBytes - wanted;
+      w[6 * rest + 4] = w[6 * b + 4]!;
+      w[6 * prev + 4] = rest;
+      f[3 * b + 1] = wanted;
+      taken = wanted;
     } else {
-      this.next[prev] = this.next[b]!;
+      w[6 * prev + 4] = w[6 * b + 4]!;
     }
-    const taken = this.size[b]!;
     this.freeBytes -= taken;
     if (this.freeBytes < this.minEverFreeBytes) this.minEverFreeBytes = this.freeBytes;
-    this.next[b] = NIL;
-    this.slack[b] = taken - sizeBytes;
-    this.setLabel(b, owner, ref, part);
+    w[6 * b + 4] = NIL;
+    const slack = taken - sizeBytes;
+    w[6 * b + 5] = slack | (this.labelFor(b, owner, ref, part) << 8);
+    if ((slack | 0) !== slack) (this.oddRequests ??= new Map()).set(b, sizeBytes);
     this.allocations++;
     this.indexInsert(b, header);
     const payload = header + HEAP_HEADER_BYTES;
-    // A small integer whenever it can be one: a float64 read from the arrays would reach the
+    // A small integer whenever it can be one: a float64 read from the records would reach the
     // caller as a heap number, and one heap number stored in a Task's address field turns that
     // field into a boxed double in every Task (16 bytes more each).
     return payload < 0x80000000 ? payload | 0 : payload;
@@ -249,44 +257,73 @@ export class Heap4 {
     const b = this.slots[slot]!;
     this.indexDelete(slot);
     this.refs[b] = null;
-    this.freeBytes += this.size[b]!;
+    if (this.oddRequests !== null) this.oddRequests.delete(b);
+    this.freeBytes += this.f[3 * b + 1]!;
     this.insert(b);
     this.frees++;
   }
 
   /** Names the owner of the live block at `address` (a kernel object created after its block). */
   label(address: number, kind: string, ref: HeapOwner | null, part = ""): void {
-    const b = this.find(address);
-    if (b !== NIL) this.setLabel(b, kind, ref, part);
+    const slot = this.findSlot(address);
+    if (slot === NIL) return;
+    const b = this.slots[slot]!;
+    const meta = 6 * b + 5;
+    this.w[meta] = (this.w[meta]! & 0xff) | (this.labelFor(b, kind, ref, part) << 8);
   }
 
   /** True when `address` is the payload address of a live block. */
   isLive(address: number): boolean {
-    return this.find(address) !== NIL;
+    return this.findSlot(address) !== NIL;
   }
 
-  /** Records block b's owner: the ref and an interned (kind, part), or the whole label as a string. */
-  private setLabel(b: number, kind: string, ref: HeapOwner | null, part: string): void {
+  /** An unused id: a spare one, else the next of the records' prefix (the caller made room). */
+  private newId(): number {
+    const id = this.spareHead;
+    if (id !== NIL) {
+      this.spareHead = this.w[6 * id + 4]!;
+      return id;
+    }
+    this.refs.push(null);
+    return this.ids++;
+  }
+
+  /** Gives id b back to the spare chain. */
+  private dropId(b: number): void {
+    this.w[6 * b + 4] = this.spareHead;
+    this.spareHead = b;
+  }
+
+  /** Doubles the record buffer (ids in use keep their records). */
+  private grow(): void {
+    this.capacity *= 2;
+    const buffer = new ArrayBuffer(this.capacity * RECORD_BYTES);
+    new Float64Array(buffer).set(this.f);
+    this.f = new Float64Array(buffer);
+    this.w = new Int32Array(buffer);
+  }
+
+  /** Stores block b's owner and returns its label id: 0 when `refs[b]` holds the whole label. */
+  private labelFor(b: number, kind: string, ref: HeapOwner | null, part: string): number {
     if (ref === null) {
       this.refs[b] = kind;
-      this.labelOf[b] = 0;
-      return;
+      return 0;
     }
-    let label = this.lastLabel;
-    if (kind !== this.lastKind || part !== this.lastPart) {
+    let label: number;
+    if (kind === this.kindA && part === this.partA) label = this.labelA;
+    else if (kind === this.kindB && part === this.partB) label = this.labelB;
+    else {
       label = this.internLabel(kind, part);
-      this.lastKind = kind;
-      this.lastPart = part;
-      this.lastLabel = label;
+      this.kindB = this.kindA;
+      this.partB = this.partA;
+      this.labelB = this.labelA;
+      this.kindA = kind;
+      this.partA = part;
+      this.labelA = label;
     }
-    if (label === 0) {
-      // More distinct (kind, part) pairs than the table holds: the label is built now.
-      this.refs[b] = `${kind} "${ref.name}"${part === "" ? "" : ` ${part}`}`;
-      this.labelOf[b] = 0;
-    } else {
-      this.refs[b] = ref;
-      this.labelOf[b] = label;
-    }
+    // More distinct (kind, part) pairs than the table holds: the label is built now.
+    this.refs[b] = label === 0 ? `${kind} "${ref.name}"${part === "" ? "" : ` ${part}`}` : ref;
+    return label;
   }
 
   /** The id of (kind, part) in the label table, added when new; 0 when the table is full. */
@@ -301,65 +338,35 @@ export class Heap4 {
 
   /** The owner's label of allocated block b. */
   private ownerLabel(b: number): string {
-    const label = this.labelOf[b]!;
+    const label = this.w[6 * b + 5]! >> 8;
     const ref = this.refs[b]!;
     if (label === 0) return ref as string;
     const part = this.labelParts[label]!;
     return `${this.labelKinds[label]!} "${(ref as HeapOwner).name}"${part === "" ? "" : ` ${part}`}`;
   }
 
-  /** Doubles the block arrays (ids in use keep their records). */
-  private growIds(): void {
-    const n = this.addr.length * 2;
-    const addr = new Float64Array(n);
-    addr.set(this.addr);
-    this.addr = addr;
-    const size = new Float64Array(n);
-    size.set(this.size);
-    this.size = size;
-    const next = new Int32Array(n).fill(NIL);
-    next.set(this.next);
-    this.next = next;
-    const slack = new Uint8Array(n);
-    slack.set(this.slack);
-    this.slack = slack;
-    const labelOf = new Uint8Array(n);
-    labelOf.set(this.labelOf);
-    this.labelOf = labelOf;
-    const spare = new Int32Array(n);
-    spare.set(this.spare);
-    this.spare = spare;
-    for (let i = this.refs.length; i < n; i++) this.refs.push(null);
-  }
-
-  /** The live index's home slot for a header address (multiples of 8: drop those bits, then mix). */
+  /** The live index's home slot for a header address (multiples of 8: drop those bits; Fibonacci hashing). */
   private slotOf(header: number): number {
-    return Math.imul((header / 8) | 0, 0x9e3779b1) >>> 0 & this.slotMask;
-  }
-
-  /** The id of the live block whose payload is at `address`, or NIL. */
-  private find(address: number): number {
-    const slot = this.findSlot(address);
-    return slot === NIL ? NIL : this.slots[slot]!;
+    return Math.imul((header * 0.125) | 0, 0x9e3779b1) >>> this.slotShift;
   }
 
   /** The live index's slot holding the block whose payload is at `address`, or NIL. */
   private findSlot(address: number): number {
     const header = address - HEAP_HEADER_BYTES;
     const slots = this.slots;
-    const addr = this.addr;
-    const mask = this.slotMask;
+    const f = this.f;
+    const mask = slots.length - 1;
     for (let i = this.slotOf(header); ; i = (i + 1) & mask) {
       const id = slots[i]!;
       if (id === NIL) return NIL;
-      if (addr[id] === header) return i;
+      if (f[3 * id] === header) return i;
     }
   }
 
   private indexInsert(b: number, header: number): void {
-    if ((this.liveCount + 1) * 2 > this.slotMask + 1) this.growIndex();
+    if ((this.liveCount + 1) * 2 > this.slots.length) this.growIndex();
     const slots = this.slots;
-    const mask = this.slotMask;
+    const mask = slots.length - 1;
     let i = this.slotOf(header);
     while (slots[i] !== NIL) i = (i + 1) & mask;
     slots[i] = b;
@@ -369,15 +376,15 @@ export class Heap4 {
   /** Empties the live index's slot i; shifts the following run back so probes never meet a hole. */
   private indexDelete(slot: number): void {
     const slots = this.slots;
-    const addr = this.addr;
-    const mask = this.slotMask;
+    const f = this.f;
+    const mask = slots.length - 1;
     let i = slot;
     let j = i;
     for (;;) {
       j = (j + 1) & mask;
       const id = slots[j]!;
       if (id === NIL) break;
-      const home = this.slotOf(addr[id]!);
+      const home = this.slotOf(f[3 * id]!);
       // Move entry j into hole i when its home does not lie cyclically in (i, j].
       if (i <= j ? home <= i || home > j : home <= i && home > j) {
         slots[i] = id;
@@ -390,39 +397,36 @@ export class Heap4 {
 
   private growIndex(): void {
     const old = this.slots;
-    const n = old.length * 2;
-    this.slots = new Int32Array(n).fill(NIL);
-    this.slotMask = n - 1;
+    this.slots = new Int32Array(old.length * 2).fill(NIL);
+    this.slotShift--;
     this.liveCount = 0;
     for (let i = 0; i < old.length; i++) {
       const id = old[i]!;
-      if (id !== NIL) this.indexInsert(id, this.addr[id]!);
+      if (id !== NIL) this.indexInsert(id, this.f[3 * id]!);
     }
   }
 
   /** prvInsertBlockIntoFreeList: in address order, merged with the free neighbours it touches. */
   private insert(b: number): void {
-    const addr = this.addr;
-    const size = this.size;
-    const next = this.next;
-    const at = addr[b]!;
+    const f = this.f;
+    const w = this.w;
+    const at = f[3 * b]!;
     let it = START;
-    while (addr[next[it]!]! < at) it = next[it]!;
-    if (addr[it]! + size[it]! === at) {
-      size[it] = size[it]! + size[b]!;
-      this.spare[this.spareCount++] = b;
+    for (let n = w[4]!; f[3 * n]! < at; n = w[6 * n + 4]!) it = n;
+    if (f[3 * it]! + f[3 * it + 1]! === at) {
+      f[3 * it + 1] = f[3 * it + 1]! + f[3 * b + 1]!;
+      this.dropId(b);
       b = it;
     }
-    const after = next[it]!;
-    if (addr[b]! + size[b]! === addr[after]! && after !== END) {
-      size[b] = size[b]! + size[after]!;
-      next[b] = next[after]!;
-      next[after] = NIL;
-      this.spare[this.spareCount++] = after;
+    const after = w[6 * it + 4]!;
+    if (f[3 * b]! + f[3 * b + 1]! === f[3 * after]! && after !== END) {
+      f[3 * b + 1] = f[3 * b + 1]! + f[3 * after + 1]!;
+      w[6 * b + 4] = w[6 * after + 4]!;
+      this.dropId(after);
     } else {
-      next[b] = after;
+      w[6 * b + 4] = after;
     }
-    if (it !== b) next[it] = b;
+    if (it !== b) w[6 * it + 4] = b;
   }
 
   /** xPortGetFreeHeapSize */
@@ -443,13 +447,13 @@ export class Heap4 {
     let blocks = 0;
     let max = 0;
     let min = 0xffffffff; // portMAX_DELAY
-    let b = this.next[START]!;
+    let b = this.w[6 * START + 4]!;
     do {
       blocks++;
-      const size = this.size[b]!;
+      const size = this.f[3 * b + 1]!;
       if (size > max) max = size;
       if (size < min) min = size;
-      b = this.next[b]!;
+      b = this.w[6 * b + 4]!;
     } while (b !== END && b !== NIL);
     return {
       xAvailableHeapSpaceInBytes: this.freeBytes,
@@ -465,14 +469,14 @@ export class Heap4 {
   /** The free blocks in address order: header address and size (header included). For tests and reports. */
   freeBlocks(): { address: number; sizeBytes: number }[] {
     const out: { address: number; sizeBytes: number }[] = [];
-    for (let b = this.next[START]!; b !== END; b = this.next[b]!) out.push({ address: this.addr[b]!, sizeBytes: this.size[b]! });
+    for (let b = this.w[6 * START + 4]!; b !== END; b = this.w[6 * b + 4]!) out.push({ address: this.f[3 * b]!, sizeBytes: this.f[3 * b + 1]! });
     return out;
   }
 
   /** The largest free block's bytes (header included), 0 when none. */
   largestFreeBlockBytes(): number {
     let max = 0;
-    for (let b = this.next[START]!; b !== END; b = this.next[b]!) if (this.size[b]! > max) max = this.size[b]!;
+    for (let b = this.w[6 * START + 4]!; b !== END; b = this.w[6 * b + 4]!) if (this.f[3 * b + 1]! > max) max = this.f[3 * b + 1]!;
     return max;
   }
 
@@ -483,8 +487,9 @@ export class Heap4 {
     for (let i = 0; i < slots.length; i++) {
       const b = slots[i]!;
       if (b === NIL) continue;
-      const blockBytes = this.size[b]!;
-      out.push({ address: this.addr[b]! + HEAP_HEADER_BYTES, sizeBytes: blockBytes - this.slack[b]!, blockBytes, owner: this.ownerLabel(b) });
+      const blockBytes = this.f[3 * b + 1]!;
+      const sizeBytes = this.oddRequests?.get(b) ?? blockBytes - (this.w[6 * b + 5]! & 0xff);
+      out.push({ address: this.f[3 * b]! + HEAP_HEADER_BYTES, sizeBytes, blockBytes, owner: this.ownerLabel(b) });
     }
     return out.sort((x, y) => x.address - y.address);
   }

@@ -17,8 +17,9 @@
  * - xFreeBytesRemaining, xMinimumEverFreeBytesRemaining and the successful allocation and free
  *   counts are kept as heap_4 keeps them (vPortGetHeapStats).
  *
- * Speed: go() creates and frees two blocks per goroutine, so block records are pooled (no
- * allocation per malloc/free in steady state) and the owner's label is built only when blocks()
+ * Memory and speed: go() creates and frees two blocks per goroutine and a parked task holds two,
+ * so block records are not JS objects but 24-byte slots of one buffer (ids recycled: no
+ * allocation per malloc/free in steady state), and the owner's label is built only when blocks()
  * is read.
  * @module
  */

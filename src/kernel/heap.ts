@@ -17,8 +17,9 @@
  * - xFreeBytesRemaining, xMinimumEverFreeBytesRemaining and the successful allocation and free
  *   counts are kept as heap_4 keeps them (vPortGetHeapStats).
  *
- * Speed: go() creates and frees two blocks per goroutine, so block records are pooled (no
- * allocation per malloc/free in steady state) and the owner's label is built only when blocks()
+ * Memory and speed: go() creates and frees two blocks per goroutine and a parked task holds two,
+ * so block records are not JS objects but 24-byte slots of one buffer (ids recycled: no
+ * allocation per malloc/free in steady state), and the owner's label is built only when blocks()
  * is read.
  * @module
  */
@@ -91,111 +92,65 @@ export interface HeapOwner {
   readonly name: string;
 }
 
-/** A block record: free-list link while free, owner while allocated. Pooled. */
-class Block {
-  /** Address of the block's header. */
-  address = 0;
-  /** Bytes of the block, header included. */
-  size = 0;
-  next: Block | null = null;
-  requested = 0;
-  /** The owner's kind ("task", "queue") or a whole label when `ref` is null. */
-  kind = "";
-  /** The part of the owner ("stack", "TCB") or "". */
-  part = "";
-  ref: HeapOwner | null = null;
-}
-
-/**
- * The live blocks by payload address: open addressing with linear probing and backward-shift
- * deletion over typed arrays, so that malloc/free allocate nothing (a Map's deleted entries make
- * it rebuild its table, which go()'s create-and-free churn turns into garbage).
- */
-class LiveTable {
-  private keys = new Float64Array(64).fill(-1);
-  private values: (Block | null)[] = new Array<Block | null>(64).fill(null);
-  private mask = 63;
-  size = 0;
-
-  private slot(address: number): number {
-    // Payload addresses are multiples of 8: drop those bits, then mix (Fibonacci hashing).
-    return Math.imul((address / 8) | 0, 0x9e3779b1) >>> 0 & this.mask;
-  }
-
-  get(address: number): Block | undefined {
-    const keys = this.keys;
-    for (let i = this.slot(address); ; i = (i + 1) & this.mask) {
-      const key = keys[i]!;
-      if (key === address) return this.values[i]!;
-      if (key === -1) return undefined;
-    }
-  }
-
-  set(address: number, block: Block): void {
-    if ((this.size + 1) * 2 > this.mask + 1) this.grow();
-    const keys = this.keys;
-    let i = this.slot(address);
-    while (keys[i] !== -1) i = (i + 1) & this.mask;
-    keys[i] = address;
-    this.values[i] = block;
-    this.size++;
-  }
-
-  /** Removes `address` (present); shifts the following run back so probes never meet a hole. */
-  delete(address: number): void {
-    const keys = this.keys;
-    const values = this.values;
-    const mask = this.mask;
-    let i = this.slot(address);
-    while (keys[i] !== address) i = (i + 1) & mask;
-    let j = i;
-    for (;;) {
-      j = (j + 1) & mask;
-      const key = keys[j]!;
-      if (key === -1) break;
-      const home = this.slot(key);
-      // Move key j into hole i when its home does not lie cyclically in (i, j].
-      if (i <= j ? home <= i || home > j : home <= i && home > j) {
-        keys[i] = key;
-        values[i] = values[j]!;
-        i = j;
-      }
-    }
-    keys[i] = -1;
-    values[i] = null;
-    this.size--;
-  }
-
-  private grow(): void {
-    const oldKeys = this.keys;
-    const oldValues = this.values;
-    const n = oldKeys.length * 2;
-    this.keys = new Float64Array(n).fill(-1);
-    this.values = new Array<Block | null>(n).fill(null);
-    this.mask = n - 1;
-    this.size = 0;
-    for (let i = 0; i < oldKeys.length; i++) if (oldKeys[i] !== -1) this.set(oldKeys[i]!, oldValues[i]!);
-  }
-
-  *entries(): IterableIterator<[number, Block]> {
-    for (let i = 0; i < this.keys.length; i++) if (this.keys[i] !== -1) yield [this.keys[i]!, this.values[i]!];
-  }
-}
+/** No block (end of the free list, an empty slot of the live index). */
+const NIL = -1;
+/** The id of xStart, the sentinel below every block. */
+const START = 0;
+/** The id of pxEnd, the end marker at the top. */
+const END = 1;
+/** (kind, part) pairs interned per heap; past this many a label is built when the block is made. */
+const MAX_LABELS = 255;
+/** Bytes of one block record: header address and size (float64), free-list link and meta (int32). */
+const RECORD_BYTES = 24;
 
 /**
  * A heap_4 allocator over `[baseAddress, baseAddress + totalBytes)`. Addresses are numbers in the
  * board's memory map (off a board the heap starts at 0). Each kernel has one (`kernel.heap`).
+ *
+ * Block records are 24-byte slots of one buffer indexed by a block id (header address and size as
+ * float64, since the simulator's heaps can pass 2^32 bytes; the free-list link and a meta word as
+ * int32), with one JS array of owner refs beside it. Ids no block uses are chained through their
+ * link, so a block costs no JS object and malloc/free allocate nothing once the buffer has grown.
+ * Live blocks are found by payload address through an open-addressing index of ids (linear
+ * probing, backward-shift deletion). The few arrays touched per call keep go()'s churn cheap.
  */
 export class Heap4 {
   /** The first byte of ucHeap (before alignment). */
   readonly baseAddress: number;
   readonly totalBytes: number;
-  /** xStart: a sentinel below every block (size 0, so nothing merges with it). */
-  private readonly start = new Block();
-  /** pxEnd: the end marker at the top. */
-  private readonly end = new Block();
-  private readonly live = new LiveTable();
-  private readonly spare: Block[] = [];
+  /** Block records, float64 view: [3 id] header address, [3 id + 1] block bytes (header included). */
+  private f: Float64Array;
+  /**
+   * Block records, int32 view: [6 id + 4] the free-list link (next free block's id; NIL while
+   * allocated; the next spare id while unused), [6 id + 5] meta: slack | label << 8, where slack is
+   * the block's bytes minus the bytes asked for (8..31: header, rounding, an unsplit rest) and
+   * label is 0 when `refs[id]` is the whole label (a string), else an index into labelKinds/labelParts.
+   */
+  private w: Int32Array;
+  /** The owner of each allocated block (a HeapOwner, or the label string); null while free. */
+  private readonly refs: (HeapOwner | string | null)[] = [];
+  /** The first unused id (chained through the link), or NIL. */
+  private spareHead = NIL;
+  /** Ids handed out so far (the records' used prefix). */
+  private ids = 0;
+  /** Records the buffer holds. */
+  private capacity = 16;
+  private readonly labelKinds: string[] = [""];
+  private readonly labelParts: string[] = [""];
+  // The two (kind, part) pairs met last and their ids: a task's blocks alternate "stack" and "TCB".
+  private kindA = "";
+  private partA = "";
+  private labelA = 0;
+  private kindB = "";
+  private partB = "";
+  private labelB = 0;
+  /** The live index: ids by payload address (open addressing), NIL when empty. */
+  private slots: Int32Array;
+  /** 32 - log2(slots.length): the hash keeps the product's top bits. */
+  private slotShift: number;
+  private liveCount = 0;
+  /** Requests that are not whole bytes (Heap4 is public): the slack cannot give them back exactly. */
+  private oddRequests: Map<number, number> | null = null;
   private freeBytes = 0;
   private minEverFreeBytes = 0;
   private allocations = 0;
@@ -204,24 +159,29 @@ export class Heap4 {
   constructor(totalBytes: number, baseAddress = 0) {
     this.totalBytes = totalBytes;
     this.baseAddress = baseAddress;
+    const buffer = new ArrayBuffer(this.capacity * RECORD_BYTES);
+    this.f = new Float64Array(buffer);
+    this.w = new Int32Array(buffer);
+    this.slots = new Int32Array(16).fill(NIL);
+    this.slotShift = 28;
     // prvHeapInit: align the start up, place the end marker at the top, aligned down.
     const aligned = Math.ceil(baseAddress / HEAP_ALIGNMENT) * HEAP_ALIGNMENT;
     const endAddress = Math.floor((baseAddress + totalBytes - HEAP_HEADER_BYTES) / HEAP_ALIGNMENT) * HEAP_ALIGNMENT;
-    this.start.address = -1;
-    this.start.size = 0;
-    this.end.address = Math.max(endAddress, aligned);
-    this.end.size = 0;
-    this.end.next = null;
+    const start = this.newId();
+    const end = this.newId();
+    this.f[3 * start] = -1;
+    this.f[3 * end] = Math.max(endAddress, aligned);
+    this.w[6 * end + 4] = NIL;
     if (endAddress - aligned >= HEAP_MINIMUM_BLOCK_BYTES) {
-      const first = new Block();
-      first.address = aligned;
-      first.size = endAddress - aligned;
-      first.next = this.end;
-      this.start.next = first;
-      this.freeBytes = first.size;
+      const first = this.newId();
+      this.f[3 * first] = aligned;
+      this.f[3 * first + 1] = endAddress - aligned;
+      this.w[6 * first + 4] = END;
+      this.w[6 * START + 4] = first;
+      this.freeBytes = endAddress - aligned;
     } else {
       // Too small to hold a block (heap_4 would underflow here): an empty heap.
-      this.start.next = this.end;
+      this.w[6 * START + 4] = END;
     }
     this.minEverFreeBytes = this.freeBytes;
   }
@@ -246,84 +206,228 @@ export class Heap4 {
     const over = wanted % HEAP_ALIGNMENT;
     if (over !== 0) wanted += HEAP_ALIGNMENT - over;
     if (wanted > this.freeBytes) return 0;
-    let prev = this.start;
-    let b = prev.next!;
-    while (b.size < wanted && b.next !== null) {
+    // A split needs an id: take it before anything changes (growing replaces the views).
+    if (this.spareHead === NIL && this.ids === this.capacity) this.grow();
+    const f = this.f;
+    const w = this.w;
+    let prev = START;
+    let b = w[6 * START + 4]!;
+    while (f[3 * b + 1]! < wanted && w[6 * b + 4]! !== NIL) {
       prev = b;
-      b = b.next;
+      b = w[6 * b + 4]!;
     }
-    if (b === this.end) return 0;
-    prev.next = b.next;
-    if (b.size - wanted > HEAP_MINIMUM_BLOCK_BYTES) {
+    if (b === END) return 0;
+    const header = f[3 * b]!;
+    const blockBytes = f[3 * b + 1]!;
+    let taken = blockBytes;
+    if (blockBytes - wanted > HEAP_MINIMUM_BLOCK_BYTES) {
       // The rest goes back in b's place: it lies between prev and b's successor, and touches
       // neither (free blocks are never adjacent), so no walk from the start is needed.
-      const rest = this.spare.pop() ?? new Block();
-      rest.address = b.address + wanted;
-      rest.size = b.size - wanted;
-      rest.next = prev.next;
-      prev.next = rest;
-      b.size = wanted;
+      const rest = this.newId();
+      f[3 * rest] = header + wanted;
+      f[3 * rest + 1] = blockBytes - wanted;
+      w[6 * rest + 4] = w[6 * b + 4]!;
+      w[6 * prev + 4] = rest;
+      f[3 * b + 1] = wanted;
+      taken = wanted;
+    } else {
+      w[6 * prev + 4] = w[6 * b + 4]!;
     }
-    this.freeBytes -= b.size;
+    this.freeBytes -= taken;
     if (this.freeBytes < this.minEverFreeBytes) this.minEverFreeBytes = this.freeBytes;
-    b.next = null;
-    b.requested = sizeBytes;
-    b.kind = owner;
-    b.ref = ref;
-    b.part = part;
+    w[6 * b + 4] = NIL;
+    const slack = taken - sizeBytes;
+    w[6 * b + 5] = slack | (this.labelFor(b, owner, ref, part) << 8);
+    if ((slack | 0) !== slack) (this.oddRequests ??= new Map()).set(b, sizeBytes);
     this.allocations++;
-    const address = b.address + HEAP_HEADER_BYTES;
-    this.live.set(address, b);
-    return address;
+    this.indexInsert(b, header);
+    const payload = header + HEAP_HEADER_BYTES;
+    // A small integer whenever it can be one: a float64 read from the records would reach the
+    // caller as a heap number, and one heap number stored in a Task's address field turns that
+    // field into a boxed double in every Task (16 bytes more each).
+    return payload < 0x80000000 ? payload | 0 : payload;
   }
 
   /** vPortFree. An address that is not a live block's payload asserts, as heap_4's configASSERTs do. */
   free(address: number): void {
-    const b = typeof address === "number" ? this.live.get(address) : undefined;
-    if (b === undefined)
+    const slot = typeof address === "number" ? this.findSlot(address) : NIL;
+    if (slot === NIL)
       throw new KernelAssertError(
         `vPortFree: ${typeof address === "number" ? `0x${address.toString(16)}` : String(address)} is not the address of an allocated heap block (heap_4 asserts the block's allocated bit)`,
       );
-    this.live.delete(address);
-    b.ref = null;
-    this.freeBytes += b.size;
+    const b = this.slots[slot]!;
+    this.indexDelete(slot);
+    this.refs[b] = null;
+    if (this.oddRequests !== null) this.oddRequests.delete(b);
+    this.freeBytes += this.f[3 * b + 1]!;
     this.insert(b);
     this.frees++;
   }
 
   /** Names the owner of the live block at `address` (a kernel object created after its block). */
   label(address: number, kind: string, ref: HeapOwner | null, part = ""): void {
-    const b = this.live.get(address);
-    if (b === undefined) return;
-    b.kind = kind;
-    b.ref = ref;
-    b.part = part;
+    const slot = this.findSlot(address);
+    if (slot === NIL) return;
+    const b = this.slots[slot]!;
+    const meta = 6 * b + 5;
+    this.w[meta] = (this.w[meta]! & 0xff) | (this.labelFor(b, kind, ref, part) << 8);
   }
 
   /** True when `address` is the payload address of a live block. */
   isLive(address: number): boolean {
-    return this.live.get(address) !== undefined;
+    return this.findSlot(address) !== NIL;
+  }
+
+  /** An unused id: a spare one, else the next of the records' prefix (the caller made room). */
+  private newId(): number {
+    const id = this.spareHead;
+    if (id !== NIL) {
+      this.spareHead = this.w[6 * id + 4]!;
+      return id;
+    }
+    this.refs.push(null);
+    return this.ids++;
+  }
+
+  /** Gives id b back to the spare chain. */
+  private dropId(b: number): void {
+    this.w[6 * b + 4] = this.spareHead;
+    this.spareHead = b;
+  }
+
+  /** Doubles the record buffer (ids in use keep their records). */
+  private grow(): void {
+    this.capacity *= 2;
+    const buffer = new ArrayBuffer(this.capacity * RECORD_BYTES);
+    new Float64Array(buffer).set(this.f);
+    this.f = new Float64Array(buffer);
+    this.w = new Int32Array(buffer);
+  }
+
+  /** Stores block b's owner and returns its label id: 0 when `refs[b]` holds the whole label. */
+  private labelFor(b: number, kind: string, ref: HeapOwner | null, part: string): number {
+    if (ref === null) {
+      this.refs[b] = kind;
+      return 0;
+    }
+    let label: number;
+    if (kind === this.kindA && part === this.partA) label = this.labelA;
+    else if (kind === this.kindB && part === this.partB) label = this.labelB;
+    else {
+      label = this.internLabel(kind, part);
+      this.kindB = this.kindA;
+      this.partB = this.partA;
+      this.labelB = this.labelA;
+      this.kindA = kind;
+      this.partA = part;
+      this.labelA = label;
+    }
+    // More distinct (kind, part) pairs than the table holds: the label is built now.
+    this.refs[b] = label === 0 ? `${kind} "${ref.name}"${part === "" ? "" : ` ${part}`}` : ref;
+    return label;
+  }
+
+  /** The id of (kind, part) in the label table, added when new; 0 when the table is full. */
+  private internLabel(kind: string, part: string): number {
+    const kinds = this.labelKinds;
+    for (let i = 1; i < kinds.length; i++) if (kinds[i] === kind && this.labelParts[i] === part) return i;
+    if (kinds.length > MAX_LABELS) return 0;
+    kinds.push(kind);
+    this.labelParts.push(part);
+    return kinds.length - 1;
+  }
+
+  /** The owner's label of allocated block b. */
+  private ownerLabel(b: number): string {
+    const label = this.w[6 * b + 5]! >> 8;
+    const ref = this.refs[b]!;
+    if (label === 0) return ref as string;
+    const part = this.labelParts[label]!;
+    return `${this.labelKinds[label]!} "${(ref as HeapOwner).name}"${part === "" ? "" : ` ${part}`}`;
+  }
+
+  /** The live index's home slot for a header address (multiples of 8: drop those bits; Fibonacci hashing). */
+  private slotOf(header: number): number {
+    return Math.imul((header * 0.125) | 0, 0x9e3779b1) >>> this.slotShift;
+  }
+
+  /** The live index's slot holding the block whose payload is at `address`, or NIL. */
+  private findSlot(address: number): number {
+    const header = address - HEAP_HEADER_BYTES;
+    const slots = this.slots;
+    const f = this.f;
+    const mask = slots.length - 1;
+    for (let i = this.slotOf(header); ; i = (i + 1) & mask) {
+      const id = slots[i]!;
+      if (id === NIL) return NIL;
+      if (f[3 * id] === header) return i;
+    }
+  }
+
+  private indexInsert(b: number, header: number): void {
+    if ((this.liveCount + 1) * 2 > this.slots.length) this.growIndex();
+    const slots = this.slots;
+    const mask = slots.length - 1;
+    let i = this.slotOf(header);
+    while (slots[i] !== NIL) i = (i + 1) & mask;
+    slots[i] = b;
+    this.liveCount++;
+  }
+
+  /** Empties the live index's slot i; shifts the following run back so probes never meet a hole. */
+  private indexDelete(slot: number): void {
+    const slots = this.slots;
+    const f = this.f;
+    const mask = slots.length - 1;
+    let i = slot;
+    let j = i;
+    for (;;) {
+      j = (j + 1) & mask;
+      const id = slots[j]!;
+      if (id === NIL) break;
+      const home = this.slotOf(f[3 * id]!);
+      // Move entry j into hole i when its home does not lie cyclically in (i, j].
+      if (i <= j ? home <= i || home > j : home <= i && home > j) {
+        slots[i] = id;
+        i = j;
+      }
+    }
+    slots[i] = NIL;
+    this.liveCount--;
+  }
+
+  private growIndex(): void {
+    const old = this.slots;
+    this.slots = new Int32Array(old.length * 2).fill(NIL);
+    this.slotShift--;
+    this.liveCount = 0;
+    for (let i = 0; i < old.length; i++) {
+      const id = old[i]!;
+      if (id !== NIL) this.indexInsert(id, this.f[3 * id]!);
+    }
   }
 
   /** prvInsertBlockIntoFreeList: in address order, merged with the free neighbours it touches. */
-  private insert(b: Block): void {
-    let it = this.start;
-    while (it.next!.address < b.address) it = it.next!;
-    if (it.address + it.size === b.address) {
-      it.size += b.size;
-      this.spare.push(b);
+  private insert(b: number): void {
+    const f = this.f;
+    const w = this.w;
+    const at = f[3 * b]!;
+    let it = START;
+    for (let n = w[4]!; f[3 * n]! < at; n = w[6 * n + 4]!) it = n;
+    if (f[3 * it]! + f[3 * it + 1]! === at) {
+      f[3 * it + 1] = f[3 * it + 1]! + f[3 * b + 1]!;
+      this.dropId(b);
       b = it;
     }
-    const after = it.next!;
-    if (b.address + b.size === after.address && after !== this.end) {
-      b.size += after.size;
-      b.next = after.next;
-      after.next = null;
-      this.spare.push(after);
+    const after = w[6 * it + 4]!;
+    if (f[3 * b]! + f[3 * b + 1]! === f[3 * after]! && after !== END) {
+      f[3 * b + 1] = f[3 * b + 1]! + f[3 * after + 1]!;
+      w[6 * b + 4] = w[6 * after + 4]!;
+      this.dropId(after);
     } else {
-      b.next = after;
+      w[6 * b + 4] = after;
     }
-    if (it !== b) it.next = b;
+    if (it !== b) w[6 * it + 4] = b;
   }
 
   /** xPortGetFreeHeapSize */
@@ -344,13 +448,14 @@ export class Heap4 {
     let blocks = 0;
     let max = 0;
     let min = 0xffffffff; // portMAX_DELAY
-    let b = this.start.next!;
+    let b = this.w[6 * START + 4]!;
     do {
       blocks++;
-      if (b.size > max) max = b.size;
-      if (b.size < min) min = b.size;
-      b = b.next!;
-    } while (b !== this.end && b !== null);
+      const size = this.f[3 * b + 1]!;
+      if (size > max) max = size;
+      if (size < min) min = size;
+      b = this.w[6 * b + 4]!;
+    } while (b !== END && b !== NIL);
     return {
       xAvailableHeapSpaceInBytes: this.freeBytes,
       xSizeOfLargestFreeBlockInBytes: max,
@@ -365,23 +470,27 @@ export class Heap4 {
   /** The free blocks in address order: header address and size (header included). For tests and reports. */
   freeBlocks(): { address: number; sizeBytes: number }[] {
     const out: { address: number; sizeBytes: number }[] = [];
-    for (let b = this.start.next!; b !== this.end; b = b.next!) out.push({ address: b.address, sizeBytes: b.size });
+    for (let b = this.w[6 * START + 4]!; b !== END; b = this.w[6 * b + 4]!) out.push({ address: this.f[3 * b]!, sizeBytes: this.f[3 * b + 1]! });
     return out;
   }
 
   /** The largest free block's bytes (header included), 0 when none. */
   largestFreeBlockBytes(): number {
     let max = 0;
-    for (let b = this.start.next!; b !== this.end; b = b.next!) if (b.size > max) max = b.size;
+    for (let b = this.w[6 * START + 4]!; b !== END; b = this.w[6 * b + 4]!) if (this.f[3 * b + 1]! > max) max = this.f[3 * b + 1]!;
     return max;
   }
 
   /** The live blocks in address order, with their owners' labels. */
   blocks(): HeapBlock[] {
     const out: HeapBlock[] = [];
-    for (const [address, b] of this.live.entries()) {
-      const owner = b.ref === null ? b.kind : `${b.kind} "${b.ref.name}"${b.part === "" ? "" : ` ${b.part}`}`;
-      out.push({ address, sizeBytes: b.requested, blockBytes: b.size, owner });
+    const slots = this.slots;
+    for (let i = 0; i < slots.length; i++) {
+      const b = slots[i]!;
+      if (b === NIL) continue;
+      const blockBytes = this.f[3 * b + 1]!;
+      const sizeBytes = this.oddRequests?.get(b) ?? blockBytes - (this.w[6 * b + 5]! & 0xff);
+      out.push({ address: this.f[3 * b]! + HEAP_HEADER_BYTES, sizeBytes, blockBytes, owner: this.ownerLabel(b) });
     }
     return out.sort((x, y) => x.address - y.address);
   }

@@ -197,3 +197,106 @@ test("kernel objects are placed blocks: a task is its stack block, then its TCB 
   assert.equal(rtos.xPortGetFreeHeapSize(), free0);
   assert.deepEqual(k.heap.blocks(), []);
 });
+
+test("blocks() under seeded churn: every live block with its request, its block bytes and its owner's label, as the model places them", () => {
+  const prng = new Prng(7);
+  const h = new Heap4(32 * 1024, 0x2000_0000);
+  const m = new Model(0x2000_0000, 32 * 1024);
+  const owners = [{ name: "a" }, { name: "bb" }, { name: "c" }];
+  const kinds = ["task", "queue", "timer"];
+  const parts = ["stack", "TCB", ""];
+  const expected = new Map<number, [number, string]>(); // payload → [request, label]
+  let maxLive = 0;
+  for (let step = 0; step < 3000; step++) {
+    const live = [...expected.keys()];
+    if (live.length > 0 && prng.nextInt(100) < 40) {
+      const at = live[prng.nextInt(live.length)]!;
+      h.free(at);
+      m.release(at);
+      expected.delete(at);
+    } else {
+      const n = 1 + prng.nextInt(200);
+      const choice = prng.nextInt(4);
+      let got: number;
+      let label: string;
+      if (choice === 3) {
+        got = h.malloc(n, `pool "p${step}"`);
+        label = `pool "p${step}"`;
+      } else {
+        const owner = owners[prng.nextInt(owners.length)]!;
+        const kind = kinds[choice]!;
+        const part = parts[prng.nextInt(parts.length)]!;
+        got = h.malloc(n, kind, owner, part);
+        label = `${kind} "${owner.name}"${part === "" ? "" : ` ${part}`}`;
+      }
+      assert.equal(got, m.malloc(n), `step ${step}: malloc(${n})`);
+      if (got !== 0) expected.set(got, [n, label]);
+    }
+    maxLive = Math.max(maxLive, expected.size);
+    if (step % 50 === 0 || step > 2950) {
+      assert.deepEqual(
+        h.blocks(),
+        [...expected.entries()].sort((x, y) => x[0] - y[0]).map(([address, [sizeBytes, owner]]) => ({ address, sizeBytes, blockBytes: m.live.get(address)!, owner })),
+        `step ${step}: blocks()`,
+      );
+    }
+  }
+  assert.ok(maxLive > 64, `the churn keeps more than 64 blocks live at once (${maxLive}), so the records and the index grow`);
+  // Names are read when the report is built: a renamed owner shows its new name.
+  owners[0]!.name = "renamed" as never;
+  assert.ok(h.blocks().every((b) => !b.owner.includes('"a"')));
+});
+
+test("blocks(): an unsplit block reports the request, not the block; label() renames a block's owner and keeps its sizes", () => {
+  const h = new Heap4(48 + 8, 0); // one free block of 48 bytes (the end marker takes the top 8)
+  // 20 bytes take 32; 48 - 32 = 16 is not more than 16: the whole block is taken.
+  const a = h.malloc(20, "queue");
+  assert.deepEqual(h.blocks(), [{ address: 8, sizeBytes: 20, blockBytes: 48, owner: "queue" }]);
+  h.label(a, "queue", { name: "rx" });
+  assert.deepEqual(h.blocks(), [{ address: 8, sizeBytes: 20, blockBytes: 48, owner: 'queue "rx"' }]);
+  h.label(a, "stream buffer", { name: "sb" }, "storage");
+  assert.deepEqual(h.blocks(), [{ address: 8, sizeBytes: 20, blockBytes: 48, owner: 'stream buffer "sb" storage' }]);
+  h.label(a + 8, "x", null); // not a live block: ignored
+  assert.equal(h.blocks()[0]!.owner, 'stream buffer "sb" storage');
+  h.free(a);
+  assert.equal(h.isLive(a), false);
+  // A request that is not a whole number of bytes is reported as asked (Heap4 is public).
+  const b = h.malloc(10.5, "odd");
+  assert.deepEqual(h.blocks(), [{ address: 8, sizeBytes: 10.5, blockBytes: 24, owner: "odd" }]);
+  h.free(b);
+  assert.deepEqual(h.blocks(), []);
+});
+
+test("blocks(): more distinct (kind, part) pairs than the label table holds still label every block", () => {
+  const h = new Heap4(64 * 1024, 0);
+  const owner = { name: "o" };
+  const addresses: number[] = [];
+  for (let i = 0; i < 300; i++) addresses.push(h.malloc(8, `kind${i}`, owner, `part${i}`));
+  const blocks = h.blocks();
+  assert.equal(blocks.length, 300);
+  for (let i = 0; i < 300; i++) assert.equal(blocks[i]!.owner, `kind${i} "o" part${i}`);
+  for (const a of addresses) h.free(a);
+  assert.deepEqual(h.freeBlocks(), [{ address: 0, sizeBytes: 64 * 1024 - 8 }]);
+});
+
+test("addresses past 2^31 and heaps past 2^32 bytes keep heap_4's arithmetic exact", () => {
+  const h = new Heap4(4096, 0xf000_0000);
+  const a = h.malloc(100, "x");
+  assert.equal(a, 0xf000_0008);
+  assert.deepEqual(h.blocks(), [{ address: 0xf000_0008, sizeBytes: 100, blockBytes: 112, owner: "x" }]);
+  h.free(a);
+  assert.equal(h.getFreeHeapSize(), 4096 - 8);
+  const big = new Heap4(2 ** 40, 0);
+  const huge = big.malloc(2 ** 33, "huge");
+  const after = big.malloc(16, "after");
+  assert.equal(huge, 8);
+  assert.equal(after, 8 + 2 ** 33 + 8);
+  assert.equal(big.getFreeHeapSize(), 2 ** 40 - 8 - (2 ** 33 + 8) - 24);
+  big.free(huge);
+  assert.deepEqual(big.freeBlocks(), [
+    { address: 0, sizeBytes: 2 ** 33 + 8 },
+    { address: 2 ** 33 + 8 + 24, sizeBytes: 2 ** 40 - 8 - (2 ** 33 + 8) - 24 },
+  ]);
+  big.free(after);
+  assert.deepEqual(big.freeBlocks(), [{ address: 0, sizeBytes: 2 ** 40 - 8 }]);
+});

@@ -8,3 +8,11 @@
 declare function setTimeout(callback: () => void, delayMs?: number): unknown;
 declare function clearTimeout(handle: unknown): void;
 declare var performance: { now(): number; readonly timeOrigin: number };
+/** UTF-8 text encoding (every host has it; src/ota encodes module text). */
+declare class TextEncoder {
+  encode(input?: string): Uint8Array;
+}
+declare class TextDecoder {
+  constructor(label?: string, options?: { fatal?: boolean });
+  decode(input?: Uint8Array): string;
+}

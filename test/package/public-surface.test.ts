@@ -1,6 +1,6 @@
 /**
  * The package's public surface, pinned: the runtime export names of `tinyrtos`,
- * `tinyrtos/freertos`, `tinyrtos/go`, `tinyrtos/hal`, `tinyrtos/mem` and `tinyrtos/trace` (the built modules), the type-only export names of
+ * `tinyrtos/freertos`, `tinyrtos/go`, `tinyrtos/hal`, `tinyrtos/mem`, `tinyrtos/trace` and `tinyrtos/ota` (the built modules), the type-only export names of
  * their emitted declarations, and the members of `Kernel` a user sees (after stripInternal).
  * It is compared with test/package/public-surface.txt: a change to the surface must update that
  * list (run with UPDATE_PUBLIC_SURFACE=1 to rewrite it), so every change is seen in review.
@@ -20,6 +20,7 @@ const entries: Array<[string, string]> = [
   ["tinyrtos/hal", "dist/src/hal/index"],
   ["tinyrtos/mem", "dist/src/mem/index"],
   ["tinyrtos/trace", "dist/src/trace/index"],
+  ["tinyrtos/ota", "dist/src/ota/index"],
 ];
 
 async function surface(): Promise<string[]> {

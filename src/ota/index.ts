@@ -19,5 +19,7 @@
  */
 export { createImage, signImage, verifyImage, generateSigningKey, publicKeyOf } from "./image.js";
 export type { ImageInfo, ImageHeader, VerifyOptions, CreateImageOptions } from "./image.js";
+export { buildImage } from "./build.js";
+export type { BuildImageOptions } from "./build.js";
 export { ImageError } from "./errors.js";
 export type { ImageErrorReason } from "./errors.js";

@@ -52,11 +52,12 @@ test("cli: the header comment lists exactly the commands the usage text lists, a
   const headerCommands = [...new Set([...header.matchAll(/^ \*\s+tinyrtos (\w+)/gm)].map((m) => m[1]!))].sort();
   const usageText = tinyrtos("help").stdout;
   const usageCommands = [...new Set([...usageText.slice(usageText.indexOf("commands:")).matchAll(/^  (\w+)/gm)].map((m) => m[1]!))].sort();
-  assert.deepEqual(headerCommands, ["help", "run", "version"]);
+  assert.deepEqual(headerCommands, ["build", "help", "keygen", "run", "sign", "verify", "version"]);
   assert.deepEqual(usageCommands, headerCommands);
-  for (const command of headerCommands) assert.doesNotMatch(tinyrtos(command).stderr, /unknown command/);
-  // Every option the header names is accepted by run.
-  for (const option of header.matchAll(/--[a-z-]+/g)) assert.match(usageText, new RegExp(option[0]));
+  for (const command of headerCommands) assert.doesNotMatch(tinyrtos(command, "--help").stderr, /unknown command/);
+  // Every option the header names is in the usage or in one of the commands' --help.
+  const allUsage = usageText + headerCommands.map((c) => tinyrtos(c, "--help").stdout).join("");
+  for (const option of header.matchAll(/--[a-z-]+/g)) assert.match(allUsage, new RegExp(option[0]));
 });
 
 test("cli: run executes a firmware module's main for the given ticks", () => {
@@ -319,5 +320,48 @@ export function world(board) {
     const bad = tinyrtos("run", join(dir, "no-main.mjs"), "--board", "nrf52840");
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /no-main\.mjs exports no main\(\) function \(with --board, main\(board\) is the firmware\)/);
+  });
+});
+
+test("cli: keygen, build, sign, verify: files, --json, exit codes 0 / 1 (rejected, with its reason) / 2 (usage)", () => {
+  withModules({ "app.ts": 'import type { Board } from "tinyrtos/hal";\nexport async function main(board: Board) { board.pin("LED").high(); }\n' }, (dir) => {
+    const at = (name: string) => join(dir, name);
+    const keygen = tinyrtos("keygen", "--out", at("k"), "--json");
+    assert.equal(keygen.status, 0, keygen.stderr);
+    const keys = JSON.parse(keygen.stdout) as { publicKeyHex: string };
+    assert.equal(readFileSync(at("k.key")).length, 32);
+    assert.equal(Buffer.from(readFileSync(at("k.pub"))).toString("hex"), keys.publicKeyHex);
+    const again = tinyrtos("keygen", "--out", at("k"));
+    assert.equal(again.status, 2);
+    assert.match(again.stderr, /k\.key exists/);
+    const build = tinyrtos("build", at("app.ts"), "--board", "nrf52840", "--version", "1.4.0", "--security-counter", "2", "--out", at("unsigned.bin"));
+    assert.equal(build.status, 0, build.stderr);
+    assert.match(build.stdout, /unsigned/);
+    const unsigned = tinyrtos("verify", at("unsigned.bin"), "--key", at("k.pub"), "--json");
+    assert.equal(unsigned.status, 1);
+    assert.equal((JSON.parse(unsigned.stdout) as { reason: string }).reason, "unsigned");
+    const sign = tinyrtos("sign", at("unsigned.bin"), "--key", at("k.key"), "--out", at("signed.bin"));
+    assert.equal(sign.status, 0, sign.stderr);
+    const ok = tinyrtos("verify", at("signed.bin"), "--key", at("k.pub"), "--board", "nrf52840", "--json");
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.deepEqual(JSON.parse(ok.stdout), { ok: true, version: "1.4.0", securityCounter: 2, board: "nrf52840", sizeBytes: readFileSync(at("signed.bin")).length, payloadBytes: JSON.parse(ok.stdout).payloadBytes });
+    const board = tinyrtos("verify", at("signed.bin"), "--key", at("k.pub"), "--board", "esp32c3");
+    assert.equal(board.status, 1);
+    assert.match(board.stderr, /image rejected \(board\): built for "nrf52840", this is "esp32c3"/);
+    const counter = tinyrtos("verify", at("signed.bin"), "--key", at("k.pub"), "--min-security-counter", "3");
+    assert.equal(counter.status, 1);
+    assert.match(counter.stderr, /security-counter/);
+    const missing = tinyrtos("verify", at("signed.bin"));
+    assert.equal(missing.status, 2);
+    assert.match(missing.stderr, /--key is required\n\nusage: tinyrtos verify <image>/);
+    const unknown = tinyrtos("sign", at("signed.bin"), "--key", at("k.key"), "--bogus");
+    assert.equal(unknown.status, 2);
+    assert.match(unknown.stderr, /Unknown option '--bogus'/);
+    const nofile = tinyrtos("verify", at("none.bin"), "--key", at("k.pub"));
+    assert.equal(nofile.status, 2);
+    assert.match(nofile.stderr, /cannot read .*none\.bin/);
+    const help = tinyrtos("build", "--help");
+    assert.equal(help.status, 0);
+    assert.match(help.stdout, /--security-counter <n>/);
   });
 });

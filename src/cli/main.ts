@@ -7,6 +7,10 @@
  *   tinyrtos run <module> --board <name> [--ticks N] [--seed S] [--trace out.json] [--vcd out.vcd]
  *                [--signals a,b,...] [--uart N]
  *                                                        run its main(board) as a board's firmware
+ *   tinyrtos keygen [--out <name>]                         make an Ed25519 key pair (src/cli/image-commands.ts)
+ *   tinyrtos build <entry.ts> --board B --version V --out F [--key K]   build an image, reproducibly
+ *   tinyrtos sign <image> --key K [--out F]              sign an image
+ *   tinyrtos verify <image> --key P [--board B]          check an image
  *   tinyrtos version                                     print the package version
  *   tinyrtos help                                        print the usage
  *
@@ -20,6 +24,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { extname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Board } from "../hal/index.js";
+import { CommandError, commandSummaries, runImageCommand } from "./image-commands.js";
 
 /** Exit codes, as documented in the usage text and the README. */
 const EXIT_FAULT = 1;
@@ -93,13 +98,17 @@ commands:
                     its world(board) first when it exports one), then print what the board
                     sent on a UART, a one-line summary and the task table; options:
 ${BOARD_OPTIONS.map((o) => `                      ${(o.flag + (o.value === null ? "" : " " + o.value)).padEnd(18)}${o.help}`).join("\n")}
+${commandSummaries()}
+                    (tinyrtos <command> --help for each one's options)
   version           print the package version
   help              print this text
 
 exit codes: 0 main() returned (with --board: the ticks ran), 1 firmware fault (main() rejected:
 a task threw, a panic, a deadlock; with --board, a task or ISR of the board threw), 2 bad command
 line or a module that cannot be loaded, 3 the run limit passed (main() rejected with
-RunLimitError: what each goroutine and task waits on is printed)
+RunLimitError: what each goroutine and task waits on is printed); keygen, build, sign, verify:
+0 done, 1 an image or patch rejected (its reason printed; --json prints { ok: false, reason,
+message }), 2 bad command line or a file that cannot be read or written
 `;
 
 function stringOption(name: string, text: string | undefined): string {
@@ -302,6 +311,14 @@ async function main(argv: string[]): Promise<void> {
   switch (command) {
     case "run":
       return runModule(rest);
+    case "keygen":
+    case "build":
+    case "sign":
+    case "verify": {
+      const code = await runImageCommand(command, rest);
+      if (code !== 0) process.exit(code);
+      return;
+    }
     case "version":
     case "--version": {
       const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string };
@@ -319,6 +336,10 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
+  if (error instanceof CommandError) {
+    process.stderr.write(`tinyrtos: ${error.message}\n${error.usage !== null ? "\n" + error.usage : ""}`);
+    process.exit(EXIT_USAGE);
+  }
   if (error instanceof CliError) {
     process.stderr.write(`tinyrtos: ${error.message}\n${error.showUsage ? "\n" + usage : ""}`);
     process.exit(EXIT_USAGE);

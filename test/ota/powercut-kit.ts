@@ -9,6 +9,8 @@
  * - "update-compaction": the same with the boot-state log nearly full, so that the update's
  *   records cross a compaction into the other unit (erase, snapshot, header);
  * - "confirm": the test-booted v2 confirms itself (CONFIRM, then the counter record);
+ * - "confirm-compaction": the same with both logs full, so that each record is written by a
+ *   compaction (the counter log's included);
  * - "revert": a software reset without confirm; the bootloader swaps v1 back;
  * - "overwrite": overwrite-only mode, a reset copies v2 over v1.
  *
@@ -21,12 +23,12 @@
  */
 import { app, bootedBoard, command, lastBoot, bootRecords, readBootState, writeSlot, type Board } from "./helpers.js";
 import { bootLayout } from "../../src/ota/layout.js";
-import { stateLog, rec } from "../../src/ota/bootstate.js";
+import { stateLog, counterLog, rec } from "../../src/ota/bootstate.js";
 import { RECORD_SIZE, encodeRecord } from "../../src/ota/records.js";
 import { Prng } from "../../src/kernel/index.js";
 
-export type Stage = "request" | "update" | "update-compaction" | "confirm" | "revert" | "overwrite";
-export const STAGES: readonly Stage[] = ["request", "update", "update-compaction", "confirm", "revert", "overwrite"];
+export type Stage = "request" | "update" | "update-compaction" | "confirm" | "confirm-compaction" | "revert" | "overwrite";
+export const STAGES: readonly Stage[] = ["request", "update", "update-compaction", "confirm", "confirm-compaction", "revert", "overwrite"];
 
 /** Ticks a stage's run gets (enough for the slowest board's swap: H743 sector erases of 1.1 s). */
 function stageTicks(board: string): number {
@@ -60,18 +62,21 @@ interface Prepared {
   trigger: () => Promise<void>;
 }
 
-/** Fills the active unit of the boot-state log with neutral records (a STEP outside a swap) until `free` slots remain (host side, test only). */
-function fillStateLog(board: Board, free: number): void {
+/**
+ * Fills the active unit of a log with neutral records until `free` slots remain (host side, test
+ * only): STEP records outside a swap (ignored) in the boot-state log, COUNTER 0 in the counter log.
+ */
+function fillLog(board: Board, which: "state" | "counter", free: number): void {
   const layout = bootLayout(board.spec.name, board.flash);
-  const log = stateLog(layout);
+  const log = which === "state" ? stateLog(layout) : counterLog(layout);
   const view = log.read(board.flash);
   const a = view.active!;
   const n = log.slots - a.next - free;
   if (n <= 0) return;
   const bytes = new Uint8Array(n * RECORD_SIZE);
-  const r = rec.step(0); // ignored: no swap is in progress
+  const r = which === "state" ? rec.step(0) : rec.counter(0);
   for (let i = 0; i < n; i++) bytes.set(encodeRecord(r.type, r.body), i * RECORD_SIZE);
-  board.flash.programNow(layout.state[a.unit].offset + a.next * RECORD_SIZE, bytes);
+  board.flash.programNow(layout[which][a.unit].offset + a.next * RECORD_SIZE, bytes);
 }
 
 /** Prepares `stage` on a fresh board (deterministic: same calls, same flash). */
@@ -83,10 +88,15 @@ export async function prepare(boardName: string, stage: Stage, bytes: number): P
   writeSlot(board, "secondary", v2);
   if (stage === "request") return { board, trigger: () => command(board, "u", 500) };
   await command(board, "u");
-  if (stage === "update-compaction") fillStateLog(board, 4);
+  if (stage === "update-compaction") fillLog(board, "state", 4);
   if (stage === "update" || stage === "update-compaction" || stage === "overwrite") return { board, trigger: () => command(board, "r", T) };
   await command(board, "r", T); // v2 in its test boot
   if (stage === "confirm") return { board, trigger: () => command(board, "c", 500) };
+  if (stage === "confirm-compaction") {
+    fillLog(board, "state", 0);
+    fillLog(board, "counter", 0);
+    return { board, trigger: () => command(board, "c", 500) };
+  }
   return { board, trigger: () => command(board, "r", T) };
 }
 
@@ -116,6 +126,7 @@ export async function checkRecovered(board: Board, stage: Stage, bytes: number, 
     overwrite: ["2.0.0"],
     revert: ["1.0.0"],
     confirm: ["1.0.0", "2.0.0"],
+    "confirm-compaction": ["1.0.0", "2.0.0"],
   };
   if (version === null || !(anyVersion ? ["1.0.0", "2.0.0"] : expected[stage]).includes(version)) fail(`booted ${version}, expected ${expected[stage].join(" or ")}`);
   if (!board.world.uart(0).text().startsWith(`app ${version}`)) fail(`the application did not run (UART: ${JSON.stringify(board.world.uart(0).text())})`);

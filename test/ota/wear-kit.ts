@@ -29,7 +29,7 @@ export async function wearRun(boardName: string, updates: number, bytes: number)
     writeSlot(b, "secondary", next);
     await command(b, "u", 50);
     await command(b, "r", ticks);
-    await command(b, "c", 50);
+    await command(b, "c", 500); // a log compaction (page erase 85 ms) may come with it
     const r = lastBoot(b)!;
     const st = readBootState(b);
     if (r.version !== `1.${Math.floor(i / 256)}.${i % 256}` || st.testBoot || st.securityCounter !== i) throw new Error(`update ${i} did not complete: ${JSON.stringify(r)}`);

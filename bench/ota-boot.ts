@@ -34,7 +34,7 @@ async function wear1000(): Promise<Figure[]> {
   return [
     { name: "ota.wear.primary.max_erases", value: s.primaryMax, unit: `erases of one primary unit after ${s.updates} updates of ${s.unitsPerUpdate} units` },
     { name: "ota.wear.secondary.max_erases", value: s.secondaryMax, unit: "erases of one secondary unit (download + swap)" },
-    { name: "ota.wear.scratch.max_erases", value: s.scratch, unit: "erases of the scratch unit" },
+    { name: "ota.wear.primary_spare.erases", value: s.primarySpare, unit: "erases of the primary unit after the image (swap-move's spare)" },
     { name: "ota.wear.state.max_erases", value: s.stateMax, unit: "erases of one boot-state log unit" },
     { name: "ota.wear.counter.max_erases", value: s.counterMax, unit: "erases of one security-counter log unit" },
   ];
@@ -50,7 +50,7 @@ async function swapTime(): Promise<Figure[]> {
   const t0 = b.now();
   b.reset("software");
   await b.run(10_000);
-  return [{ name: "ota.boot.swap_ms_per_unit", value: Math.round(((lastBoot(b)!.tick - t0) / units) * 10) / 10, unit: "simulated ms per 4 KB unit (nrf52840, swap-scratch)" }];
+  return [{ name: "ota.boot.swap_ms_per_unit", value: Math.round(((lastBoot(b)!.tick - t0) / units) * 10) / 10, unit: "simulated ms per 4 KB unit (nrf52840, swap-move)" }];
 }
 
 export const benchmarks: Record<string, Benchmark> = { powercutPoints, wear1000, swapTime };

@@ -121,7 +121,7 @@ export function writeSlot(board: Board, slot: "primary" | "secondary", image: Ui
   if (slot !== "primary" && slot !== "secondary") throw new RangeError(`writeSlot: slot must be "primary" or "secondary", got ${JSON.stringify(slot)}`);
   if (!(image instanceof Uint8Array) || image.length === 0) throw new ImageError("truncated", `writeSlot: expects the image bytes (a non-empty Uint8Array)`);
   const area = ctx.layout[slot];
-  if (image.length > area.sizeBytes) throw new ImageError("size", `writeSlot: the image takes ${image.length} bytes, the ${slot} slot holds ${area.sizeBytes}`);
+  if (image.length > ctx.layout.slotBytes) throw new ImageError("size", `writeSlot: the image takes ${image.length} bytes, a slot holds ${ctx.layout.slotBytes}`);
   const { eraseBytes, writeBytes } = ctx.layout;
   board.flash.eraseNow(area.offset, Math.ceil(image.length / eraseBytes) * eraseBytes);
   const padded = new Uint8Array(Math.ceil(image.length / writeBytes) * writeBytes).fill(0xff);

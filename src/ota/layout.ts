@@ -6,9 +6,8 @@
  * | area | what |
  * |---|---|
  * | bootloader | the bootloader's own code (nothing of ours is stored there; kept as a real layout keeps it) |
- * | primary | slot 0: the image that runs |
+ * | primary | slot 0: the image that runs; one erase unit larger than the secondary (swap-move's spare unit, src/ota/swap.ts) |
  * | secondary | slot 1: the downloaded image (and, after a test swap, the previous one, for revert) |
- * | scratch | one erase unit: a swap passes every swapped unit through it (MCUboot's swap-scratch) |
  * | state | two erase units: the boot-state log (src/ota/records.ts) holding MCUboot's trailer fields as records |
  * | counter | two erase units: the stored security counter, an append-only log of counter records |
  * | free | what is left at the end (an application's storage partition) |
@@ -18,22 +17,23 @@
  * trailer"); its scratch-trailer juggling is where power cuts hurt (mcuboot issues #1966, #2108:
  * torn writes, partial erases). Here the same fields are records in a log of their own two erase
  * units, so a swap moves image units only, and every record is self-checking (src/ota/records.ts).
- * The slots hold images only; a slot's usable size is the whole slot.
+ * The slots hold images only; the usable size of both (`slotBytes`, the largest image) is the
+ * secondary's size. There is no scratch area: swaps use MCUboot's swap-move (src/ota/swap.ts).
  *
  * Figures per board (erase unit, write unit: src/hal/boards/*.ts):
  * - nrf52840, 1 MB in 256 pages of 4 KB, 4-byte words (2 writes per word per erase): the
  *   bootloader takes 48 KB at 0x0, as Zephyr's nrf52840dk board partition table gives MCUboot
- *   (`boot_partition` reg 0x0 0xC000); two 472 KB slots (118 pages); then scratch, state, counter
- *   (5 pages) and 12 KB free.
+ *   (`boot_partition` reg 0x0 0xC000); slots of 119 and 118 pages (472 KB usable); then state and
+ *   counter (4 pages) and 12 KB free.
  * - esp32c3, 4 MB SPI NOR in 4 KB sectors, byte writes: the bootloader takes 64 KB at 0x0 (the
  *   size of MCUboot's partition in Zephyr's ESP32-C3 board tables and in ESP-IDF's default
- *   second-stage bootloader region below 0x10000); two 1920 KB slots (480 sectors); then scratch,
- *   state, counter and 172 KB free.
+ *   second-stage bootloader region below 0x10000); slots of 481 and 480 sectors (1920 KB usable);
+ *   then state, counter and 172 KB free.
  * - stm32h743, 2 MB in 16 sectors of 128 KB, 32-byte flash words programmable once per erase:
  *   the bootloader takes sector 0 (128 KB at 0x08000000, as Zephyr's STM32H7 boards give
- *   `boot_partition` one sector); two 640 KB slots (5 sectors); scratch 1 sector; state 2 and
- *   counter 2 sectors (a 128 KB sector is the smallest unit the flash erases, so each log costs
- *   256 KB here; MCUboot's own trailer costs it one sector per slot plus the scratch). Records
+ *   `boot_partition` one sector); slots of 6 and 5 sectors (640 KB usable); state 2 and counter 2
+ *   sectors (a 128 KB sector is the smallest unit the flash erases, so each log costs 256 KB
+ *   here; MCUboot's own trailers cost it one sector per slot). Records
  *   are 32 bytes everywhere: one H743 flash word, so every record written separately has its
  *   own word (MCUboot's BOOT_MAX_ALIGN 32 for this flash).
  * @module
@@ -58,7 +58,6 @@ export interface BootLayout {
   readonly bootloader: FlashArea;
   readonly primary: FlashArea;
   readonly secondary: FlashArea;
-  readonly scratch: FlashArea;
   /** The boot-state log's two erase units. */
   readonly state: readonly [FlashArea, FlashArea];
   /** The security counter log's two erase units. */
@@ -102,9 +101,8 @@ export function bootLayout(board: string, geometry: FlashGeometry): BootLayout {
     return Object.freeze(a);
   };
   const bootloader = take(plan.bootUnits);
-  const primary = take(plan.slotUnits);
+  const primary = take(plan.slotUnits + 1);
   const secondary = take(plan.slotUnits);
-  const scratch = take(1);
   const state = Object.freeze([take(1), take(1)] as const);
   const counter = Object.freeze([take(1), take(1)] as const);
   const total = geometry.sizeBytes / unit;
@@ -118,10 +116,9 @@ export function bootLayout(board: string, geometry: FlashGeometry): BootLayout {
     bootloader,
     primary,
     secondary,
-    scratch,
     state,
     counter,
     free,
-    slotBytes: primary.sizeBytes,
+    slotBytes: secondary.sizeBytes,
   });
 }

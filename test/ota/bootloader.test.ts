@@ -310,7 +310,9 @@ test("layouts: whole erase units, no overlaps, inside the flash; H743 records ar
   ] as const;
   for (const [name, g] of boards) {
     const l: BootLayout = bootLayout(name, g);
-    const areas = [l.bootloader, l.primary, l.secondary, l.scratch, ...l.state, ...l.counter, l.free];
+    const areas = [l.bootloader, l.primary, l.secondary, ...l.state, ...l.counter, l.free];
+    assert.equal(l.primary.units, l.secondary.units + 1, `${name}: the primary has swap-move's spare unit`);
+    assert.equal(l.slotBytes, l.secondary.sizeBytes);
     let end = 0;
     for (const a of areas) {
       assert.equal(a.offset, end, `${name}: areas follow each other`);
@@ -323,6 +325,7 @@ test("layouts: whole erase units, no overlaps, inside the flash; H743 records ar
   }
   assert.equal(bootLayout("nrf52840", boards[0][1]).primary.offset, 0xc000);
   assert.equal(bootLayout("stm32h743", boards[2][1]).slotBytes, 5 * 128 * 1024);
+  assert.equal(bootLayout("nrf52840", boards[0][1]).free.sizeBytes, 12 * 1024);
   assert.throws(() => bootLayout("nope", boards[0][1]), RangeError);
 });
 
@@ -339,11 +342,11 @@ test("installBootloader and writeSlot check their input", () => {
 test("flash wear over 50 confirmed updates: erase counts per unit (the bench runs 1,000)", async (t) => {
   const w = await wearRun(NRF, 50, 9000);
   t.diagnostic(`wear after 50 updates on nrf52840: ${JSON.stringify(w.summary)}`);
-  // Each update swaps 3 units: each erased once in the primary, twice in the secondary (the
-  // download, then the swap), and the scratch 3 times.
-  assert.equal(w.summary.primaryMax, 51, "50 swaps + the first programming");
+  // Each update swaps 3 units by swap-move: a primary unit is erased at most twice (moved into,
+  // swapped into), a secondary unit twice (the download, then the swap); no scratch hot spot.
+  assert.equal(w.summary.primaryMax, 101, "2 per swap + the first programming");
   assert.equal(w.summary.secondaryMax, 100);
-  assert.equal(w.summary.scratch, 150);
+  assert.equal(w.summary.primarySpare, 50, "the spare unit: once per swap");
   assert.ok(w.summary.stateMax <= 10, "the boot-state log's units are erased only at compactions");
   assert.ok(w.summary.counterMax <= 2);
 });

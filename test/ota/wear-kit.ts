@@ -9,10 +9,11 @@ import { bootLayout, type FlashArea } from "../../src/ota/layout.js";
 
 export interface WearSummary {
   updates: number;
-  /** Most erases of one unit, per area (the scratch has one unit). */
+  /** Most erases of one unit, per area. */
   primaryMax: number;
   secondaryMax: number;
-  scratch: number;
+  /** Erases of the primary unit right after the image (swap-move's spare for this image size). */
+  primarySpare: number;
   stateMax: number;
   counterMax: number;
   /** Units of each slot an update moves. */
@@ -40,7 +41,6 @@ export async function wearRun(boardName: string, updates: number, bytes: number)
   const c = {
     primary: counts(layout.primary),
     secondary: counts(layout.secondary),
-    scratch: counts(layout.scratch),
     state: [...counts(layout.state[0]), ...counts(layout.state[1])],
     counter: [...counts(layout.counter[0]), ...counts(layout.counter[1])],
   };
@@ -51,9 +51,9 @@ export async function wearRun(boardName: string, updates: number, bytes: number)
       updates,
       primaryMax: max(c.primary),
       secondaryMax: max(c.secondary),
-      scratch: c.scratch[0]!,
       stateMax: max(c.state),
       counterMax: max(c.counter),
+      primarySpare: c.primary[Math.ceil(img(1).length / unit)]!,
       unitsPerUpdate: Math.ceil(img(1).length / unit),
     },
   };

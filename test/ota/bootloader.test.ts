@@ -15,6 +15,7 @@ import { Board as BoardClass } from "../../src/hal/index.js";
 import { bootLayout, type BootLayout } from "../../src/ota/layout.js";
 import { ImageError } from "../../src/ota/index.js";
 import { wearRun } from "./wear-kit.js";
+import { eraseSecondary, programSecondary, requestUpgrade, slotSizeBytes, storedSecurityCounter } from "../../src/ota/updater.js";
 
 const NRF = "nrf52840";
 const v = (version: string, securityCounter: number, extra: Partial<Parameters<typeof app>[0]> = {}) => app({ version, securityCounter, board: NRF, padBytes: 5000, ...extra });
@@ -349,4 +350,52 @@ test("flash wear over 50 confirmed updates: erase counts per unit (the bench run
   assert.equal(w.summary.primarySpare, 50, "the spare unit: once per swap");
   assert.ok(w.summary.stateMax <= 10, "the boot-state log's units are erased only at compactions");
   assert.ok(w.summary.counterMax <= 2);
+});
+
+/** An application whose main is a host-side function (the app shares the host realm): for firmware-side API tests. */
+const hostMain = signImage(createImage({ payload: "export async function main(board) { await globalThis.__tinyrtosOtaTestMain(board); }", version: "1.0.0", securityCounter: 1, board: NRF }), privateKey);
+
+test("the updater's firmware API: a download into the secondary with eraseSecondary/programSecondary (only the units it needs), then requestUpgrade; bounds and alignment checked", async () => {
+  const next = v("2.0.0", 2, { autoConfirm: true });
+  const log: string[] = [];
+  const g = globalThis as unknown as { __tinyrtosOtaTestMain?: (b: Board) => Promise<void> };
+  g.__tinyrtosOtaTestMain = async (board: Board) => {
+    await board.rtos.xTaskCreate(async () => {
+      const st = readBootState(board);
+      log.push(`slot ${slotSizeBytes(board)} counter ${storedSecurityCounter(board)} primary ${st.primary?.version} secondary ${st.secondary?.version ?? "none"}`);
+      for (const bad of [() => programSecondary(board, 2, new Uint8Array(4)), () => programSecondary(board, 0, new Uint8Array(3)), () => programSecondary(board, slotSizeBytes(board) - 4, new Uint8Array(8)), () => eraseSecondary(board, 0)])
+        await bad().then(
+          () => log.push("accepted"),
+          (e: unknown) => log.push(e instanceof RangeError ? "range" : String(e)),
+        );
+      const ops = board.flash.ops;
+      await eraseSecondary(board, next.length);
+      const padded = new Uint8Array(Math.ceil(next.length / 4) * 4).fill(0xff);
+      padded.set(next);
+      for (let at = 0; at < padded.length; at += 1024) await programSecondary(board, at, padded.subarray(at, Math.min(at + 1024, padded.length)));
+      log.push(`ops ${board.flash.ops - ops}`);
+      await requestUpgrade(board).catch((e: unknown) => log.push(String(e)));
+      log.push(`pending ${JSON.stringify(readBootState(board).pending)} secondary ${readBootState(board).secondary?.version}`);
+    }, "updater", 512, null, 1);
+  };
+  try {
+    const b = bootedBoard(NRF, hostMain);
+    const eraseBefore = Array.from({ length: 118 }, (_, k) => b.flash.eraseCount(bootLayout(NRF, b.flash).secondary.offset / 4096 + k));
+    await b.run(2000);
+    const secondaryFirst = bootLayout(NRF, b.flash).secondary.offset / 4096;
+    const erased = eraseBefore.map((n, k) => b.flash.eraseCount(secondaryFirst + k) - n);
+    assert.deepEqual(log.slice(0, 5), ["slot 483328 counter 1 primary 1.0.0 secondary none", "range", "range", "range", "range"]);
+    // 3 erases (one per unit, one call) + 1 + ceil(bytes / 1024) programs.
+    const units = Math.ceil(next.length / 4096);
+    assert.equal(log[5], `ops ${1 + Math.ceil(next.length / 1024)}`);
+    assert.deepEqual(erased.filter((n) => n > 0).length, units, "only the units the image needs");
+    assert.equal(log[6], 'pending {"permanent":false,"matchesSecondary":true} secondary 2.0.0');
+    b.reset("software");
+    await b.run(3000);
+    assert.equal(lastBoot(b)!.version, "2.0.0");
+    assert.equal(b.world.uart(0).text(), "app 2.0.0 test\nself-confirmed\n");
+    assert.equal(readBootState(b).securityCounter, 2);
+  } finally {
+    delete g.__tinyrtosOtaTestMain;
+  }
 });

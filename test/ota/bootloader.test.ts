@@ -10,7 +10,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { app, bootedBoard, command, bootedVersion, lastBoot, bootRecords, readBootState, writeSlot, createImage, signImage, privateKey, otherKey, config, createBoard, installBootloader, publicKeyOfTests, type Board } from "./helpers.js";
+import { app, bootedBoard, command, bootedVersion, lastBoot, bootRecords, readBootState, writeSlot, createImage, signImage, privateKey, otherKey, config, createBoard, installBootloader, publicKeyOfTests, generateSigningKey, type Board } from "./helpers.js";
 import { Board as BoardClass } from "../../src/hal/index.js";
 import { bootLayout, type BootLayout } from "../../src/ota/layout.js";
 import { ImageError } from "../../src/ota/index.js";
@@ -398,4 +398,13 @@ test("the updater's firmware API: a download into the secondary with eraseSecond
   } finally {
     delete g.__tinyrtosOtaTestMain;
   }
+});
+
+test("installBootloader's doc example runs", async () => {
+  const { privateKey, publicKey } = generateSigningKey();
+  const board = createBoard("nrf52840", { firmware: () => {} });
+  installBootloader(board, { publicKey });
+  writeSlot(board, "primary", signImage(createImage({ payload: "export function main() {}", version: "1.0.0", securityCounter: 1, board: "nrf52840" }), privateKey));
+  await board.run(100);
+  if (lastBoot(board)?.version !== "1.0.0") throw new Error("not booted");
 });

@@ -2,14 +2,14 @@
  * Benchmarks of the bootloader (issue 13, "Reliability" and "Measure"). Simulation figures
  * (deterministic), except where a unit says host time; never asserted in tests.
  *
- * - `ota.powercut.points`: cut points the exhaustive power-cut sweep tries (test/ota/powercut.test.ts:
- *   every flash operation of each stage, torn and not; nrf52840 every stage, esp32c3 and
- *   stm32h743 update/confirm/revert), each one run and checked here too; plus the per-board counts.
+ * - `ota.powercut.points`: cut points the exhaustive power-cut sweeps try (test/ota/powercut-kit.ts
+ *   SWEEPS, what test/ota/powercut.test.ts runs: every flash operation of each stage, before it
+ *   and torn), each one run and checked here too; plus the per-board counts.
  * - `ota.wear.<area>.max_erases`: the most erases of one erase unit per area after 1,000 confirmed
  *   updates of a 3-unit image on the nrf52840 (download, request, swap, test boot, confirm).
  * - `ota.boot.swap_ms_per_unit`: simulated milliseconds of a test swap per 4 KB unit on the nrf52840.
  */
-import { sweep, STAGES } from "../test/ota/powercut-kit.js";
+import { allSweeps } from "../test/ota/powercut-kit.js";
 import { wearRun } from "../test/ota/wear-kit.js";
 import { app, bootedBoard, command, lastBoot, writeSlot } from "../test/ota/helpers.js";
 import type { Benchmark, Figure } from "./harness.js";
@@ -17,14 +17,12 @@ import type { Benchmark, Figure } from "./harness.js";
 const BYTES = 9000;
 
 async function powercutPoints(): Promise<Figure[]> {
-  const nrf = await sweep("nrf52840", STAGES, BYTES);
-  const esp = await sweep("esp32c3", ["update", "confirm", "revert"], BYTES);
-  const stm = await sweep("stm32h743", ["update", "confirm", "revert"], BYTES);
+  const r = await allSweeps();
+  const per = new Map<string, number>();
+  for (const s of r.perSweep) per.set(s.board, (per.get(s.board) ?? 0) + s.points);
   return [
-    { name: "ota.powercut.points", value: nrf.points + esp.points + stm.points, unit: "cut points tried (each checked)" },
-    { name: "ota.powercut.points.nrf52840", value: nrf.points, unit: "cut points" },
-    { name: "ota.powercut.points.esp32c3", value: esp.points, unit: "cut points" },
-    { name: "ota.powercut.points.stm32h743", value: stm.points, unit: "cut points" },
+    { name: "ota.powercut.points", value: r.points, unit: "cut points tried by the exhaustive sweeps (each run and checked)" },
+    ...[...per].map(([board, points]) => ({ name: `ota.powercut.points.${board}`, value: points, unit: "cut points" })),
   ];
 }
 

@@ -80,22 +80,23 @@ function fillLog(board: Board, which: "state" | "counter", free: number): void {
 }
 
 /** Prepares `stage` on a fresh board (deterministic: same calls, same flash). */
-export async function prepare(boardName: string, stage: Stage, bytes: number): Promise<Prepared> {
+export async function prepare(boardName: string, stage: Stage, bytes: number, seed = 1): Promise<Prepared> {
   const { v1, v2 } = images(boardName, bytes);
   const T = stageTicks(boardName);
-  const board = bootedBoard(boardName, v1, stage === "overwrite" ? "overwrite" : "swap");
+  const board = bootedBoard(boardName, v1, stage === "overwrite" ? "overwrite" : "swap", seed);
   await board.run(200);
   writeSlot(board, "secondary", v2);
-  if (stage === "request") return { board, trigger: () => command(board, "u", 500) };
-  await command(board, "u");
-  if (stage === "update-compaction") fillLog(board, "state", 4);
+  if (stage === "request") return { board, trigger: () => command(board, "u", T) };
+  await command(board, "u", T);
+  if (stage === "update-compaction") fillLog(board, "state", 2);
   if (stage === "update" || stage === "update-compaction" || stage === "overwrite") return { board, trigger: () => command(board, "r", T) };
   await command(board, "r", T); // v2 in its test boot
-  if (stage === "confirm") return { board, trigger: () => command(board, "c", 500) };
+  // (A confirm may compact a log: a sector erase on the stm32h743 takes 1.1 s.)
+  if (stage === "confirm") return { board, trigger: () => command(board, "c", T) };
   if (stage === "confirm-compaction") {
     fillLog(board, "state", 0);
     fillLog(board, "counter", 0);
-    return { board, trigger: () => command(board, "c", 500) };
+    return { board, trigger: () => command(board, "c", T) };
   }
   return { board, trigger: () => command(board, "r", T) };
 }
@@ -140,7 +141,7 @@ export async function checkRecovered(board: Board, stage: Stage, bytes: number, 
   // Finish: confirm a test boot, reset, and compare with a clean end state.
   if (stage === "request") {
     if (st.pending === null) {
-      await command(board, "u");
+      await command(board, "u", T);
       st = readBootState(board);
       if (st.pending === null) fail("the request could not be made again");
     }
@@ -148,7 +149,7 @@ export async function checkRecovered(board: Board, stage: Stage, bytes: number, 
     last = lastBoot(board)!;
     if (!anyVersion && (last.version !== "2.0.0" || !last.testBoot)) fail(`after the request, the reset booted ${last.version} test ${last.testBoot}`);
   }
-  if (readBootState(board).testBoot) await command(board, "c");
+  if (readBootState(board).testBoot) await command(board, "c", T);
   await command(board, "r", T);
   last = lastBoot(board)!;
   st = readBootState(board);
@@ -168,31 +169,68 @@ export async function checkRecovered(board: Board, stage: Stage, bytes: number, 
   if (stage === "overwrite" && !same(slot(layout.secondary.offset, v2.length), v2)) fail("overwrite changed the secondary slot");
 }
 
-/** One cut at operation `k` of `stage` (torn or not), then recovery and the checks. */
-export async function cutOnce(boardName: string, stage: Stage, bytes: number, k: number, tear: boolean): Promise<void> {
-  const p = await prepare(boardName, stage, bytes);
+/**
+ * One cut at operation `k` of `stage` (torn or not), then recovery and the checks. The board's
+ * `seed` seeds its power PRNG: how much of a torn operation is done.
+ */
+export async function cutOnce(boardName: string, stage: Stage, bytes: number, k: number, tear: boolean, seed = 1): Promise<void> {
+  const p = await prepare(boardName, stage, bytes, seed);
   p.board.cutPower({ atFlashOp: k, tear });
   await p.trigger();
   if (p.board.powered) throw new Error(`${stage} k=${k}: the cut did not fall within the stage`);
   p.board.powerOn();
   await p.board.run(stageTicks(boardName));
-  await checkRecovered(p.board, stage, bytes, `${boardName} ${stage} cut at op ${k}${tear ? " (torn)" : ""}`);
+  await checkRecovered(p.board, stage, bytes, `${boardName} ${stage} cut at op ${k}${tear ? ` (torn, seed ${seed})` : ""}`);
 }
 
-/** Every cut point of `stages` on `boardName`: returns how many were tried. */
-export async function sweep(boardName: string, stages: readonly Stage[], bytes: number): Promise<{ points: number; perStage: Record<string, number> }> {
+/**
+ * Every cut point of `stages` on `boardName`: each flash operation of a clean run, cut before it
+ * and torn (with board seed 1, then each of `tearSeeds`: other torn amounts). Returns how many
+ * were tried, in all and per stage.
+ */
+export async function sweep(boardName: string, stages: readonly Stage[], bytes: number, tearSeeds: readonly number[] = []): Promise<{ points: number; perStage: Record<string, number> }> {
   let points = 0;
   const perStage: Record<string, number> = {};
   for (const stage of stages) {
     const n = await stageOps(boardName, stage, bytes);
-    for (let k = 0; k < n; k++)
+    let here = 0;
+    for (let k = 0; k < n; k++) {
       for (const tear of [false, true]) {
         await cutOnce(boardName, stage, bytes, k, tear);
-        points++;
+        here++;
       }
-    perStage[stage] = 2 * n;
+      for (const seed of tearSeeds) {
+        await cutOnce(boardName, stage, bytes, k, true, seed);
+        here++;
+      }
+    }
+    perStage[stage] = here;
+    points += here;
   }
   return { points, perStage };
+}
+
+/** The exhaustive sweeps the test runs and the bench counts (`ota.powercut.points`). */
+export const SWEEPS: readonly { board: string; stages: readonly Stage[]; tearSeeds: readonly number[]; what: string }[] = [
+  { board: "nrf52840", stages: STAGES, tearSeeds: [], what: "every stage" },
+  { board: "nrf52840", stages: ["update", "revert"], tearSeeds: [2, 3, 4], what: "update and revert, torn cuts again with three more torn amounts (board seeds 2, 3, 4)" },
+  { board: "esp32c3", stages: ["update", "update-compaction", "confirm", "confirm-compaction", "revert"], tearSeeds: [], what: "update, confirm and revert, also across log compactions" },
+  { board: "stm32h743", stages: ["update", "update-compaction", "confirm", "confirm-compaction", "revert"], tearSeeds: [], what: "update, confirm and revert, also across log compactions (128 KB sectors, 32-byte words written once)" },
+];
+
+/** The images' size in the sweeps: about 9 KB, 3 erase units on the nrf52840 and the esp32c3, 1 sector on the stm32h743. */
+export const SWEEP_BYTES = 9000;
+
+/** Runs every sweep of SWEEPS; the cut points tried, in all and per sweep. */
+export async function allSweeps(): Promise<{ points: number; perSweep: { board: string; what: string; points: number }[] }> {
+  let points = 0;
+  const perSweep: { board: string; what: string; points: number }[] = [];
+  for (const s of SWEEPS) {
+    const r = await sweep(s.board, s.stages, SWEEP_BYTES, s.tearSeeds);
+    points += r.points;
+    perSweep.push({ board: s.board, what: s.what, points: r.points });
+  }
+  return { points, perSweep };
 }
 
 /**

@@ -1,35 +1,29 @@
 /**
  * Power cuts at every flash operation of the bootloader's work (test/ota/powercut-kit.ts): a
  * request, a full swap update (also across a log compaction), a confirm, a revert and an
- * overwrite-only update, each cut without and with `tear`, on the nrf52840 (every stage) and one
- * full sweep of the update on the esp32c3 and the stm32h743; then random multi-cut schedules
- * (cuts during the recovery from a cut) from seeds. The number of cut points tried is printed.
+ * overwrite-only update, each cut without and with `tear`, on the nrf52840 (every stage, and the
+ * update and revert again with three other torn amounts) and the update, confirm and revert
+ * stages (with and without log compaction) on the esp32c3 and the stm32h743; then random
+ * multi-cut schedules (cuts during the recovery from a cut) from seeds. The number of cut points
+ * tried is printed.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { STAGES, sweep, multiCut, stageOps } from "./powercut-kit.js";
+import { SWEEPS, SWEEP_BYTES, sweep, multiCut, stageOps } from "./powercut-kit.js";
 
-/** About 9 KB images: 3 erase units on the nrf52840 and the esp32c3, 1 sector on the stm32h743. */
-const BYTES = 9000;
+const BYTES = SWEEP_BYTES;
+let total = 0;
 
-test("nrf52840: a cut at every flash operation of every stage, torn or not, always recovers to a valid, signed, non-downgraded image; the update is complete or cleanly absent", async (t) => {
-  const r = await sweep("nrf52840", STAGES, BYTES);
-  t.diagnostic(`nrf52840 cut points: ${r.points} (${JSON.stringify(r.perStage)})`);
-  assert.ok(r.points > 100);
-  for (const [stage, n] of Object.entries(r.perStage)) assert.ok(n > 0, `${stage}: no cut points`);
-});
-
-test("esp32c3: every cut point of a full swap update, a confirm and a revert", async (t) => {
-  const r = await sweep("esp32c3", ["update", "confirm", "revert"], BYTES);
-  t.diagnostic(`esp32c3 cut points: ${r.points} (${JSON.stringify(r.perStage)})`);
-  assert.equal(r.perStage["update"], 2 * (await stageOps("esp32c3", "update", BYTES)));
-});
-
-test("stm32h743: every cut point of a full swap update, a confirm and a revert (128 KB sectors, 32-byte flash words written once)", async (t) => {
-  const r = await sweep("stm32h743", ["update", "confirm", "revert"], BYTES);
-  t.diagnostic(`stm32h743 cut points: ${r.points} (${JSON.stringify(r.perStage)})`);
-  assert.ok(r.points > 10);
-});
+for (const [i, s] of SWEEPS.entries()) {
+  test(`${s.board}: a cut at every flash operation (before it and torn): ${s.what}; the board always boots a valid, signed, non-downgraded image and the update is complete or cleanly absent`, async (t) => {
+    const r = await sweep(s.board, s.stages, BYTES, s.tearSeeds);
+    total += r.points;
+    t.diagnostic(`${s.board} cut points: ${r.points} ${JSON.stringify(r.perStage)}`);
+    for (const [stage, n] of Object.entries(r.perStage)) assert.ok(n > 0, `${stage}: no cut points`);
+    assert.equal(r.perStage[s.stages[0]!], (2 + s.tearSeeds.length) * (await stageOps(s.board, s.stages[0]!, BYTES)));
+    if (i === SWEEPS.length - 1) t.diagnostic(`cut points tried by the exhaustive sweeps: ${total}`);
+  });
+}
 
 test("random multi-cut schedules (2 to 4 cuts, each during the recovery from the last) from seeds", async (t) => {
   let runs = 0;
@@ -41,7 +35,8 @@ test("random multi-cut schedules (2 to 4 cuts, each during the recovery from the
   }
   for (let seed = 1; seed <= 6; seed++) {
     cuts += await multiCut("esp32c3", "update", BYTES, 100 + seed);
-    runs++;
+    cuts += await multiCut("stm32h743", seed % 2 === 0 ? "update" : "revert", BYTES, 200 + seed);
+    runs += 2;
   }
   t.diagnostic(`multi-cut schedules: ${runs}, cuts: ${cuts}`);
 });

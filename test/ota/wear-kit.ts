@@ -28,7 +28,7 @@ export async function wearRun(boardName: string, updates: number, bytes: number)
   for (let i = 1; i <= updates; i++) {
     const next = img(i);
     writeSlot(b, "secondary", next);
-    await command(b, "u", 50);
+    await command(b, "u", 500);
     await command(b, "r", ticks);
     await command(b, "c", 500); // a log compaction (page erase 85 ms) may come with it
     const r = lastBoot(b)!;

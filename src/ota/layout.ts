@@ -25,10 +25,11 @@
  *   bootloader takes 48 KB at 0x0, as Zephyr's nrf52840dk board partition table gives MCUboot
  *   (`boot_partition` reg 0x0 0xC000); slots of 119 and 118 pages (472 KB usable); then state and
  *   counter (4 pages) and 12 KB free.
- * - esp32c3, 4 MB SPI NOR in 4 KB sectors, byte writes: the bootloader takes 64 KB at 0x0 (the
- *   size of MCUboot's partition in Zephyr's ESP32-C3 board tables and in ESP-IDF's default
- *   second-stage bootloader region below 0x10000); slots of 481 and 480 sectors (1920 KB usable);
- *   then state, counter and 172 KB free.
+ * - esp32c3, 4 MB SPI NOR in 4 KB sectors, byte writes: the bootloader takes the 64 KB below
+ *   0x10000 (Zephyr's Espressif partition tables put `boot_partition` "mcuboot" in 60 KB at
+ *   0x1000, ending at 0x10000, the first application at 0x20000; here the whole 64 KB from 0x0
+ *   and the primary right after it); slots of 481 and 480 sectors (1920 KB usable); then state,
+ *   counter and 172 KB free.
  * - stm32h743, 2 MB in 16 sectors of 128 KB, 32-byte flash words programmable once per erase:
  *   the bootloader takes sector 0 (128 KB at 0x08000000, as Zephyr's STM32H7 boards give
  *   `boot_partition` one sector); slots of 6 and 5 sectors (640 KB usable); state 2 and counter 2

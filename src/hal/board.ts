@@ -17,6 +17,11 @@
  * "watchdog"; any reset or power cut stops it. Power (`board.cutPower`, `board.powerOn`,
  * `board.powered`, src/hal/power.ts): a cut stops the chip where it is; while off, `board.run`
  * advances board time with nothing of the firmware running; `powerOn()` boots "power-on".
+ *
+ * Bootloader hooks (@internal, for tinyrtos/ota's installBootloader): `setFirmware(fw)` replaces
+ * the firmware of every later boot; `chainLoad(fw)`, from a task, is the bootloader's jump: the
+ * board restarts as at a reset (RAM cleared, a fresh kernel, flash kept) with its reset reason
+ * unchanged and runs `fw` for that one boot.
  * @module
  */
 import { createFreeRTOS, type FreeRTOS, type FreeRTOSConfig, type RunOutcome } from "../freertos/index.js";

@@ -24,6 +24,8 @@ const modules: Record<string, string[]> = {
   "./floor.js": ["floors", "floorsGen"],
   // kernel.queue.pingpong's program on a minimal model of FreeRTOS's lists (floor-freertos.ts).
   "./floor-freertos.js": ["freertosFloor", "freertosFloorGen"],
+  // The bootloader: power-cut points of the exhaustive sweep, flash wear over 1,000 updates, swap time (ota-boot.ts).
+  "./ota-boot.js": ["powercutPoints", "wear1000", "swapTime"],
 };
 
 const here = fileURLToPath(new URL("./one.js", import.meta.url));

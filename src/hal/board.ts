@@ -17,6 +17,11 @@
  * "watchdog"; any reset or power cut stops it. Power (`board.cutPower`, `board.powerOn`,
  * `board.powered`, src/hal/power.ts): a cut stops the chip where it is; while off, `board.run`
  * advances board time with nothing of the firmware running; `powerOn()` boots "power-on".
+ *
+ * Bootloader hooks (@internal, for tinyrtos/ota's installBootloader): `setFirmware(fw)` replaces
+ * the firmware of every later boot; `chainLoad(fw)`, from a task, is the bootloader's jump: the
+ * board restarts as at a reset (RAM cleared, a fresh kernel, flash kept) with its reset reason
+ * unchanged and runs `fw` for that one boot.
  * @module
  */
 import { createFreeRTOS, type FreeRTOS, type FreeRTOSConfig, type RunOutcome } from "../freertos/index.js";
@@ -158,7 +163,11 @@ export class Board {
   readonly mpu: Mpu;
 
   private _rtos: FreeRTOS;
-  private readonly firmware: Firmware;
+  private firmware: Firmware;
+  /** A chain-load requested from firmware (board.chainLoad), taken by the restart it causes. */
+  private pendingJump: Firmware | null = null;
+  /** The firmware of this one boot instead of `firmware` (a bootloader's jump), or null. */
+  private chained: Firmware | null = null;
   private readonly onFault: ((fault: MemoryFault) => void) | null;
   private readonly faultLog: MemoryFault[] = [];
   private readonly config: FreeRTOSConfig;
@@ -393,6 +402,33 @@ export class Board {
   }
 
   /**
+   * Replaces the firmware run at every boot from the next boot on (a bootloader installed on the
+   * board: tinyrtos/ota installBootloader). Host side. @internal
+   */
+  setFirmware(firmware: Firmware): void {
+    if (typeof firmware !== "function") throw new HalError(this.spec.name, "setFirmware", `expects a function (board) => ..., got ${typeof firmware}`);
+    this.firmware = firmware;
+  }
+
+  /**
+   * A bootloader's jump to the application: from this board's firmware (a task), the board
+   * restarts as at a reset — RAM cleared, pins to reset state, a fresh kernel, flash kept — with
+   * `resetReason` unchanged, and runs `firmware` instead of the board's firmware for that one
+   * boot (the next reset or power-on runs the board's firmware, the bootloader, again). Like
+   * `reset` from firmware, the call returns and the restart happens before the caller's next
+   * kernel call completes; a board already going down ignores it. @internal
+   */
+  chainLoad(firmware: Firmware): void {
+    if (typeof firmware !== "function") throw new HalError(this.spec.name, "chainLoad", `expects a function (board) => ..., got ${typeof firmware}`);
+    if (this.halted !== null || this.failing !== null || this.off) return;
+    const k = this._rtos.kernel;
+    if (runningKernel() !== k) throw new HalError(this.spec.name, "chainLoad", "only this board's firmware (a running task) can jump to an application");
+    this.pendingJump = firmware;
+    this.halted = this.resetReason;
+    k.stop();
+  }
+
+  /**
    * Reboots the board: RAM cleared, pins to reset state, a fresh kernel, firmware again at the next
    * run. From host code it happens at once; from firmware (a task or ISR of this board) the call
    * returns and the board restarts before that code's next kernel call completes (see the module
@@ -610,7 +646,9 @@ export class Board {
     this.booted = true;
     this.booting = true;
     try {
-      await this.firmware(this);
+      const firmware = this.chained ?? this.firmware;
+      this.chained = null;
+      await firmware(this);
     } finally {
       this.booting = false;
     }
@@ -631,7 +669,9 @@ export class Board {
   /** The reset itself: fresh kernel from the next whole board tick, RAM and pins to reset state. */
   private restart(reason: ResetReason): void {
     const at = this.clock.now();
+    const jump = this.pendingJump;
     this.shutDown(at, reason);
+    this.chained = jump;
     this._rtos = this.newRtos();
     this.clock.attach(this._rtos.kernel, Math.ceil(at - 1e-9));
     // World events that fell while the chip was in reset.
@@ -647,6 +687,8 @@ export class Board {
     this.generation++;
     if (reason !== null) this.resetReason = reason; // (before the restart hooks, as they may read it)
     this.halted = null;
+    this.pendingJump = null;
+    this.chained = null;
     this.booted = false;
     this.handles.clear();
     this.lines = new Map();

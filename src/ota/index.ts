@@ -1,6 +1,8 @@
 /**
  * `tinyrtos/ota` — signed firmware images and updates: the image format (`createImage`,
- * `signImage`, `verifyImage`, `generateSigningKey`), errors (`ImageError` with a `reason`).
+ * `signImage`, `verifyImage`, `generateSigningKey`), errors (`ImageError` with a `reason`), the
+ * bootloader (`installBootloader`, `writeSlot`, `bootRecords`, `lastBoot`: swap with revert or
+ * overwrite-only, anti-rollback, power-cut safe) and its board partition (`bootLayout`).
  * Everything here runs in a browser; only `buildImage` (esbuild) needs Node.
  *
  * @example
@@ -23,3 +25,16 @@ export { buildImage } from "./build.js";
 export type { BuildImageOptions } from "./build.js";
 export { ImageError } from "./errors.js";
 export type { ImageErrorReason } from "./errors.js";
+export { installBootloader, writeSlot, bootRecords, lastBoot, BOOT_RECORDS_KEPT } from "./bootloader.js";
+export type { BootRecord, BootFailureReason, BootloaderOptions } from "./bootloader.js";
+export type { BootMode } from "./slots.js";
+export { bootLayout } from "./layout.js";
+export type { BootLayout, FlashArea, FlashGeometry } from "./layout.js";
+/**
+ * The firmware side of the bootloader for the updater (otaClient builds on it): boot state,
+ * secondary-slot writes, upgrade request, confirmation, stored security counter.
+ * @internal
+ */
+export { readBootState, storedSecurityCounter, slotSizeBytes, eraseSecondary, programSecondary, requestUpgrade, confirmImage } from "./updater.js";
+/** @internal */
+export type { BootState, SlotSummary } from "./updater.js";

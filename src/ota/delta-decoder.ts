@@ -167,6 +167,11 @@ export class BlockDecoder {
     return i;
   }
 
+  /** After the block's last operation: true when the coder's state is exactly the encoder's flush (any corrupt byte breaks it). */
+  endedCleanly(): boolean {
+    return this.rc.endedCleanly();
+  }
+
   private number(base: number): number {
     const nb = this.rc.decodeTree(this.probs, base, 5, this.next) + 1;
     const below = nb - 1;

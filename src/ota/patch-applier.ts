@@ -14,7 +14,8 @@
  * Order of work: manifest (handed to `onManifest`, which may reject it: check the signature there),
  * the delta header and block table, the SHA-256 of the base (wrong base → `ImageError("patch-base")`,
  * nothing written), then blocks from `startBlock` on, then the result's SHA-256 and size
- * (`ImageError("patch-result")`). Malformed or truncated input, and bytes after the last block, are
+ * (`ImageError("patch-result")`; also when the result's first 64 bytes or its TLV area differ from
+ * the manifest's copies, checked before each write). Malformed or truncated input, and bytes after the last block, are
  * `ImageError("patch-format")`. A block is written only as far as it decoded; a failure mid-block
  * leaves that block partly written, as a power cut would, and `blocksDone` says which blocks are
  * complete.
@@ -297,8 +298,9 @@ class Applier implements PatchApplier {
     const firstOut = startBlock * blockBytes;
     if (manifest !== null && startBlock > 0) {
       if (this.options.readNew) {
-        for (let o = 0; o < Math.min(firstOut, h.newSizeBytes); o += OUT_BUFFER_BYTES) {
-          const part = out.subarray(0, Math.min(OUT_BUFFER_BYTES, firstOut - o));
+        const written = Math.min(firstOut, h.newSizeBytes);
+        for (let o = 0; o < written; o += OUT_BUFFER_BYTES) {
+          const part = out.subarray(0, Math.min(OUT_BUFFER_BYTES, written - o));
           await this.options.readNew(o, part);
           result.update(part);
         }
@@ -321,9 +323,20 @@ class Applier implements PatchApplier {
     };
     let outOffset = firstOut;
     let fill = 0;
+    const tlvStart = manifest === null ? 0 : h.newSizeBytes - manifest.tlvBytes.length;
     const flush = async (): Promise<void> => {
       if (fill === 0) return;
       const chunk = out.subarray(0, fill);
+      if (manifest !== null) {
+        // The result must start with the header and end with the TLV area the manifest showed.
+        for (let i = 0; i < fill; i++) {
+          const o = outOffset + i;
+          const promised = o < 64 ? manifest.headerBytes[o] : o >= tlvStart ? manifest.tlvBytes[o - tlvStart] : undefined;
+          if (promised !== undefined && promised !== chunk[i])
+            throw new ImageError("patch-result", `result byte ${o} is 0x${chunk[i]!.toString(16)}, the manifest's ${o < 64 ? "header" : "TLV area"} copy says 0x${promised.toString(16)}: the patch is corrupt`);
+          if (o >= 64 && o < tlvStart) i = Math.min(fill, tlvStart - outOffset) - 1;
+        }
+      }
       result.update(chunk);
       await write(outOffset, chunk);
       outOffset += fill;
@@ -362,6 +375,7 @@ class Applier implements PatchApplier {
         if (fill === OUT_BUFFER_BYTES) await flush();
       }
       await flush();
+      if (!decoder.endedCleanly()) throw new ImageError("patch-format", `block ${b}: its range coder does not end where the encoder flushed it: the block is corrupt`);
       if (this.blockInLeft > 0) throw new ImageError("patch-format", `block ${b}: ${this.blockInLeft} of its ${table[b]!} coded bytes are left over after its ${outBytes} output bytes`);
       this.blocksDone++;
     }

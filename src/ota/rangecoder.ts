@@ -124,6 +124,14 @@ export class RangeDecoder {
     for (let i = 0; i < 4; i++) this.code = ((this.code << 8) | Math.max(0, next())) >>> 0;
   }
 
+  /**
+   * True when the stream ended exactly where the encoder flushed it: the encoder writes its whole
+   * `low` at the end, so after the last symbol the decoder's code register is 0 (LZMA's check).
+   */
+  endedCleanly(): boolean {
+    return this.code === 0;
+  }
+
   /** Decodes one bit with the model at `probs[index]` and updates the model. */
   decodeBit(probs: Uint16Array, index: number, next: () => number): number {
     const p = probs[index]!;

@@ -24,6 +24,8 @@ const modules: Record<string, string[]> = {
   "./floor.js": ["floors", "floorsGen"],
   // kernel.queue.pingpong's program on a minimal model of FreeRTOS's lists (floor-freertos.ts).
   "./floor-freertos.js": ["freertosFloor", "freertosFloorGen"],
+  // Delta patches on real pairs fetched with npm pack (issue 13): sizes against the best tools, apply RAM, speed.
+  "./ota-delta.js": ["otaDelta"],
 };
 
 const here = fileURLToPath(new URL("./one.js", import.meta.url));

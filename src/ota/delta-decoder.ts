@@ -15,7 +15,7 @@ import { ImageError } from "./errors.js";
 import { RangeDecoder } from "./rangecoder.js";
 import {
   M_DTREE, M_LIT, M_NUM_ADD, M_NUM_EXTRA, M_NUM_SEEK, M_REP, M_SEEK_SIGN, M_SEEK_ZERO, M_ZERO,
-  MODEL_SLOTS, resetModel, zeroContext,
+  LIT_SHIFT, MODEL_SLOTS, ZERO_SHIFT, resetModel, zeroContext,
 } from "./delta-model.js";
 
 /** What the decoder needs next. */
@@ -116,7 +116,7 @@ export class BlockDecoder {
       if ((i & 7) === 0 && !ready()) break;
       const old = buf[at + i]!;
       let d = 0;
-      if (rc.decodeBit(probs, M_ZERO + zeroContext(this.hist, this.prevByte), next) === 0) {
+      if (rc.decodeBit(probs, M_ZERO + zeroContext(this.hist, this.prevByte), next, ZERO_SHIFT) === 0) {
         this.run++;
         this.prevChanged = 0;
         this.hist = (this.hist << 1) & 0xff;
@@ -158,7 +158,7 @@ export class BlockDecoder {
     let i = 0;
     for (; i < count; i++) {
       if ((i & 7) === 0 && !ready()) break;
-      const b = this.rc.decodeTree(this.probs, M_LIT + (this.prevByte >>> 7) * 256, 8, this.next);
+      const b = this.rc.decodeTree(this.probs, M_LIT + (this.prevByte >>> 7) * 256, 8, this.next, LIT_SHIFT);
       buf[at + i] = b;
       this.prevByte = b;
     }

@@ -33,7 +33,7 @@ import { RangeEncoder } from "./rangecoder.js";
 import { suffixArray } from "./suffix-array.js";
 import {
   M_DTREE, M_LIT, M_NUM_ADD, M_NUM_EXTRA, M_NUM_SEEK, M_REP, M_SEEK_SIGN, M_SEEK_ZERO, M_ZERO,
-  MODEL_SLOTS, bitLength, resetModel, zeroContext,
+  LIT_SHIFT, MODEL_SLOTS, ZERO_SHIFT, bitLength, resetModel, zeroContext,
 } from "./delta-model.js";
 
 /** "tRTD" as a little-endian u32. */
@@ -159,12 +159,12 @@ function encodeBlock(oldBytes: Uint8Array, newBytes: Uint8Array, start: number, 
         const d = (nb - oldBytes[op.addOld + i]!) & 0xff;
         const zctx = zeroContext(hist, prevByte);
         if (d === 0) {
-          rc.encodeBit(probs, M_ZERO + zctx, 0);
+          rc.encodeBit(probs, M_ZERO + zctx, 0, ZERO_SHIFT);
           run++;
           prevChanged = 0;
           hist = (hist << 1) & 0xff;
         } else {
-          rc.encodeBit(probs, M_ZERO + zctx, 1);
+          rc.encodeBit(probs, M_ZERO + zctx, 1, ZERO_SHIFT);
           const rctx = Math.min(run, 3);
           if (d === lastDiff) rc.encodeBit(probs, M_REP + rctx, 0);
           else {
@@ -185,7 +185,7 @@ function encodeBlock(oldBytes: Uint8Array, newBytes: Uint8Array, start: number, 
     encodeNumber(rc, probs, M_NUM_EXTRA, op.addBytes === 0 ? op.extraBytes - 1 : op.extraBytes);
     for (let i = 0; i < op.extraBytes; i++) {
       const nb = newBytes[at + i]!;
-      rc.encodeTree(probs, M_LIT + (prevByte >>> 7) * 256, 8, nb);
+      rc.encodeTree(probs, M_LIT + (prevByte >>> 7) * 256, 8, nb, LIT_SHIFT);
       prevByte = nb;
     }
     at += op.extraBytes;

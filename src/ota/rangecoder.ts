@@ -1,10 +1,11 @@
 /**
- * An adaptive binary range coder (LZMA's carry-less-free design: 32-bit range, carry propagated
- * through a cached byte) with 16-bit bit models, for the delta codec (src/ota/delta.ts).
+ * An adaptive binary range coder (LZMA's design: 32-bit range, carry propagated through a cached
+ * byte) with 16-bit bit models, for the delta codec (src/ota/delta.ts).
  *
  * Why this coder: delta patches are mostly long "same as the old byte" runs with rare edits; a
- * binary model whose probability can reach 1/2048 of certainty (16-bit scale, adaptation shift 5
- * or 4) codes such a run at ~0.001 bit per byte, which bzip2-like or Huffman back ends cannot.
+ * binary model whose probability gets within 2^-12 of certainty (16-bit scale, adaptation shift 3
+ * or 4) codes such a run at well under 0.01 bit per byte, which bzip2-like or Huffman back ends
+ * cannot.
  *
  * Conventions (as LZMA): a bit model is a probability that the bit is 0, on a 16-bit scale
  * (`PROB_INIT` = one half), kept in a `Uint16Array` slot; the encoder's first output byte (always
@@ -17,8 +18,8 @@
 const PROB_BITS = 16;
 /** A fresh model: probability 1/2 that the next bit is 0. */
 export const PROB_INIT = 1 << (PROB_BITS - 1);
-/** Adaptation speed of a model: p += (target − p) >> MOVE_BITS. */
-const MOVE_BITS = 4;
+/** Adaptation speed of a model by default: p += (target − p) >> MOVE_BITS (callers may pass their own). */
+const MOVE_BITS = 3;
 const TOP = 1 << 24;
 
 /** The encoder: writes into a growing byte array (host side; not RAM-bounded). */
@@ -32,16 +33,16 @@ export class RangeEncoder {
   private first = true;
 
   /** Codes `bit` (0 or 1) with the model at `probs[index]` and updates the model. */
-  encodeBit(probs: Uint16Array, index: number, bit: number): void {
+  encodeBit(probs: Uint16Array, index: number, bit: number, shift = MOVE_BITS): void {
     const p = probs[index]!;
     const bound = (this.range >>> PROB_BITS) * p;
     if (bit === 0) {
       this.range = bound;
-      probs[index] = p + (((1 << PROB_BITS) - p) >>> MOVE_BITS);
+      probs[index] = p + (((1 << PROB_BITS) - p) >>> shift);
     } else {
       this.low += bound;
       this.range = (this.range - bound) >>> 0;
-      probs[index] = p - (p >>> MOVE_BITS);
+      probs[index] = p - (p >>> shift);
     }
     while (this.range < TOP) {
       this.range = (this.range << 8) >>> 0;
@@ -62,11 +63,11 @@ export class RangeEncoder {
   }
 
   /** Codes `bits` bits of `value` with a bit tree rooted at `probs[base + 1]` (2^bits slots). */
-  encodeTree(probs: Uint16Array, base: number, bits: number, value: number): void {
+  encodeTree(probs: Uint16Array, base: number, bits: number, value: number, shift = MOVE_BITS): void {
     let m = 1;
     for (let i = bits - 1; i >= 0; i--) {
       const b = (value >>> i) & 1;
-      this.encodeBit(probs, base + m, b);
+      this.encodeBit(probs, base + m, b, shift);
       m = (m << 1) | b;
     }
   }
@@ -109,8 +110,9 @@ export class RangeEncoder {
 
 /**
  * The decoder. It pulls bytes through `next()`, which returns a byte, or −1 past the end of the
- * coded data (read as 0). It reads at most 3 bytes per decoded bit (a model saturates at 15/65536,
- * so one bit can shrink the range by 2^-12 and need up to three shifts), plus 4 at the start; a
+ * coded data (read as 0). It reads at most 3 bytes per decoded bit (a model saturates at
+ * 2^shift − 1 of 65536 from either end, so one bit shrinks the range by at most ~2^-13: two
+ * shifts; three is the bound the applier plans with), plus 4 at the start; a
  * caller that keeps 3·n bytes at hand can decode any n-bit step without waiting.
  */
 export class RangeDecoder {
@@ -133,18 +135,18 @@ export class RangeDecoder {
   }
 
   /** Decodes one bit with the model at `probs[index]` and updates the model. */
-  decodeBit(probs: Uint16Array, index: number, next: () => number): number {
+  decodeBit(probs: Uint16Array, index: number, next: () => number, shift = MOVE_BITS): number {
     const p = probs[index]!;
     const bound = (this.range >>> PROB_BITS) * p;
     let bit: number;
     if (this.code < bound) {
       this.range = bound;
-      probs[index] = p + (((1 << PROB_BITS) - p) >>> MOVE_BITS);
+      probs[index] = p + (((1 << PROB_BITS) - p) >>> shift);
       bit = 0;
     } else {
       this.code = (this.code - bound) >>> 0;
       this.range = (this.range - bound) >>> 0;
-      probs[index] = p - (p >>> MOVE_BITS);
+      probs[index] = p - (p >>> shift);
       bit = 1;
     }
     while (this.range < TOP) {
@@ -174,9 +176,9 @@ export class RangeDecoder {
   }
 
   /** Decodes `bits` bits with the bit tree rooted at `probs[base + 1]`. */
-  decodeTree(probs: Uint16Array, base: number, bits: number, next: () => number): number {
+  decodeTree(probs: Uint16Array, base: number, bits: number, next: () => number, shift = MOVE_BITS): number {
     let m = 1;
-    for (let i = 0; i < bits; i++) m = (m << 1) | this.decodeBit(probs, base + m, next);
+    for (let i = 0; i < bits; i++) m = (m << 1) | this.decodeBit(probs, base + m, next, shift);
     return m - (1 << bits);
   }
 }

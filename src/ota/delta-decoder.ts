@@ -15,7 +15,7 @@ import { ImageError } from "./errors.js";
 import { RangeDecoder } from "./rangecoder.js";
 import {
   M_DTREE, M_LIT, M_NUM_ADD, M_NUM_EXTRA, M_NUM_SEEK, M_REP, M_SEEK_SIGN, M_SEEK_ZERO, M_ZERO,
-  LIT_SHIFT, MODEL_SLOTS, ZERO_SHIFT, resetModel, zeroContext,
+  LIT_SHIFT, MODEL_SLOTS, ZERO_SHIFT, M_NUM_WORD, M_WPRED, M_WREP, M_WSIGN, M_WZERO, resetModel, wordKind, zeroContext,
 } from "./delta-model.js";
 
 /** What the decoder needs next. */
@@ -32,7 +32,7 @@ export const enum Phase {
   Done,
 }
 
-/** Input bytes a control step may read: 76 coded bits (add length and seek), 3 bytes per bit at most. */
+/** Input bytes a control step may read: 76 coded bits (add length and seek), 3 bytes per bit at most; a 32-bit field takes ≤ 43 bits. */
 export const CONTROL_INPUT_BYTES = 240;
 /** Input bytes one output byte may read: 10 coded bits. */
 export const BYTE_INPUT_BYTES = 30;
@@ -57,6 +57,12 @@ export class BlockDecoder {
   private lastDiff = 0;
   private prevChanged = 0;
   private prevByte = 0;
+  private prev2 = 0;
+  private lastWord0 = 0;
+  private lastWord1 = 0;
+  private x86 = false;
+  /** Absolute output offset of the next byte. */
+  private outAbs = 0;
   private blockIndex = 0;
 
   constructor(
@@ -65,10 +71,15 @@ export class BlockDecoder {
     private readonly next: () => number,
   ) {}
 
-  /** Starts block `index` of `outBytes` output bytes: resets the model and reads the coder's first 4 bytes. */
-  begin(index: number, outBytes: number): void {
+  /** Starts block `index` of `outBytes` output bytes at `outOffsetBytes`: resets the model, reads the coder's first 4 bytes and the x86 bit. */
+  begin(index: number, outBytes: number, outOffsetBytes: number): void {
     resetModel(this.probs);
     this.rc.start(this.next);
+    this.x86 = this.rc.decodeDirect(1, this.next) === 1;
+    this.outAbs = outOffsetBytes;
+    this.prev2 = 0;
+    this.lastWord0 = 0;
+    this.lastWord1 = 0;
     this.blockIndex = index;
     this.blockLeft = outBytes;
     this.oldCursor = 0;
@@ -112,7 +123,41 @@ export class BlockDecoder {
     const rc = this.rc;
     const next = this.next;
     let i = 0;
-    for (; i < count; i++) {
+    while (i < count) {
+      const kind = this.x86 && this.addLeft - i >= 4 ? wordKind(this.prevByte, this.prev2) : -1;
+      if (kind >= 0) {
+        // A 32-bit field: its 4 old bytes must be at hand in this call.
+        if (i + 4 > count || !ready()) break;
+        const p = at + i;
+        let diff32 = 0;
+        if (rc.decodeBit(probs, M_WZERO + kind * 4 + (this.hist & 3), next, ZERO_SHIFT) === 0) {
+          this.hist = (this.hist << 1) & 0xff;
+          this.run += 4;
+          this.prevChanged = 0;
+        } else {
+          if (rc.decodeBit(probs, M_WPRED + kind, next) === 0) diff32 = (this.oldPos + i - (this.outAbs + i)) >>> 0;
+          else if (rc.decodeBit(probs, M_WREP + kind, next) === 0) diff32 = kind === 0 ? this.lastWord0 : this.lastWord1;
+          else {
+            const negative = rc.decodeBit(probs, M_WSIGN + kind, next) === 1;
+            const magnitude = this.number(M_NUM_WORD) + 1;
+            diff32 = (negative ? -magnitude : magnitude) >>> 0;
+            if (kind === 0) this.lastWord0 = diff32;
+            else this.lastWord1 = diff32;
+          }
+          this.hist = ((this.hist << 1) | 1) & 0xff;
+          this.run = 0;
+          this.prevChanged = 1;
+        }
+        const v = ((buf[p]! | (buf[p + 1]! << 8) | (buf[p + 2]! << 16) | (buf[p + 3]! << 24)) + diff32) >>> 0;
+        buf[p] = v & 0xff;
+        buf[p + 1] = (v >>> 8) & 0xff;
+        buf[p + 2] = (v >>> 16) & 0xff;
+        buf[p + 3] = v >>> 24;
+        this.prev2 = buf[p + 2]!;
+        this.prevByte = buf[p + 3]!;
+        i += 4;
+        continue;
+      }
       if ((i & 7) === 0 && !ready()) break;
       const old = buf[at + i]!;
       let d = 0;
@@ -132,10 +177,13 @@ export class BlockDecoder {
       }
       const b = (old + d) & 0xff;
       buf[at + i] = b;
+      this.prev2 = this.prevByte;
       this.prevByte = b;
+      i++;
     }
     this.addLeft -= i;
     this.oldPos += i;
+    this.outAbs += i;
     if (this.addLeft === 0) {
       this.oldCursor = this.oldPos;
       this.phase = this.blockLeft === 0 ? Phase.Done : Phase.ExtraHead;
@@ -160,9 +208,11 @@ export class BlockDecoder {
       if ((i & 7) === 0 && !ready()) break;
       const b = this.rc.decodeTree(this.probs, M_LIT + (this.prevByte >>> 7) * 256, 8, this.next, LIT_SHIFT);
       buf[at + i] = b;
+      this.prev2 = this.prevByte;
       this.prevByte = b;
     }
     this.extraLeft -= i;
+    this.outAbs += i;
     if (this.extraLeft === 0) this.phase = this.blockLeft === 0 ? Phase.Done : Phase.AddHead;
     return i;
   }

@@ -1,7 +1,7 @@
 /**
  * The context model of a delta block, shared by the encoder (src/ota/delta.ts) and the bounded
  * applier (src/ota/patch-applier.ts): which adaptive bit models code which decision, in one
- * `Uint16Array` of `MODEL_SLOTS` probabilities (2,534: 5,068 bytes), reset at the start of every block.
+ * `Uint16Array` of `MODEL_SLOTS` probabilities (2,708: 5,416 bytes), reset at the start of every block.
  *
  * A block is a sequence of operations, each "add" then "extra" (bsdiff's control triple):
  * - `add` n bytes taken from the old image at a position given relative to the old cursor, each
@@ -9,6 +9,9 @@
  *   (context: the last 6 such flags and the top 4 bits of the byte before); else is it the last non-zero
  *   difference again? (relocated pointers repeat their shift); else its 8 bits by a bit tree,
  *   one of two trees chosen by whether the byte before also differed.
+ *   An x86 32-bit relative field (`wordKind`) inside an add is coded as one number: is its
+ *   difference 0? else is it minus the add's displacement? else the last such difference? else
+ *   its sign and magnitude.
  * - `extra` m bytes coded as literals, 8-bit trees chosen by the top bit of the byte before (4 trees gain 0.8 % on the
  *   literal-heavy micro:bit pair and cost 1 KiB of the applier's 8 KiB).
  * - numbers v (lengths, seek magnitudes; v + 1 < 2^32) as Elias-gamma of v + 1: its bit count by a 5-bit tree, the two
@@ -40,8 +43,30 @@ export const M_NUM_EXTRA = M_NUM_ADD + NUM_SLOTS;
 export const M_NUM_SEEK = M_NUM_EXTRA + NUM_SLOTS;
 export const M_SEEK_ZERO = M_NUM_SEEK + NUM_SLOTS;
 export const M_SEEK_SIGN = M_SEEK_ZERO + 1;
+/** x86 32-bit fields (`wordKind`): zero flag (2 kinds × last 2 flags), "as predicted", "as last", sign, magnitude. */
+export const M_WZERO = M_SEEK_SIGN + 1;
+export const M_WPRED = M_WZERO + 8;
+export const M_WREP = M_WPRED + 2;
+export const M_WSIGN = M_WREP + 2;
+export const M_NUM_WORD = M_WSIGN + 2;
 /** Number of bit models of a block. */
-export const MODEL_SLOTS = M_SEEK_SIGN + 1;
+export const MODEL_SLOTS = M_NUM_WORD + NUM_SLOTS;
+
+/**
+ * Whether the 4 bytes after the output bytes `prev2`, `prev1` are an x86 32-bit relative field,
+ * coded as one little-endian number difference instead of 4 byte differences: 0 after E8 (call)
+ * or E9 (jmp) rel32, 1 after a RIP-relative ModRM (mod 00, r/m 101) of 8D (lea), 8B or 89 (mov);
+ * −1 otherwise. When code moves, a call into code that did not move changes by minus the move
+ * (predicted from the add's displacement) and a RIP-relative reference to data by the data's
+ * move (the last such difference again): esbuild's 68 k changed fields cost a few bits each
+ * instead of their byte positions and values. A guess from two bytes: a wrong one only codes 4
+ * bytes another way.
+ */
+export function wordKind(prev1: number, prev2: number): number {
+  if (prev1 === 0xe8 || prev1 === 0xe9) return 0;
+  if ((prev1 & 0xc7) === 0x05 && (prev2 === 0x8d || prev2 === 0x8b || prev2 === 0x89)) return 1;
+  return -1;
+}
 
 /** A fresh model for a block. */
 export function resetModel(probs: Uint16Array): void {

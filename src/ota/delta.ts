@@ -21,7 +21,9 @@
  * Block i produces output bytes [i·B, min((i+1)·B, new size)) and starts at the stream offset
  * (end of the table) + the sum of the coded sizes before it: the table gives every block's output
  * offset, patch offset and length. A block resets the coder, the model and the old cursor (0), so
- * applying can start at any block. Inside a block, operations follow until the block's output is
+ * applying can start at any block. A block's first bit (probability 1/2) says whether it codes
+ * x86 32-bit relative fields as numbers (`wordKind` in src/ota/delta-model.ts); the encoder codes
+ * each block both ways and keeps the smaller. Then operations follow until the block's output is
  * complete; an operation is: add length (number); when it is not 0, the seek (is it 0? else sign
  * and magnitude − 1) that moves the old cursor to where the add reads, then the add's difference
  * bytes; then, unless the block is complete, the extra length (minus 1 when the add was empty) and
@@ -33,7 +35,7 @@ import { RangeEncoder } from "./rangecoder.js";
 import { suffixArray } from "./suffix-array.js";
 import {
   M_DTREE, M_LIT, M_NUM_ADD, M_NUM_EXTRA, M_NUM_SEEK, M_REP, M_SEEK_SIGN, M_SEEK_ZERO, M_ZERO,
-  LIT_SHIFT, MODEL_SLOTS, ZERO_SHIFT, bitLength, resetModel, zeroContext,
+  LIT_SHIFT, MODEL_SLOTS, ZERO_SHIFT, M_NUM_WORD, M_WPRED, M_WREP, M_WSIGN, M_WZERO, wordKind, bitLength, resetModel, zeroContext,
 } from "./delta-model.js";
 
 /** "tRTD" as a little-endian u32. */
@@ -102,7 +104,10 @@ export function encodeDelta(oldBytes: Uint8Array, newBytes: Uint8Array, options:
         opDone = 0;
       }
     }
-    bodies.push(encodeBlock(oldBytes, newBytes, start, blockOps));
+    // Each block with and without x86 field coding; the smaller is kept (its first bit says which).
+    const plain = encodeBlock(oldBytes, newBytes, start, blockOps, false);
+    const x86 = encodeBlock(oldBytes, newBytes, start, blockOps, true);
+    bodies.push(x86.length < plain.length ? x86 : plain);
   }
   const head: number[] = [];
   head.push(DELTA_MAGIC & 0xff, (DELTA_MAGIC >>> 8) & 0xff, (DELTA_MAGIC >>> 16) & 0xff, DELTA_MAGIC >>> 24, DELTA_VERSION, blockLog2);
@@ -132,16 +137,19 @@ function varint(out: number[], value: number): void {
 }
 
 /** Codes one block's operations; `start` is the block's first output offset. */
-function encodeBlock(oldBytes: Uint8Array, newBytes: Uint8Array, start: number, ops: readonly Op[]): Uint8Array {
+function encodeBlock(oldBytes: Uint8Array, newBytes: Uint8Array, start: number, ops: readonly Op[], x86: boolean): Uint8Array {
   const rc = new RangeEncoder();
   const probs = new Uint16Array(MODEL_SLOTS);
   resetModel(probs);
+  rc.encodeDirect(x86 ? 1 : 0, 1);
   let oldCursor = 0;
   let run = 0;
   let lastDiff = 0;
   let prevChanged = 0;
   let hist = 0;
   let prevByte = 0;
+  let prev2 = 0;
+  const lastWord = [0, 0];
   let at = start;
   let end = start;
   for (const op of ops) end += op.addBytes + op.extraBytes;
@@ -154,7 +162,39 @@ function encodeBlock(oldBytes: Uint8Array, newBytes: Uint8Array, start: number, 
         rc.encodeBit(probs, M_SEEK_SIGN, seek < 0 ? 1 : 0);
         encodeNumber(rc, probs, M_NUM_SEEK, Math.abs(seek) - 1);
       }
-      for (let i = 0; i < op.addBytes; i++) {
+      let i = 0;
+      while (i < op.addBytes) {
+        const kind = x86 && op.addBytes - i >= 4 ? wordKind(prevByte, prev2) : -1;
+        if (kind >= 0) {
+          const p = at + i;
+          const q = op.addOld + i;
+          const diff32 = (u32(newBytes, p) - u32(oldBytes, q)) >>> 0;
+          rc.encodeBit(probs, M_WZERO + kind * 4 + (hist & 3), diff32 === 0 ? 0 : 1, ZERO_SHIFT);
+          if (diff32 === 0) {
+            hist = (hist << 1) & 0xff;
+            run += 4;
+            prevChanged = 0;
+          } else {
+            const predicted = (op.addOld - at) >>> 0;
+            rc.encodeBit(probs, M_WPRED + kind, diff32 === predicted ? 0 : 1);
+            if (diff32 !== predicted) {
+              rc.encodeBit(probs, M_WREP + kind, diff32 === lastWord[kind] ? 0 : 1);
+              if (diff32 !== lastWord[kind]) {
+                const signed = diff32 | 0;
+                rc.encodeBit(probs, M_WSIGN + kind, signed < 0 ? 1 : 0);
+                encodeNumber(rc, probs, M_NUM_WORD, Math.abs(signed) - 1);
+                lastWord[kind] = diff32;
+              }
+            }
+            hist = ((hist << 1) | 1) & 0xff;
+            run = 0;
+            prevChanged = 1;
+          }
+          prev2 = newBytes[p + 2]!;
+          prevByte = newBytes[p + 3]!;
+          i += 4;
+          continue;
+        }
         const nb = newBytes[at + i]!;
         const d = (nb - oldBytes[op.addOld + i]!) & 0xff;
         const zctx = zeroContext(hist, prevByte);
@@ -176,7 +216,9 @@ function encodeBlock(oldBytes: Uint8Array, newBytes: Uint8Array, start: number, 
           prevChanged = 1;
           hist = ((hist << 1) | 1) & 0xff;
         }
+        prev2 = prevByte;
         prevByte = nb;
+        i++;
       }
       at += op.addBytes;
       oldCursor = op.addOld + op.addBytes;
@@ -186,12 +228,17 @@ function encodeBlock(oldBytes: Uint8Array, newBytes: Uint8Array, start: number, 
     for (let i = 0; i < op.extraBytes; i++) {
       const nb = newBytes[at + i]!;
       rc.encodeTree(probs, M_LIT + (prevByte >>> 7) * 256, 8, nb, LIT_SHIFT);
+      prev2 = prevByte;
       prevByte = nb;
     }
     at += op.extraBytes;
     oldCursor += op.extraBytes;
   }
   return rc.finish();
+}
+
+function u32(b: Uint8Array, at: number): number {
+  return (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
 }
 
 /** Codes v (0 ≤ v < 2^32 − 1) with the number model at `base`. */
@@ -213,9 +260,9 @@ function encodeNumber(rc: RangeEncoder, probs: Uint16Array, base: number, v: num
  * longest exact match in the old bytes by binary search over the suffix array, and accepts it when
  * it beats the current alignment by more than `8` bytes; the stretch between two accepted
  * matches is split into an approximate forward extension of the previous one (an add), literals
- * (an extra) and a backward extension of the next one.
+ * (an extra) and a backward extension of the next one. @internal
  */
-function match(oldBytes: Uint8Array, newBytes: Uint8Array): Op[] {
+export function match(oldBytes: Uint8Array, newBytes: Uint8Array): Op[] {
   const ops: Op[] = [];
   const oldSize = oldBytes.length;
   const newSize = newBytes.length;

@@ -44,9 +44,10 @@ export const DELTA_VERSION = 1;
 /**
  * The default block: 128 KiB of output, the STM32H743's erase unit, so "block k done" is "erase
  * unit k programmed". Measured (bench pairs, delta bytes at 16 / 64 / 128 / 256 KiB blocks):
- * esbuild 204,169 / 168,492 / 159,486 / 154,249; sql.js 19,104 / 16,271 / 15,542 / 15,129;
- * micropython 695 / 518 / 420 / 386: a model reset costs its relearning, so blocks below 64 KiB
- * cost 10–60 % and blocks above 128 KiB gain 2–8 % more but redo more work after a power cut.
+ * esbuild 146,772 / 114,214 / 106,155 / 101,293; sql.js 18,697 / 16,175 / 15,585 / 15,260;
+ * micropython 689 / 514 / 416 / 381; micro:bit v2 68,569 / 67,429 / 67,203 / 67,039. A model
+ * reset costs its relearning, so 16 KiB blocks cost 2–65 % more than 128 KiB ones; 256 KiB
+ * blocks gain 0.2–8 % but redo twice the work after a power cut and span two H743 erase units.
  */
 export const DEFAULT_BLOCK_LOG2 = 17;
 export const MIN_BLOCK_LOG2 = 12;

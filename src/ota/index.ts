@@ -2,7 +2,7 @@
  * `tinyrtos/ota` — signed firmware images and updates: the image format (`createImage`,
  * `signImage`, `verifyImage`, `generateSigningKey`), errors (`ImageError` with a `reason`), delta
  * patches (`makePatch`, `applyPatch`, the streamed bounded-RAM `createPatchApplier` /
- * `applyPatchStream`, `readPatchManifest`, `readPatchBlocks`; raw `encodeDelta` / `decodeDelta`).
+ * `applyPatchStream`, `readPatchManifest`, `verifyPatchManifest`, `readPatchBlocks`; raw `encodeDelta` / `decodeDelta`).
  * Everything here runs in a browser; only `buildImage` (esbuild) needs Node.
  *
  * @example
@@ -27,5 +27,5 @@ export { makePatch, applyPatch, encodeDelta, decodeDelta } from "./patch.js";
 export type { DeltaOptions } from "./delta.js";
 export { createPatchApplier, applyPatchStream } from "./patch-applier.js";
 export type { PatchApplier, PatchApplierOptions, PatchApplyResult, ApplyPatchStreamOptions } from "./patch-applier.js";
-export { readPatchManifest, readPatchBlocks } from "./patch-format.js";
+export { readPatchManifest, readPatchBlocks, verifyPatchManifest } from "./patch-format.js";
 export type { PatchManifest, PatchBlock } from "./patch-format.js";

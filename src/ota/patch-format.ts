@@ -22,7 +22,7 @@
  * @module
  */
 import { ImageError } from "./errors.js";
-import { IMAGE_HEADER_BYTES, parseImage, type ImageHeader } from "./image.js";
+import { IMAGE_HEADER_BYTES, checkPolicy, checkSignature, parseImage, type ImageHeader, type VerifyOptions } from "./image.js";
 import { DELTA_MAGIC, DELTA_VERSION, MAX_BLOCK_LOG2, MIN_BLOCK_LOG2 } from "./delta.js";
 
 /** "tRTP" as a little-endian u32. */
@@ -83,7 +83,7 @@ export function manifestLength(first8: Uint8Array): number {
 /**
  * Reads a patch's manifest from its first bytes (at least 144 + its TLV length; 400 bytes always
  * suffice): hashes, sizes and the new image's header and TLVs, parsed and structure-checked (not
- * verified: check the signature with `verifyPatchManifest` or `checkSignature`). Throws
+ * verified: check it with `verifyPatchManifest`). Throws
  * `ImageError("patch-format")` saying what is malformed or how many bytes it needs. Copies what it
  * returns; `patchPrefix` is not kept.
  */
@@ -121,6 +121,28 @@ export function readPatchManifest(patchPrefix: Uint8Array): PatchManifest {
     tlvBytes,
     manifestBytes: total,
   };
+}
+
+/**
+ * Verifies what a patch will write before anything is written: the new image's key hash and
+ * Ed25519 signature against `publicKey`, then `options` (board, least security counter, least
+ * version, slot size) as `verifyImage` does. Throws `ImageError` whose reason names the check
+ * (`"unsigned"`, `"key"`, `"signature"`, `"board"`, `"security-counter"`, `"version"`, `"size"`).
+ * The applier then checks that the result's header and TLV area are these very bytes.
+ *
+ * @example
+ * ```ts
+ * import { createImage, signImage, generateSigningKey, makePatch, readPatchManifest, verifyPatchManifest } from "tinyrtos/ota";
+ * const { privateKey, publicKey } = generateSigningKey();
+ * const make = (v: string) => signImage(createImage({ payload: `export const v = "${v}";`, version: v, securityCounter: 1, board: "nrf52840" }), privateKey);
+ * const manifest = readPatchManifest(makePatch(make("1.0.0"), make("1.0.1")));
+ * verifyPatchManifest(manifest, publicKey, { board: "nrf52840", minSecurityCounter: 1 });
+ * ```
+ */
+export function verifyPatchManifest(manifest: PatchManifest, publicKey: Uint8Array, options: VerifyOptions = {}): void {
+  if (!(publicKey instanceof Uint8Array) || publicKey.length !== 32) throw new ImageError("key", `publicKey must be a raw 32-byte Ed25519 key, got ${publicKey instanceof Uint8Array ? `${publicKey.length} bytes` : typeof publicKey}`);
+  checkSignature(manifest.imageTlv.hash, manifest.imageTlv.keyHash, manifest.imageTlv.signature, publicKey);
+  checkPolicy(manifest.imageHeader, manifest.resultSizeBytes, options);
 }
 
 /** The delta stream's header fields. @internal */

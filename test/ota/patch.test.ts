@@ -12,7 +12,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
   applyPatch, applyPatchStream, createImage, createPatchApplier, decodeDelta, encodeDelta, generateSigningKey,
-  ImageError, makePatch, readPatchBlocks, readPatchManifest, signImage, verifyImage,
+  ImageError, makePatch, readPatchBlocks, readPatchManifest, signImage, verifyImage, verifyPatchManifest,
 } from "../../src/ota/index.js";
 import { checkPolicy, checkSignature } from "../../src/ota/image.js";
 
@@ -171,6 +171,11 @@ test("makePatch / applyPatch on signed images; the manifest lets a client check 
   assert.throws(() => checkSignature(m.imageTlv.hash, m.imageTlv.keyHash, m.imageTlv.signature, generateSigningKey().publicKey), (e: unknown) => e instanceof ImageError && e.reason === "key");
   assert.throws(() => checkPolicy(m.imageHeader, m.resultSizeBytes, { board: "nrf52840" }), (e: unknown) => e instanceof ImageError && e.reason === "board");
   assert.deepEqual(verifyImage(await applyPatch(img1, patch), keys.publicKey).version, "1.1.0");
+  verifyPatchManifest(m, keys.publicKey, { board: "stm32h743", minSecurityCounter: 2 });
+  assert.throws(() => verifyPatchManifest(m, keys.publicKey, { minSecurityCounter: 3 }), (e: unknown) => e instanceof ImageError && e.reason === "security-counter");
+  const forged = patch.slice();
+  forged[144 + 4 + 36 + 36 + 4 + 10]! ^= 1; // a bit of the signature copy
+  assert.throws(() => verifyPatchManifest(readPatchManifest(forged), keys.publicKey), (e: unknown) => e instanceof ImageError && e.reason === "signature");
   assert.throws(() => readPatchManifest(patch.subarray(0, 100)), (e: unknown) => e instanceof ImageError && e.reason === "patch-format" && /manifest takes 288 bytes/.test(e.message));
   // onManifest refuses before anything is read or written.
   let writes = 0;

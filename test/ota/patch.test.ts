@@ -254,9 +254,9 @@ const small2 = signed(payload1.slice(0, 2000) + "let x = 42;" + payload1.slice(2
 const smallPatch = makePatch(small1, small2, { blockLog2: 12 });
 
 /** Applies a corrupt patch; returns the ImageError reason (fails the test on anything else). */
-async function reasonOf(patch: Uint8Array): Promise<string> {
+async function reasonOf(patch: Uint8Array, base: Uint8Array = small1): Promise<string> {
   try {
-    await applyChecked(small1, patch);
+    await applyChecked(base, patch);
   } catch (e) {
     if (e instanceof ImageError) return e.reason;
     throw e;
@@ -294,6 +294,18 @@ test("sampled flips of the blocks, truncations, appended garbage, a wrong base: 
     bad[at]! ^= 1 << Math.floor(rnd() * 8);
     const reason = await reasonOf(bad);
     assert.ok(reason === "patch-format" || reason === "patch-result", `flip at byte ${at}: ${reason}`);
+  }
+  // The same on a patch whose blocks code x86 32-bit fields.
+  const [xa, xb] = x86Pair(1);
+  const xOld = signed(xa, "1.0.0");
+  const xPatch = makePatch(xOld, signed(xb, "1.0.1"), { blockLog2: 12 });
+  const xBody = readPatchBlocks(xPatch)[0]!.patchOffsetBytes;
+  for (let i = 0; i < 500; i++) {
+    const bad = xPatch.slice();
+    const at = xBody + Math.floor(rnd() * (xPatch.length - xBody));
+    bad[at]! ^= 1 << Math.floor(rnd() * 8);
+    const reason = await reasonOf(bad, xOld);
+    assert.ok(reason === "patch-format" || reason === "patch-result", `x86 patch, flip at byte ${at}: ${reason}`);
   }
   for (let len = 0; len < smallPatch.length; len += len < 400 ? 1 : 7) assert.equal(await reasonOf(smallPatch.subarray(0, len)), "patch-format", `truncated to ${len} bytes`);
   for (const extra of [Uint8Array.of(0), Uint8Array.of(0xff, 1, 2), new Uint8Array(1000).fill(7)]) {

@@ -26,6 +26,8 @@ const modules: Record<string, string[]> = {
   "./floor-freertos.js": ["freertosFloor", "freertosFloorGen"],
   // The bootloader: power-cut points of the exhaustive sweep, flash wear over 1,000 updates, swap time (ota-boot.ts).
   "./ota-boot.js": ["powercutPoints", "wear1000", "swapTime"],
+  // Delta patches on real pairs fetched with npm pack (issue 13): sizes against the best tools, apply RAM, speed.
+  "./ota-delta.js": ["otaDelta"],
 };
 
 const here = fileURLToPath(new URL("./one.js", import.meta.url));

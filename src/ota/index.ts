@@ -2,7 +2,9 @@
  * `tinyrtos/ota` — signed firmware images and updates: the image format (`createImage`,
  * `signImage`, `verifyImage`, `generateSigningKey`), errors (`ImageError` with a `reason`), the
  * bootloader (`installBootloader`, `writeSlot`, `bootRecords`, `lastBoot`: swap with revert or
- * overwrite-only, anti-rollback, power-cut safe) and its board partition (`bootLayout`).
+ * overwrite-only, anti-rollback, power-cut safe) and its board partition (`bootLayout`), delta
+ * patches (`makePatch`, `applyPatch`, the streamed bounded-RAM `createPatchApplier` /
+ * `applyPatchStream`, `readPatchManifest`, `verifyPatchManifest`, `readPatchBlocks`; raw `encodeDelta` / `decodeDelta`).
  * Everything here runs in a browser; only `buildImage` (esbuild) needs Node.
  *
  * @example
@@ -38,3 +40,9 @@ export type { BootLayout, FlashArea, FlashGeometry } from "./layout.js";
 export { readBootState, storedSecurityCounter, slotSizeBytes, eraseSecondary, programSecondary, requestUpgrade, confirmImage } from "./updater.js";
 /** @internal */
 export type { BootState, SlotSummary } from "./updater.js";
+export { makePatch, applyPatch, encodeDelta, decodeDelta } from "./patch.js";
+export type { DeltaOptions } from "./delta.js";
+export { createPatchApplier, applyPatchStream } from "./patch-applier.js";
+export type { PatchApplier, PatchApplierOptions, PatchApplyResult, ApplyPatchStreamOptions } from "./patch-applier.js";
+export { readPatchManifest, readPatchBlocks, verifyPatchManifest } from "./patch-format.js";
+export type { PatchManifest, PatchBlock } from "./patch-format.js";

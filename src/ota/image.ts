@@ -241,6 +241,17 @@ export function parseHeader(bytes: Uint8Array): ImageHeader {
   return { payloadBytes, flags, version: formatVersion(major, minor, revision, build), securityCounter, board };
 }
 
+/**
+ * A TLV area on its own (as an image's stream order sends it before the payload): the values it
+ * holds; `tlvBytes` must be exactly the area its info declares. @internal
+ */
+export function parseTlvArea(tlvBytes: Uint8Array): { hash: Uint8Array; keyHash: Uint8Array | null; signature: Uint8Array | null } {
+  if (tlvBytes.length < 4) throw new ImageError("truncated", `${tlvBytes.length} bytes, shorter than the 4-byte TLV info`);
+  const tlv = parseTlvs(tlvBytes, 0);
+  if (tlv.end !== tlvBytes.length) throw new ImageError("trailing-bytes", `${tlvBytes.length - tlv.end} bytes after the TLV area, which ends at byte ${tlv.end}`);
+  return tlv;
+}
+
 /** The TLV area at `start`: its end and the values it holds. */
 function parseTlvs(bytes: Uint8Array, start: number): { end: number; hash: Uint8Array; keyHash: Uint8Array | null; signature: Uint8Array | null } {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);

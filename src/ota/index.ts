@@ -31,6 +31,10 @@ export { installBootloader, writeSlot, bootRecords, lastBoot, BOOT_RECORDS_KEPT 
 export type { BootRecord, BootFailureReason, BootloaderOptions } from "./bootloader.js";
 export type { BootMode } from "./slots.js";
 export { bootLayout } from "./layout.js";
+export { otaClient } from "./client.js";
+export type { OtaClient, OtaState, OtaWriteOptions, OtaWriteResult, UpdateSource } from "./client.js";
+export { UpdateReceiver, sendUpdate, toStreamOrder } from "./transfer.js";
+export type { ReceiverUart, UpdateOffer, SenderBoard, SendOptions, SendResult } from "./transfer.js";
 export type { BootLayout, FlashArea, FlashGeometry } from "./layout.js";
 /**
  * The firmware side of the bootloader for the updater (otaClient builds on it): boot state,

@@ -89,17 +89,20 @@ function writableSecondary(board: Board, ctx: BootContext, where: string): void 
 }
 
 /**
- * Erases the erase units of the secondary slot that the first `lengthBytes` bytes occupy (an
- * update erases only what its image needs). Blocks on the flash. @internal
+ * Erases the erase units of the secondary slot that bytes `fromBytes` .. `fromBytes + lengthBytes`
+ * occupy (an update erases only what its image needs; `fromBytes`, default 0, a multiple of the
+ * erase unit, lets an updater erase unit by unit as its download arrives). Blocks on the flash. @internal
  */
-export async function eraseSecondary(board: Board, lengthBytes: number): Promise<void> {
+export async function eraseSecondary(board: Board, lengthBytes: number, fromBytes = 0): Promise<void> {
   const ctx = contextOf(board, "eraseSecondary");
   const area = ctx.layout.secondary;
-  if (!Number.isInteger(lengthBytes) || lengthBytes <= 0 || lengthBytes > area.sizeBytes)
-    throw new RangeError(`eraseSecondary: lengthBytes must be an integer 1..${area.sizeBytes} (the slot), got ${String(lengthBytes)}`);
-  writableSecondary(board, ctx, "eraseSecondary");
   const unit = ctx.layout.eraseBytes;
-  await board.flash.erase(area.offset, Math.ceil(lengthBytes / unit) * unit);
+  if (!Number.isInteger(fromBytes) || fromBytes < 0 || fromBytes % unit !== 0 || fromBytes >= area.sizeBytes)
+    throw new RangeError(`eraseSecondary: fromBytes must be a multiple of the ${unit}-byte erase unit within the ${area.sizeBytes}-byte slot, got ${String(fromBytes)}`);
+  if (!Number.isInteger(lengthBytes) || lengthBytes <= 0 || fromBytes + lengthBytes > area.sizeBytes)
+    throw new RangeError(`eraseSecondary: lengthBytes must be an integer 1..${area.sizeBytes - fromBytes} (the slot from byte ${fromBytes}), got ${String(lengthBytes)}`);
+  writableSecondary(board, ctx, "eraseSecondary");
+  await board.flash.erase(area.offset + fromBytes, Math.ceil(lengthBytes / unit) * unit);
 }
 
 /**

@@ -52,7 +52,7 @@ test("cli: the header comment lists exactly the commands the usage text lists, a
   const headerCommands = [...new Set([...header.matchAll(/^ \*\s+tinyrtos (\w+)/gm)].map((m) => m[1]!))].sort();
   const usageText = tinyrtos("help").stdout;
   const usageCommands = [...new Set([...usageText.slice(usageText.indexOf("commands:")).matchAll(/^  (\w+)/gm)].map((m) => m[1]!))].sort();
-  assert.deepEqual(headerCommands, ["build", "help", "keygen", "run", "sign", "verify", "version"]);
+  assert.deepEqual(headerCommands, ["build", "help", "keygen", "ota", "patch", "run", "sign", "verify", "version"]);
   assert.deepEqual(usageCommands, headerCommands);
   for (const command of headerCommands) assert.doesNotMatch(tinyrtos(command, "--help").stderr, /unknown command/);
   // Every option the header names is in the usage or in one of the commands' --help.
@@ -363,5 +363,59 @@ test("cli: keygen, build, sign, verify: files, --json, exit codes 0 / 1 (rejecte
     const help = tinyrtos("build", "--help");
     assert.equal(help.status, 0);
     assert.match(help.stdout, /--security-counter <n>/);
+  });
+});
+
+test("cli: patch make / apply and ota send to a simulated board: progress only on a TTY, --json, exit codes 0 / 1 (rejected on the board, with its reason; no answer) / 2", () => {
+  withModules({}, (dir) => {
+    const at = (name: string) => join(dir, name);
+    const app = (file: string) => fileURLToPath(new URL(`../../examples/ota-app/${file}`, import.meta.url));
+    assert.equal(tinyrtos("keygen", "--out", at("k")).status, 0);
+    for (const [file, version, counter, out] of [["main.ts", "1.0.0", "1", "v1"], ["main-faulty.ts", "1.1.0", "1", "v11"], ["main.ts", "1.2.0", "2", "v12"]] as const) {
+      const b = tinyrtos("build", app(file), "--board", "nrf52840", "--version", version, "--security-counter", counter, "--key", at("k.key"), "--out", at(`${out}.img`));
+      assert.equal(b.status, 0, b.stderr);
+    }
+    const make = tinyrtos("patch", "make", at("v1.img"), at("v12.img"), "--out", at("p.bin"), "--json");
+    assert.equal(make.status, 0, make.stderr);
+    const made = JSON.parse(make.stdout) as { patchBytes: number; imageBytes: number };
+    assert.equal(made.patchBytes, readFileSync(at("p.bin")).length);
+    assert.ok(made.patchBytes < made.imageBytes / 2, `patch ${made.patchBytes} B of a ${made.imageBytes} B image`);
+    const apply = tinyrtos("patch", "apply", at("v1.img"), at("p.bin"), "--out", at("v12b.img"), "--key", at("k.pub"), "--json");
+    assert.equal(apply.status, 0, apply.stderr);
+    assert.equal((JSON.parse(apply.stdout) as { version: string }).version, "1.2.0");
+    assert.deepEqual(readFileSync(at("v12b.img")), readFileSync(at("v12.img")));
+    const wrongBase = tinyrtos("patch", "apply", at("v11.img"), at("p.bin"), "--out", at("x.img"), "--json");
+    assert.equal(wrongBase.status, 1);
+    assert.equal((JSON.parse(wrongBase.stdout) as { reason: string }).reason, "patch-base");
+    assert.throws(() => readFileSync(at("x.img")), /ENOENT/, "nothing written for a rejected patch");
+
+    // The faulty image: taken, test-booted, reverted. Not a TTY: no progress line on stderr.
+    const faulty = tinyrtos("ota", "send", at("v11.img"), "--running", at("v1.img"), "--key", at("k.pub"), "--console", "1");
+    assert.equal(faulty.status, 0, faulty.stderr);
+    assert.equal(faulty.stderr, "");
+    assert.match(faulty.stdout, /image for 1\.1\.0, \d+ bytes sent over UART 0 in [\d.]+ s of board time \(\d+ frames, 0 sent again\); the board took it: 1\.1\.0/);
+    assert.match(faulty.stdout, /boot \(software\): booted 1\.1\.0 \(test boot\), swap test.*\nboot \(software\): booted 1\.0\.0, swap revert/);
+    assert.match(faulty.stdout, /self-test failed/);
+    const patch = tinyrtos("ota", "send", at("p.bin"), "--running", at("v1.img"), "--key", at("k.pub"), "--json");
+    assert.equal(patch.status, 0, patch.stderr);
+    const sent = JSON.parse(patch.stdout) as { kind: string; version: string; bytes: number; boots: { version: string; testBoot: boolean }[] };
+    assert.deepEqual([sent.kind, sent.version, sent.bytes], ["patch", "1.2.0", made.patchBytes]);
+    assert.deepEqual(sent.boots.map((b) => [b.version, b.testBoot]), [["1.2.0", true]]);
+    const downgrade = tinyrtos("ota", "send", at("v1.img"), "--running", at("v12.img"), "--key", at("k.pub"), "--json");
+    assert.equal(downgrade.status, 1);
+    assert.equal((JSON.parse(downgrade.stdout) as { reason: string }).reason, "security-counter");
+    const silent = tinyrtos("ota", "send", at("v1.img"), "--running", at("v1.img"), "--key", at("k.pub"), "--uart", "1", "--json");
+    assert.equal(silent.status, 1);
+    assert.equal((JSON.parse(silent.stdout) as { reason: string }).reason, "no-answer");
+    const noSub = tinyrtos("patch");
+    assert.equal(noSub.status, 2);
+    assert.match(noSub.stderr, /patch: expects a subcommand: make or apply/);
+    const badSub = tinyrtos("ota", "receive");
+    assert.equal(badSub.status, 2);
+    assert.match(badSub.stderr, /ota: unknown subcommand "receive"; expected send/);
+    const missing = tinyrtos("ota", "send", at("v1.img"), "--key", at("k.pub"));
+    assert.equal(missing.status, 2);
+    assert.match(missing.stderr, /--running is required/);
+    assert.match(tinyrtos("ota", "--help").stdout, /--settle-ms <ms>/);
   });
 });

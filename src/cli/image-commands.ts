@@ -1,5 +1,6 @@
 /**
- * The image commands of the CLI: `keygen`, `build`, `sign`, `verify` (and `patch make|apply`).
+ * The image and update commands of the CLI: `keygen`, `build`, `sign`, `verify`, `patch make|apply`
+ * and `ota send` (to a simulated board: there is no serial-port driver in the package).
  * Arguments are parsed by Node's `util.parseArgs` from one table per command, which also gives
  * the command's `--help`.
  *
@@ -7,8 +8,9 @@
  * `generateSigningKey` returns them); images and patches are binary files. With `--json` each
  * command prints one JSON object on stdout instead of text.
  *
- * Exit codes: 0 done; 1 rejected (an image or patch failed a check: the reason is printed, and
- * in the JSON as `reason`); 2 bad command line, or a file that cannot be read or written.
+ * Exit codes: 0 done; 1 rejected (an image or patch failed a check — here, or on the board for
+ * `ota send` — the reason is printed, and in the JSON as `reason`), or the board did not answer;
+ * 2 bad command line, or a file that cannot be read or written.
  * @module
  */
 import { readFileSync, writeFileSync, existsSync } from "node:fs";
@@ -121,6 +123,104 @@ const COMMANDS: readonly Command[] = [
       return 0;
     },
   },
+  {
+    name: "patch make",
+    operands: "<old-image> <new-image>",
+    summary: "make a delta patch that turns one signed image into another (applied by otaClient or patch apply)",
+    options: { out: { type: "string", value: "<file>", help: "where the patch goes", required: true }, json },
+    async run(operands, v) {
+      const { makePatch } = await import("../ota/index.js");
+      const [oldFile, newFile] = two(operands, "patch make", "the old and the new image");
+      const next = read(newFile);
+      const patch = makePatch(read(oldFile), next);
+      write(v.out as string, patch);
+      const percent = ((100 * patch.length) / next.length).toFixed(1);
+      print(v, { out: v.out, patchBytes: patch.length, imageBytes: next.length }, `wrote ${v.out as string} (${patch.length} bytes, ${percent}% of the ${next.length}-byte image)`);
+      return 0;
+    },
+  },
+  {
+    name: "patch apply",
+    operands: "<old-image> <patch>",
+    summary: "apply a patch to the image it was made from, checking base and result hashes (and the signature with --key)",
+    options: { out: { type: "string", value: "<file>", help: "where the new image goes", required: true }, key: { type: "string", value: "<file.pub>", help: "also verify the result's signature with this public key" }, json },
+    async run(operands, v) {
+      const { applyPatch, verifyImage, readPatchManifest } = await import("../ota/index.js");
+      const [oldFile, patchFile] = two(operands, "patch apply", "the old image and the patch");
+      const patch = read(patchFile);
+      if (v.key !== undefined) readPatchManifest(patch); // a malformed patch says so before the key is needed
+      const image = await applyPatch(read(oldFile), patch);
+      const info = v.key !== undefined ? verifyImage(image, readKey(v.key as string)) : null;
+      write(v.out as string, image);
+      print(v, { out: v.out, sizeBytes: image.length, verified: info !== null, ...(info !== null ? { version: info.version } : {}) }, `wrote ${v.out as string} (${image.length} bytes${info !== null ? `, version ${info.version}, signature valid` : ""})`);
+      return 0;
+    },
+  },
+  {
+    name: "ota send",
+    operands: "<image-or-patch>",
+    summary: "send an update over a UART to a simulated board running --running (with progress), reset, report what boots",
+    options: {
+      running: { type: "string", value: "<image>", help: "the signed image the board runs (it takes updates with otaClient and UpdateReceiver)", required: true },
+      key: { type: "string", value: "<file.pub>", help: "the public key the board's bootloader holds", required: true },
+      board: { type: "string", value: "<name>", help: "the board (default: the running image's)" },
+      uart: { type: "string", value: "<n>", help: "the UART the firmware takes updates on (default 0)" },
+      console: { type: "string", value: "<n>", help: "print what the firmware sent on this UART" },
+      "settle-ms": { type: "string", value: "<ms>", help: "board time after the transfer for the reset, swap and self-test (default 3000)" },
+      seed: { type: "string", value: "<n>", help: "the board's seed (default 1)" },
+      json,
+    },
+    async run(operands, v) {
+      const { sendUpdate, toStreamOrder, installBootloader, writeSlot, verifyImage, bootRecords, readPatchManifest } = await import("../ota/index.js");
+      const { createBoard } = await import("../hal/index.js");
+      const file = one(operands, "ota send", "the image or patch to send");
+      const update = read(file);
+      const running = read(v.running as string);
+      const publicKey = readKey(v.key as string);
+      const runningInfo = verifyImage(running, publicKey);
+      const isPatch = update.length >= 4 && new TextDecoder().decode(update.subarray(0, 4)) === "tRTP";
+      const target = isPatch ? readPatchManifest(update).imageHeader.version : verifyImage(update, publicKey).version;
+      const boardName = (v.board as string | undefined) ?? runningInfo.board;
+      const uart = integer(v.uart as string | undefined, "--uart", 0);
+      const board = createBoard(boardName, { seed: integer(v.seed as string | undefined, "--seed", 1), config: { configTICK_RATE_HZ: 1000 }, firmware: () => {} });
+      installBootloader(board, { publicKey });
+      writeSlot(board, "primary", running);
+      await board.run(10);
+      const t0 = board.now();
+      const tty = process.stderr.isTTY === true && v.json !== true;
+      let shown = -1;
+      const progress = (sent: number, total: number) => {
+        const pct = Math.floor((100 * sent) / total);
+        if (!tty || pct === shown) return;
+        shown = pct;
+        process.stderr.write(`\rsending ${file}: ${String(pct).padStart(3)}% (${sent} / ${total} bytes, board time ${((board.now() - t0) / 1000).toFixed(2)} s)`);
+      };
+      let sent: Awaited<ReturnType<typeof sendUpdate>>;
+      try {
+        sent = await sendUpdate(board, isPatch ? update : toStreamOrder(update), isPatch ? "patch" : "image", { uart, onProgress: progress });
+      } catch (e) {
+        if (!(e instanceof Error) || !e.message.startsWith("sendUpdate: no answer")) throw e;
+        const message = `the firmware of ${v.running as string} did not answer on UART ${uart} (does it take updates there? ${e.message.replace("sendUpdate: ", "")})`;
+        if (v.json === true) process.stdout.write(JSON.stringify({ ok: false, reason: "no-answer", message }) + "\n");
+        else process.stderr.write(`tinyrtos ota send: ${message}\n`);
+        return EXIT_REJECTED;
+      } finally {
+        if (tty && shown >= 0) process.stderr.write("\n");
+      }
+      const transferSeconds = (board.now() - t0) / 1000;
+      const before = bootRecords(board).length;
+      await board.run(integer(v["settle-ms"] as string | undefined, "--settle-ms", 3000));
+      const boots = bootRecords(board).slice(before).map((b) => ({ resetReason: b.resetReason, outcome: b.outcome, version: b.version, testBoot: b.testBoot, swap: b.swap, storedSecurityCounter: b.storedSecurityCounter }));
+      const consoleText = v.console === undefined ? null : new TextDecoder().decode(Uint8Array.from(board.world.uart(integer(v.console as string, "--console", 0)).txLog.filter((e) => e.tick >= t0), (e) => e.byte));
+      const lines = [
+        `${file}: ${isPatch ? "patch" : "image"} for ${target}, ${update.length} bytes sent over UART ${uart} in ${transferSeconds.toFixed(2)} s of board time (${sent.frames} frames, ${sent.retries} sent again); the board took it: ${sent.reply}`,
+        ...boots.map((b) => `boot (${b.resetReason}): ${b.outcome} ${b.version ?? "-"}${b.testBoot ? " (test boot)" : ""}${b.swap !== null ? `, swap ${b.swap}` : ""}, stored security counter ${b.storedSecurityCounter}`),
+        ...(consoleText !== null ? [`console (UART ${v.console as string}) since the transfer began:`, consoleText.trimEnd()] : []),
+      ];
+      print(v, { ok: true, kind: isPatch ? "patch" : "image", version: target, bytes: update.length, transferSeconds, frames: sent.frames, retries: sent.retries, reply: sent.reply, boots, ...(consoleText !== null ? { console: consoleText } : {}) }, lines.join("\n"));
+      return 0;
+    },
+  },
 ];
 
 /** The usage of one command, from its table. */
@@ -133,12 +233,32 @@ export function commandUsage(name: string): string {
 
 /** The one-line summaries, for the main usage. */
 export function commandSummaries(): string {
-  return COMMANDS.map((c) => `  ${(c.name + (c.operands ? " " + c.operands : "")).padEnd(18)}${c.summary}`).join("\n");
+  return COMMANDS.map((c) => {
+    const left = c.name + (c.operands ? " " + c.operands : "");
+    return left.length < 18 ? `  ${left.padEnd(18)}${c.summary}` : `  ${left}\n${" ".repeat(20)}${c.summary}`;
+  }).join("\n");
 }
 
 /** Whether `name` is one of these commands. */
 export function isImageCommand(name: string | undefined): boolean {
   return COMMANDS.some((c) => c.name === name);
+}
+
+/**
+ * Runs `group` (`patch`, `ota`) with its subcommand first in `args`; an unknown or missing
+ * subcommand is a CommandError listing the group's subcommands.
+ */
+export function runGroupCommand(group: string, args: string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  const names = COMMANDS.filter((c) => c.name.startsWith(`${group} `)).map((c) => c.name);
+  const list = names.map((n) => commandUsage(n).split("\n")[0]!).join("\n") + "\n";
+  if (sub === undefined) throw new CommandError(`${group}: expects a subcommand: ${names.map((n) => n.split(" ")[1]).join(" or ")}`, list);
+  if (sub === "--help" || sub === "-h") {
+    process.stdout.write(names.map(commandUsage).join("\n"));
+    return Promise.resolve(0);
+  }
+  if (!names.includes(`${group} ${sub}`)) throw new CommandError(`${group}: unknown subcommand "${sub}"; expected ${names.map((n) => n.split(" ")[1]).join(" or ")}`, list);
+  return runImageCommand(`${group} ${sub}`, rest);
 }
 
 /** Runs command `name` with `args`; returns the exit code. ImageError → printed, exit 1. */
@@ -178,6 +298,11 @@ function print(v: Record<string, unknown>, object: object, text: string): void {
 function one(operands: string[], name: string, what: string): string {
   if (operands.length !== 1) throw new CommandError(`${name}: expects ${what} (one file), got ${operands.length === 0 ? "none" : operands.join(" ")}`, commandUsage(name));
   return operands[0]!;
+}
+
+function two(operands: string[], name: string, what: string): [string, string] {
+  if (operands.length !== 2) throw new CommandError(`${name}: expects ${what} (two files), got ${operands.length === 0 ? "none" : operands.join(" ")}`, commandUsage(name));
+  return [operands[0]!, operands[1]!];
 }
 
 function integer(text: string | undefined, flag: string, fallback: number): number {

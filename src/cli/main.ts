@@ -11,6 +11,9 @@
  *   tinyrtos build <entry.ts> --board B --version V --out F [--key K]   build an image, reproducibly
  *   tinyrtos sign <image> --key K [--out F]              sign an image
  *   tinyrtos verify <image> --key P [--board B]          check an image
+ *   tinyrtos patch make <old> <new> --out F              make a delta patch
+ *   tinyrtos patch apply <old> <patch> --out F [--key P] apply one
+ *   tinyrtos ota send <update> --running R --key P       send an update over UART to a simulated board
  *   tinyrtos version                                     print the package version
  *   tinyrtos help                                        print the usage
  *
@@ -24,7 +27,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { extname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Board } from "../hal/index.js";
-import { CommandError, commandSummaries, runImageCommand } from "./image-commands.js";
+import { CommandError, commandSummaries, runGroupCommand, runImageCommand } from "./image-commands.js";
 
 /** Exit codes, as documented in the usage text and the README. */
 const EXIT_FAULT = 1;
@@ -106,9 +109,10 @@ ${commandSummaries()}
 exit codes: 0 main() returned (with --board: the ticks ran), 1 firmware fault (main() rejected:
 a task threw, a panic, a deadlock; with --board, a task or ISR of the board threw), 2 bad command
 line or a module that cannot be loaded, 3 the run limit passed (main() rejected with
-RunLimitError: what each goroutine and task waits on is printed); keygen, build, sign, verify:
-0 done, 1 an image or patch rejected (its reason printed; --json prints { ok: false, reason,
-message }), 2 bad command line or a file that cannot be read or written
+RunLimitError: what each goroutine and task waits on is printed); keygen, build, sign, verify,
+patch, ota send: 0 done, 1 an image or patch rejected (here or, for ota send, by the board's
+firmware; its reason printed; --json prints { ok: false, reason, message }) or the board did not
+answer (reason "no-answer"), 2 bad command line or a file that cannot be read or written
 `;
 
 function stringOption(name: string, text: string | undefined): string {
@@ -316,6 +320,12 @@ async function main(argv: string[]): Promise<void> {
     case "sign":
     case "verify": {
       const code = await runImageCommand(command, rest);
+      if (code !== 0) process.exit(code);
+      return;
+    }
+    case "patch":
+    case "ota": {
+      const code = await runGroupCommand(command, rest);
       if (code !== 0) process.exit(code);
       return;
     }

@@ -28,6 +28,8 @@ const modules: Record<string, string[]> = {
   "./ota-boot.js": ["powercutPoints", "wear1000", "swapTime"],
   // Delta patches on real pairs fetched with npm pack (issue 13): sizes against the best tools, apply RAM, speed.
   "./ota-delta.js": ["otaDelta"],
+  // Reproducible builds and a whole 256 KB update over UART on the nrf52840 (ota.ts).
+  "./ota.js": ["buildRepro", "updateSim"],
 };
 
 const here = fileURLToPath(new URL("./one.js", import.meta.url));

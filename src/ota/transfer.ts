@@ -1,6 +1,6 @@
 /**
  * Moving an update over a UART: the framing both sides speak, the firmware's receiver
- * (`receiveUpdate`, in a task of the board) and the host's sender (`sendUpdate`, world side: the
+ * (`UpdateReceiver`, in a task of the board) and the host's sender (`sendUpdate`, world side: the
  * test bench or `tinyrtos ota send`).
  *
  * Stop-and-wait with a CRC, as XMODEM and the serial recovery of MCUboot (SMP over UART) do: the

@@ -4,7 +4,9 @@
  * installed, and the world-side driving of updates.
  *
  * Commands (the world writes one byte to UART 0): "u" requestUpgrade (test), "p" requestUpgrade
- * (permanent), "c" confirmImage, "r" software reset, "w" start the watchdog and never feed it.
+ * (permanent), "c" confirmImage, "r" software reset, "w" start the watchdog and never feed it,
+ * "d" download the update in `globalThis.__tinyrtosOtaUpdate` (an image in stream order or a
+ * patch) with otaClient in 256-byte chunks, then markPending.
  */
 import { createBoard, type Board } from "../../src/hal/index.js";
 import { createImage, signImage, generateSigningKey, installBootloader, writeSlot, lastBoot, bootRecords } from "../../src/ota/index.js";
@@ -33,7 +35,7 @@ export interface AppOptions {
 
 /** The module text of a test application. */
 export function appSource(o: AppOptions): string {
-  const text = `import { requestUpgrade, confirmImage, readBootState } from "tinyrtos/ota";
+  const text = `import { requestUpgrade, confirmImage, readBootState, otaClient } from "tinyrtos/ota";
 export async function main(board) {
   await board.rtos.xTaskCreate(async () => {
     const u = board.uart(0);
@@ -52,6 +54,15 @@ export async function main(board) {
         else if (c === "c") { await confirmImage(board); await u.write("confirmed\\n"); }
         else if (c === "r") { board.reset("software"); }
         else if (c === "w") { board.watchdog.start(50); }
+        else if (c === "d") {
+          const update = globalThis.__tinyrtosOtaUpdate;
+          const chunks = [];
+          for (let at = 0; at < update.length; at += 256) chunks.push(update.subarray(at, at + 256));
+          const ota = otaClient(board);
+          const written = await ota.write(chunks);
+          await ota.markPending();
+          await u.write("downloaded " + written.version + "\\n");
+        }
       } catch (e) {
         await u.write("error " + (e && e.reason ? e.reason : String(e)) + "\\n");
       }

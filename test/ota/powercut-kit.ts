@@ -13,6 +13,10 @@
  *   compaction (the counter log's included);
  * - "revert": a software reset without confirm; the bootloader swaps v1 back;
  * - "overwrite": overwrite-only mode, a reset copies v2 over v1.
+ * - "download": the application takes v2 (stream order, 256-byte chunks) with otaClient into a
+ *   secondary slot that holds an older leftover image, erasing and programming it unit by unit,
+ *   then records the upgrade request;
+ * - "patch": the same with a patch from v1 to v2 (the applier reads the primary).
  *
  * After a cut at operation k of the stage (k from 0 to the count of a clean run − 1; tear false:
  * the op never happens; tear true: it is left partly done), `powerOn()` and a run must give: a
@@ -26,9 +30,12 @@ import { bootLayout } from "../../src/ota/layout.js";
 import { stateLog, counterLog, rec } from "../../src/ota/bootstate.js";
 import { RECORD_SIZE, encodeRecord } from "../../src/ota/records.js";
 import { Prng } from "../../src/kernel/index.js";
+import { makePatch, toStreamOrder } from "../../src/ota/index.js";
 
-export type Stage = "request" | "update" | "update-compaction" | "confirm" | "confirm-compaction" | "revert" | "overwrite";
-export const STAGES: readonly Stage[] = ["request", "update", "update-compaction", "confirm", "confirm-compaction", "revert", "overwrite"];
+export type Stage = "request" | "update" | "update-compaction" | "confirm" | "confirm-compaction" | "revert" | "overwrite" | "download" | "patch";
+export const STAGES: readonly Stage[] = ["request", "update", "update-compaction", "confirm", "confirm-compaction", "revert", "overwrite", "download", "patch"];
+/** The stages in which the application writes the secondary itself (otaClient), then requests the upgrade. */
+const DOWNLOADS: readonly Stage[] = ["download", "patch"];
 
 /** Ticks a stage's run gets (enough for the slowest board's swap: H743 sector erases of 1.1 s). */
 function stageTicks(board: string): number {
@@ -38,6 +45,11 @@ function stageTicks(board: string): number {
 interface Images {
   v1: Uint8Array;
   v2: Uint8Array;
+  /** An older image left in the secondary before a download. */
+  v0: Uint8Array;
+  /** v2 in stream order, and a patch from v1 to v2: what a download stage sends. */
+  stream: Uint8Array;
+  patch: Uint8Array;
 }
 
 const imageCache = new Map<string, Images>();
@@ -47,10 +59,9 @@ export function images(board: string, bytes: number): Images {
   const key = `${board}/${bytes}`;
   let im = imageCache.get(key);
   if (im === undefined) {
-    im = {
-      v1: app({ version: "1.0.0", securityCounter: 1, board, padBytes: bytes }),
-      v2: app({ version: "2.0.0", securityCounter: 2, board, padBytes: bytes }),
-    };
+    const v1 = app({ version: "1.0.0", securityCounter: 1, board, padBytes: bytes });
+    const v2 = app({ version: "2.0.0", securityCounter: 2, board, padBytes: bytes });
+    im = { v1, v2, v0: app({ version: "0.9.0", securityCounter: 1, board, padBytes: bytes }), stream: toStreamOrder(v2), patch: makePatch(v1, v2) };
     imageCache.set(key, im);
   }
   return im;
@@ -81,10 +92,15 @@ function fillLog(board: Board, which: "state" | "counter", free: number): void {
 
 /** Prepares `stage` on a fresh board (deterministic: same calls, same flash). */
 export async function prepare(boardName: string, stage: Stage, bytes: number, seed = 1): Promise<Prepared> {
-  const { v1, v2 } = images(boardName, bytes);
+  const { v1, v2, v0, stream, patch } = images(boardName, bytes);
   const T = stageTicks(boardName);
   const board = bootedBoard(boardName, v1, stage === "overwrite" ? "overwrite" : "swap", seed);
   await board.run(200);
+  if (DOWNLOADS.includes(stage)) {
+    writeSlot(board, "secondary", v0);
+    (globalThis as unknown as { __tinyrtosOtaUpdate: Uint8Array }).__tinyrtosOtaUpdate = stage === "patch" ? patch : stream;
+    return { board, trigger: () => command(board, "d", T) };
+  }
   writeSlot(board, "secondary", v2);
   if (stage === "request") return { board, trigger: () => command(board, "u", T) };
   await command(board, "u", T);
@@ -128,10 +144,21 @@ export async function checkRecovered(board: Board, stage: Stage, bytes: number, 
     revert: ["1.0.0"],
     confirm: ["1.0.0", "2.0.0"],
     "confirm-compaction": ["1.0.0", "2.0.0"],
+    download: ["1.0.0"],
+    patch: ["1.0.0"],
   };
   if (version === null || !(anyVersion ? ["1.0.0", "2.0.0"] : expected[stage]).includes(version)) fail(`booted ${version}, expected ${expected[stage].join(" or ")}`);
   if (!board.world.uart(0).text().startsWith(`app ${version}`)) fail(`the application did not run (UART: ${JSON.stringify(board.world.uart(0).text())})`);
   let st = readBootState(board);
+  if (DOWNLOADS.includes(stage)) {
+    // The secondary holds the leftover (the cut came before the first erase), the complete new
+    // image, or nothing valid: never half an image taken for whole.
+    const { v0 } = images(board.spec.name, bytes);
+    const ok = st.secondary === null || st.secondary.version === "2.0.0" || st.secondary.version === "0.9.0";
+    if (!ok) fail(`the secondary holds ${st.secondary?.version}`);
+    if (st.secondary?.version === "0.9.0" && st.secondary.sizeBytes !== v0.length) fail("the leftover image changed size");
+    if (st.pending !== null && !st.pending.matchesSecondary) fail("a pending request for another image than the secondary's");
+  }
   // The stored counter never exceeds the running image's (it could not boot otherwise) and
   // rises only with a confirmed image.
   const counter = version === "2.0.0" ? 2 : 1;
@@ -139,9 +166,9 @@ export async function checkRecovered(board: Board, stage: Stage, bytes: number, 
   if (!st.testBoot && st.securityCounter !== counter) fail(`confirmed image with counter ${counter}, stored ${st.securityCounter}`);
   if (st.testBoot && st.securityCounter !== 1) fail(`test boot raised the counter to ${st.securityCounter}`);
   // Finish: confirm a test boot, reset, and compare with a clean end state.
-  if (stage === "request") {
+  if (stage === "request" || DOWNLOADS.includes(stage)) {
     if (st.pending === null) {
-      await command(board, "u", T);
+      await command(board, DOWNLOADS.includes(stage) ? "d" : "u", T);
       st = readBootState(board);
       if (st.pending === null) fail("the request could not be made again");
     }
@@ -214,8 +241,8 @@ export async function sweep(boardName: string, stages: readonly Stage[], bytes: 
 export const SWEEPS: readonly { board: string; stages: readonly Stage[]; tearSeeds: readonly number[]; what: string }[] = [
   { board: "nrf52840", stages: STAGES, tearSeeds: [], what: "every stage" },
   { board: "nrf52840", stages: ["update", "revert"], tearSeeds: [2, 3, 4], what: "update and revert, torn cuts again with three more torn amounts (board seeds 2, 3, 4)" },
-  { board: "esp32c3", stages: ["update", "update-compaction", "confirm", "confirm-compaction", "revert"], tearSeeds: [], what: "update, confirm and revert, also across log compactions" },
-  { board: "stm32h743", stages: ["update", "update-compaction", "confirm", "confirm-compaction", "revert"], tearSeeds: [], what: "update, confirm and revert, also across log compactions (128 KB sectors, 32-byte words written once)" },
+  { board: "esp32c3", stages: ["update", "update-compaction", "confirm", "confirm-compaction", "revert", "download", "patch"], tearSeeds: [], what: "update, confirm and revert, also across log compactions; a download of an image and of a patch" },
+  { board: "stm32h743", stages: ["update", "update-compaction", "confirm", "confirm-compaction", "revert", "download", "patch"], tearSeeds: [], what: "update, confirm and revert, also across log compactions (128 KB sectors, 32-byte words written once); a download of an image and of a patch" },
 ];
 
 /** The images' size in the sweeps: about 9 KB, 3 erase units on the nrf52840 and the esp32c3, 1 sector on the stm32h743. */

@@ -1,9 +1,10 @@
 /**
  * Power cuts at every flash operation of the bootloader's work (test/ota/powercut-kit.ts): a
- * request, a full swap update (also across a log compaction), a confirm, a revert and an
- * overwrite-only update, each cut without and with `tear`, on the nrf52840 (every stage, and the
+ * request, a full swap update (also across a log compaction), a confirm, a revert, an
+ * overwrite-only update, and an application's download of a full image and of a patch with
+ * otaClient (then its request), each cut without and with `tear`, on the nrf52840 (every stage, and the
  * update and revert again with three other torn amounts) and the update, confirm and revert
- * stages (with and without log compaction) on the esp32c3 and the stm32h743; then random
+ * stages (with and without log compaction) and both downloads on the esp32c3 and the stm32h743; then random
  * multi-cut schedules (cuts during the recovery from a cut) from seeds. The number of cut points
  * tried is printed.
  */
@@ -31,6 +32,10 @@ test("random multi-cut schedules (2 to 4 cuts, each during the recovery from the
   for (let seed = 1; seed <= 40; seed++) {
     const stage = (["update", "revert", "update-compaction", "confirm"] as const)[seed % 4]!;
     cuts += await multiCut("nrf52840", stage, BYTES, seed);
+    runs++;
+  }
+  for (let seed = 1; seed <= 8; seed++) {
+    cuts += await multiCut("nrf52840", seed % 2 === 0 ? "download" : "patch", BYTES, 300 + seed);
     runs++;
   }
   for (let seed = 1; seed <= 6; seed++) {

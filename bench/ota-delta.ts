@@ -24,10 +24,10 @@
  * (nRF52833). Each version's variant with the fewest data bytes is taken; the region is cut out
  * as binary, gaps 0xFF.
  */
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
-import { homedir } from "node:os";
-import { join } from "node:path";
+import { execFileSync, spawnSync } from "node:child_process";
+import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { homedir, tmpdir } from "node:os";
+import { delimiter, join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { createImage, createPatchApplier, encodeDelta, makePatch } from "../src/ota/index.js";
 import { decodeDelta } from "../src/ota/patch.js";
@@ -141,6 +141,100 @@ const pairs: Pair[] = [
   { name: "esbuild", bestBytes: 130_541, load: () => [file(npmFiles("@esbuild/linux-x64", "0.25.11"), "bin/esbuild"), file(npmFiles("@esbuild/linux-x64", "0.25.12"), "bin/esbuild")] },
 ];
 
+/**
+ * One way to run a delta tool in a folder holding `old` and `new`: `make` writes `patch`, `apply`
+ * writes `back` from `old` and `patch` (checked against `new`). Fixed short names, so nothing in a
+ * patch depends on the temp folder.
+ */
+interface ToolVariant {
+  flags: string;
+  make: string[];
+  apply: [string, string[]];
+}
+
+interface Tool {
+  name: string;
+  variants: ToolVariant[];
+}
+
+const tools: Tool[] = [
+  { name: "bsdiff", variants: [{ flags: "bsdiff", make: ["old", "new", "patch"], apply: ["bspatch", ["old", "back", "patch"]] }] },
+  {
+    name: "xdelta3",
+    variants: [
+      { flags: "xdelta3 -e -9 -S djw -A", make: ["-e", "-9", "-S", "djw", "-A", "-s", "old", "new", "patch"], apply: ["xdelta3", ["-d", "-s", "old", "patch", "back"]] },
+      { flags: "xdelta3 -e -9 -A", make: ["-e", "-9", "-A", "-s", "old", "new", "patch"], apply: ["xdelta3", ["-d", "-s", "old", "patch", "back"]] },
+    ],
+  },
+  {
+    name: "zstd",
+    variants: [
+      { flags: "zstd -19 --long=27 --patch-from", make: ["-q", "-19", "--long=27", "--patch-from=old", "new", "-o", "patch"], apply: ["zstd", ["-q", "-d", "--long=27", "--patch-from=old", "patch", "-o", "back"]] },
+      { flags: "zstd --ultra -22 --long=27 --patch-from", make: ["-q", "--ultra", "-22", "--long=27", "--patch-from=old", "new", "-o", "patch"], apply: ["zstd", ["-q", "-d", "--long=27", "--patch-from=old", "patch", "-o", "back"]] },
+    ],
+  },
+];
+
+const toolTimeoutMs = 120_000;
+
+function onPath(command: string): boolean {
+  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
+    if (!dir) continue;
+    try {
+      accessSync(join(dir, command), constants.X_OK);
+      return true;
+    } catch {
+      // not in this folder
+    }
+  }
+  return false;
+}
+
+/** Runs a command in `cwd` with the timeout; null when it succeeded, else why not. */
+function run(command: string, args: string[], cwd: string): string | null {
+  const r = spawnSync(command, args, { cwd, stdio: ["ignore", "ignore", "pipe"], timeout: toolTimeoutMs, killSignal: "SIGKILL", maxBuffer: 1 << 20 });
+  if (r.error) return (r.error as NodeJS.ErrnoException).code === "ETIMEDOUT" ? `timed out after ${toolTimeoutMs / 1000} s` : r.error.message;
+  if (r.signal) return `killed by ${r.signal}`;
+  if (r.status !== 0) return `exit ${r.status}: ${r.stderr.toString().trim().split("\n")[0] ?? ""}`;
+  return null;
+}
+
+/**
+ * Each tool on PATH run on the pair's bytes (temp folder in os.tmpdir(), removed after): its
+ * smallest variant's patch size and flags, the patch checked to give back the new file. A variant
+ * that fails is reported on stderr and left out.
+ */
+function toolSizes(pairName: string, oldBytes: Uint8Array, newBytes: Uint8Array, present: Tool[]): { tool: string; flags: string; bytes: number }[] {
+  const dir = mkdtempSync(join(tmpdir(), "tinyrtos-ota-delta-"));
+  try {
+    writeFileSync(join(dir, "old"), oldBytes);
+    writeFileSync(join(dir, "new"), newBytes);
+    const out: { tool: string; flags: string; bytes: number }[] = [];
+    for (const tool of present) {
+      let best: { flags: string; bytes: number } | null = null;
+      for (const v of tool.variants) {
+        rmSync(join(dir, "patch"), { force: true });
+        rmSync(join(dir, "back"), { force: true });
+        const why = run(tool.name, v.make, dir) ?? run(v.apply[0], v.apply[1], dir);
+        if (why) {
+          console.error(`bench ota-delta: ${pairName}: ${v.flags} failed (${why}); skipped`);
+          continue;
+        }
+        if (!Buffer.from(readFileSync(join(dir, "back"))).equals(newBytes)) {
+          console.error(`bench ota-delta: ${pairName}: ${v.flags}'s patch does not give back the new file; skipped`);
+          continue;
+        }
+        const bytes = statSync(join(dir, "patch")).size;
+        if (!best || bytes < best.bytes) best = { flags: v.flags, bytes };
+      }
+      if (best) out.push({ tool: tool.name, ...best });
+    }
+    return out;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 function asImage(payload: Uint8Array, version: string): Uint8Array {
   return createImage({ payload, version, securityCounter: 1, board: "stm32h743" });
 }
@@ -151,6 +245,11 @@ async function otaDelta(): Promise<Figure[]> {
   let applyMs = 0;
   let newMb = 0;
   let peakRam = 0;
+  const present = tools.filter((t) => {
+    const missing = [t.name, ...t.variants.map((v) => v.apply[0])].filter((c, i, all) => all.indexOf(c) === i && !onPath(c));
+    if (missing.length > 0) console.error(`bench ota-delta: ${missing.join(", ")} not on PATH: no ${t.name} figures (apt-get install bsdiff xdelta3 zstd)`);
+    return missing.length === 0;
+  });
   for (const pair of pairs) {
     let oldBytes: Uint8Array;
     let newBytes: Uint8Array;
@@ -167,6 +266,14 @@ async function otaDelta(): Promise<Figure[]> {
     if (back.length !== newBytes.length || back.some((b, i) => b !== newBytes[i])) throw new Error(`${pair.name}: the delta does not reproduce the new file`);
     figures.push({ name: `ota.delta.${pair.name}.bytes`, value: delta.length, unit: "bytes" });
     figures.push({ name: `ota.delta.${pair.name}.ratio`, value: round(delta.length / pair.bestBytes), unit: `x best tool (${pair.bestBytes} B)` });
+
+    // The tools on this machine, in this run, on the same bytes.
+    const measured = toolSizes(pair.name, oldBytes, newBytes, present);
+    for (const m of measured) figures.push({ name: `ota.delta.${pair.name}.tool.${m.tool}.bytes`, value: m.bytes, unit: `bytes (${m.flags})` });
+    if (measured.length > 0) {
+      const smallest = measured.reduce((a, b) => (b.bytes < a.bytes ? b : a));
+      figures.push({ name: `ota.delta.${pair.name}.ratio_same_run`, value: round(delta.length / smallest.bytes), unit: `x smallest tool this run (${smallest.flags}, ${smallest.bytes} B)` });
+    }
 
     // The full patch between the files wrapped as images, through the streamed applier.
     const oldImage = asImage(oldBytes, "1.0.0");

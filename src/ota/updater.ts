@@ -12,7 +12,7 @@ import { checkHash, checkPolicy, checkSignature } from "./image.js";
 import { rec, reduceCounter, reduceState, PENDING_HASH_BYTES } from "./bootstate.js";
 import { contextOf, firmwareIO, readSlotImage, toHex, type BootContext, type BootMode, type SlotImage } from "./slots.js";
 
-/** What a slot holds (header fields; the signature is checked by the bootloader, not here). */
+/** What a slot holds: a whole image, its SHA-256 matching its hash TLV (header fields; the signature is checked by the bootloader, not here). */
 export interface SlotSummary {
   readonly version: string;
   readonly securityCounter: number;
@@ -28,7 +28,7 @@ export interface BootState {
   readonly mode: BootMode;
   /** The running image (null: the slot holds no image — cannot happen in a booted application). */
   readonly primary: SlotSummary | null;
-  /** What the secondary slot holds: a downloaded image, the previous image after a test swap, or nothing. */
+  /** What the secondary slot holds: a downloaded image, the previous image after a test swap, or nothing (also when it holds part of an image: a download cut part-way). */
   readonly secondary: SlotSummary | null;
   /** An upgrade requested and not yet taken by the bootloader; `matchesSecondary` false when the secondary was rewritten after the request (the bootloader will refuse it). */
   readonly pending: { readonly permanent: boolean; readonly matchesSecondary: boolean } | null;
@@ -46,6 +46,14 @@ export interface BootState {
 
 function summary(img: SlotImage | ImageError): SlotSummary | null {
   if (img instanceof ImageError) return null;
+  // The structure alone does not make an image: a download cut after its header, over an older
+  // image of the same size, leaves the new header with the old image's TLVs where it declares them.
+  try {
+    checkHash(img.parsed);
+  } catch (e) {
+    if (e instanceof ImageError) return null;
+    throw e;
+  }
   const h = img.parsed.header;
   return { version: h.version, securityCounter: h.securityCounter, board: h.board, sizeBytes: img.parsed.sizeBytes, hash: toHex(img.parsed.hash) };
 }

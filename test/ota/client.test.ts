@@ -7,7 +7,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { app, bootedBoard, lastBoot, readBootState, writeSlot, createImage, signImage, privateKey, otherKey, type Board } from "./helpers.js";
+import { app, bootedBoard, command, lastBoot, readBootState, writeSlot, createImage, signImage, privateKey, otherKey, OTA_UPDATE_GLOBAL, type Board } from "./helpers.js";
 import { bootLayout } from "../../src/ota/layout.js";
 import { ImageError, makePatch, otaClient, toStreamOrder, type OtaClient, type OtaWriteResult } from "../../src/ota/index.js";
 import { chan, go } from "../../src/go/index.js";
@@ -335,4 +335,37 @@ test("guards: no write during a test boot (the secondary holds the image a rever
   assert.match(busy.notSource, /TypeError: .*Uint8Array or an \(async\) iterable/);
   const { createBoard } = await import("../../src/hal/index.js");
   assert.throws(() => otaClient(createBoard(NRF, { firmware: () => {} })), /no bootloader on this board/);
+});
+
+test("a download cut after its header over an older image of the same size: the boot state reports no image in the secondary (not the new header with the old image's TLVs), the board boots v1, the download done again is taken", async () => {
+  const image = (version: string, securityCounter: number) => app({ version, securityCounter, board: NRF, padBytes: PAD });
+  const [v0, app1, app2] = [image("0.9.0", 1), image("1.0.0", 1), image("2.0.0", 2)];
+  assert.equal(v0.length, app2.length);
+  const board = bootedBoard(NRF, app1);
+  await board.run(200);
+  writeSlot(board, "secondary", v0);
+  const g = globalThis as unknown as Record<string, unknown>;
+  g[OTA_UPDATE_GLOBAL] = toStreamOrder(app2);
+  try {
+    board.cutPower({ atFlashOp: 2 }); // after the erase of unit 0 and the first 512 bytes (the header): before the next program
+    await command(board, "d", 4000);
+    assert.equal(board.powered, false);
+    board.powerOn();
+    await board.run(200);
+    assert.equal(lastBoot(board)!.version, "1.0.0");
+    const layout = bootLayout(NRF, board.flash);
+    assert.deepEqual(slotBytes(board, "secondary", 64), app2.subarray(0, 64), "v2's header is in the slot");
+    const tail = new Uint8Array(v0.length - 8192);
+    board.flash.read(layout.secondary.offset + 8192, tail);
+    assert.deepEqual(tail, v0.subarray(8192), "and v0's last unit, its TLV area where v2's header puts it");
+    const st = readBootState(board);
+    assert.equal(st.secondary, null, `reported ${JSON.stringify(st.secondary)}`);
+    assert.equal(st.pending, null);
+    await command(board, "d", 4000);
+    assert.match(board.world.uart(0).text(), /downloaded 2\.0\.0\n$/);
+    assert.equal(readBootState(board).secondary?.version, "2.0.0");
+    assert.equal(await resetInto(board), "app 2.0.0 test\n");
+  } finally {
+    delete g[OTA_UPDATE_GLOBAL];
+  }
 });

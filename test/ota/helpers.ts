@@ -16,6 +16,9 @@ import { readBootState } from "../../src/ota/updater.js";
 export { createBoard, createImage, signImage, generateSigningKey, installBootloader, writeSlot, lastBoot, bootRecords, readBootState };
 export type { Board, BootMode };
 
+/** The global the test application's "d" command takes its update from. */
+export const OTA_UPDATE_GLOBAL = "__tinyrtosOtaUpdate";
+
 /** 1 tick = 1 ms. */
 export const config = { configTICK_RATE_HZ: 1000 };
 

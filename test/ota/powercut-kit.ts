@@ -157,6 +157,12 @@ export async function checkRecovered(board: Board, stage: Stage, bytes: number, 
     const ok = st.secondary === null || st.secondary.version === "2.0.0" || st.secondary.version === "0.9.0";
     if (!ok) fail(`the secondary holds ${st.secondary?.version}`);
     if (st.secondary?.version === "0.9.0" && st.secondary.sizeBytes !== v0.length) fail("the leftover image changed size");
+    if (st.secondary?.version === "2.0.0") {
+      const { v2 } = images(board.spec.name, bytes);
+      const got = new Uint8Array(v2.length);
+      board.flash.read(bootLayout(board.spec.name, board.flash).secondary.offset, got);
+      if (!got.every((b, i) => b === v2[i])) fail("the secondary is reported to hold 2.0.0 but does not, byte for byte");
+    }
     if (st.pending !== null && !st.pending.matchesSecondary) fail("a pending request for another image than the secondary's");
   }
   // The stored counter never exceeds the running image's (it could not boot otherwise) and

@@ -396,22 +396,28 @@ export class Session {
     }
   }
 
-  /** Applies the inputs due at board time `now` (replayed ones at their tick, the user's now). */
+  /**
+   * Applies the inputs due at the next tick, from board time `now` (a slice boundary): each takes
+   * effect at tick `now + 1`, scheduled through the world (a pin change now, outside a run, would
+   * run its interrupt handler with no kernel running). A replayed input logged at tick T is applied
+   * at the boundary T - 1, exactly as the user's was, so a shared link reproduces the run.
+   */
   private applyInputs(now: number): void {
     const board = this.board;
     if (board === null) return;
+    const next = now + 1;
     const due: Input[] = [];
-    while (this.replay.length > 0 && this.replay[0]!.tick <= now) due.push(this.replay.shift()!);
+    while (this.replay.length > 0 && this.replay[0]!.tick <= next) due.push(this.replay.shift()!);
     for (const p of this.pendingInputs) {
-      if (p.kind === "button" && !p.down && now < this.lastPressTick + MIN_PRESS_TICKS) {
+      if (p.kind === "button" && !p.down && next < this.lastPressTick + MIN_PRESS_TICKS) {
         // A click is a press of at least MIN_PRESS_TICKS (a firmware's debounce must see it held).
         this.replay.push({ tick: this.lastPressTick + MIN_PRESS_TICKS, kind: "button", down: false });
         this.replay.sort((a, b) => a.tick - b.tick);
-      } else due.push({ ...p, tick: now });
+      } else due.push({ ...p, tick: next });
     }
     this.pendingInputs = [];
     for (const input of due) {
-      const tick = Math.max(now, input.tick);
+      const tick = Math.max(next, input.tick);
       try {
         if (input.kind === "button") {
           if (input.down) this.lastPressTick = tick;
@@ -528,10 +534,11 @@ export class Session {
     for (;;) {
       if (this.disposed) await new Promise<never>(() => {});
       this.applyInputs(now);
-      const nextReplay = this.replay.length > 0 ? this.replay[0]!.tick : Infinity;
-      const limitTo = (n: number): number => Math.max(1, Math.min(n, this.stopAt !== null && this.stopAt > now ? this.stopAt - now : n, nextReplay > now ? Math.ceil(nextReplay - now) : n));
+      // A slice ends at the boundary before the next replayed input's tick (where it is applied).
+      const toReplay = this.replay.length > 0 ? Math.max(1, Math.ceil(this.replay[0]!.tick - 1 - now)) : Infinity;
+      const limitTo = (n: number): number => Math.max(1, Math.min(n, this.stopAt !== null && this.stopAt > now ? this.stopAt - now : n, toReplay));
       if (this.stepBudget > 0) {
-        const n = Math.min(this.stepBudget, nextReplay > now ? Math.ceil(nextReplay - now) : this.stepBudget);
+        const n = Math.min(this.stepBudget, toReplay);
         this.stepBudget -= n;
         if (this.status !== "paused") this.setStatus("paused", "step");
         else this.reason = "step";

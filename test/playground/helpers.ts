@@ -8,8 +8,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
-/** The repository (from dist/test/playground/ or dist/bench/). */
-export const repo = fileURLToPath(new URL(import.meta.url.includes("/dist/bench/") ? "../../" : "../../../", import.meta.url));
+/** The repository (this file runs as dist/test/playground/helpers.js). */
+export const repo = fileURLToPath(new URL("../../../", import.meta.url));
 export const playgroundDir = join(repo, "dist", "playground");
 export const cli = join(repo, "dist", "src", "cli", "main.js");
 

@@ -30,6 +30,8 @@ const modules: Record<string, string[]> = {
   "./ota-delta.js": ["otaDelta"],
   // Reproducible builds and a whole 256 KB update over UART on the nrf52840 (ota.ts).
   "./ota.js": ["buildRepro", "updateSim"],
+  // The browser playground in headless Chromium and its session in Node (playground.ts).
+  "./playground.js": ["playground"],
 };
 
 const here = fileURLToPath(new URL("./one.js", import.meta.url));

@@ -1,5 +1,8 @@
 // Checks the layering of DESIGN.md on the TypeScript sources:
 //   kernel ← freertos, go ← mem ← hal ← trace ← ota, sim ← cli ; nothing imports cli;
+//   the browser playground (playground/src) imports only tinyrtos's public entry points ("tinyrtos",
+//   "tinyrtos/<x>"), its own files and its page's libraries, no Node-only module; nothing in src/
+//   imports the playground;
 //   src/kernel, src/mem, src/hal, src/trace and src/ota (but its image builder) use no Node-only module (they run in a browser); the file import graph (without type-only imports) has no cycle.
 // Exits 1 with every violation listed.
 import { readFileSync, readdirSync, statSync } from "node:fs";
@@ -70,6 +73,29 @@ for (const file of files) {
   graph.set(file, edges);
 }
 
+// The playground: public entry points only, browser-safe; src/ never reaches into it.
+const playgroundSrc = join(root, "playground", "src");
+const playgroundPackages = /^(tinyrtos(\/[a-z]+)?|codemirror|@codemirror\/[a-z-]+|sucrase)$/;
+const playgroundFiles = walk(playgroundSrc, []);
+// Also side-effect imports (import "x").
+const anyImportRe = new RegExp(`${importRe.source}|(?:^|\\n)\\s*import\\s*["']([^"']+)["']`, "g");
+for (const file of playgroundFiles) {
+  const text = readFileSync(file, "utf8");
+  for (const m of text.matchAll(anyImportRe)) {
+    const spec = m[1] ?? m[2] ?? m[3];
+    if (spec.startsWith(".")) {
+      const target = resolve(dirname(file), spec);
+      if (relative(playgroundSrc, target).startsWith("..")) problems.push(`${relative(root, file)} imports ${spec}: the playground imports tinyrtos only through its public entry points ("tinyrtos", "tinyrtos/<x>")`);
+    } else if (!playgroundPackages.test(spec)) problems.push(`${relative(root, file)} imports "${spec}": the playground may import tinyrtos's entry points, codemirror and sucrase (it runs in a browser)`);
+  }
+}
+for (const file of files) {
+  for (const m of readFileSync(file, "utf8").matchAll(anyImportRe)) {
+    const spec = m[1] ?? m[2] ?? m[3];
+    if (spec.startsWith(".") && !relative(join(root, "playground"), resolve(dirname(file), spec)).startsWith("..")) problems.push(`${relative(root, file)} imports the playground (${spec}); nothing in src/ may`);
+  }
+}
+
 // Cycle detection (iterative DFS, colours).
 const colour = new Map();
 for (const start of graph.keys()) {
@@ -103,4 +129,4 @@ if (problems.length) {
   console.error(`check-layers: ${problems.length} violation(s) of DESIGN.md's layering:\n  ${problems.join("\n  ")}`);
   process.exit(1);
 }
-console.log(`check-layers: ${files.length} source files, layering and acyclic imports hold`);
+console.log(`check-layers: ${files.length} source files and ${playgroundFiles.length} playground files, layering and acyclic imports hold`);

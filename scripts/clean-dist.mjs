@@ -22,7 +22,10 @@ export function staleOutputs(dist, sources) {
   const walk = (dir) => {
     for (const name of readdirSync(dir)) {
       const path = join(dir, name);
-      if (statSync(path).isDirectory()) walk(path);
+      // dist/playground is esbuild's output (scripts/build-playground.mjs), rebuilt whole by each build.
+      if (statSync(path).isDirectory()) {
+        if (relative(dist, path) !== "playground") walk(path);
+      }
       else if (outputRe.test(name) && !existsSync(sourceOf(dist, sources, path))) stale.push(path);
     }
   };

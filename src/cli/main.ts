@@ -329,6 +329,12 @@ async function main(argv: string[]): Promise<void> {
       if (code !== 0) process.exit(code);
       return;
     }
+    case "playground": {
+      const { runPlaygroundCommand } = await import("./playground-command.js");
+      const code = await runPlaygroundCommand(rest);
+      if (code !== 0) process.exit(code);
+      return;
+    }
     case "version":
     case "--version": {
       const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string };

@@ -1,6 +1,7 @@
 /**
  * What `npm pack` puts in the package: only what a user needs — the compiled library (dist/src, .js
- * and .d.ts, compiled from sources that exist), README, LICENSE and package.json; no tests, benches,
+ * and .d.ts, compiled from sources that exist), the built playground's static files
+ * (dist/playground, served by `tinyrtos playground`), README, LICENSE and package.json; no tests, benches,
  * examples, build info or maps; and every file package.json points at. Checked by rules, not by an
  * exact list, so that adding a module needs no edit here.
  */
@@ -18,6 +19,8 @@ function rejectReason(path: string): string | null {
   if (/(^|\/)(test|tests|bench|examples)\//.test(path) || /\.(test|bench)\.[^/]+$/.test(path)) return "a test, bench or example";
   if (/tsbuildinfo|\.map$/.test(path)) return "build information";
   if (["package.json", "README.md", "LICENSE", "LICENSE.md"].includes(path)) return null;
+  // The browser playground that `tinyrtos playground` serves: the static files scripts/build-playground.mjs writes.
+  if (/^dist\/playground\/(index\.html|style\.css|app\.js|worker\.js|session\.js|examples\.json)$/.test(path)) return null;
   if (!/^dist\/src\/.+\.(js|d\.ts)$/.test(path)) return "not the compiled library, README, LICENSE or package.json";
   if (!existsSync(join(repo, path.replace(/^dist\//, "").replace(/\.(d\.ts|js)$/, ".ts")))) return "compiled from a source that is gone";
   return null;

@@ -52,7 +52,7 @@ test("cli: the header comment lists exactly the commands the usage text lists, a
   const headerCommands = [...new Set([...header.matchAll(/^ \*\s+tinyrtos (\w+)/gm)].map((m) => m[1]!))].sort();
   const usageText = tinyrtos("help").stdout;
   const usageCommands = [...new Set([...usageText.slice(usageText.indexOf("commands:")).matchAll(/^  (\w+)/gm)].map((m) => m[1]!))].sort();
-  assert.deepEqual(headerCommands, ["build", "help", "keygen", "ota", "patch", "run", "sign", "verify", "version"]);
+  assert.deepEqual(headerCommands, ["build", "help", "keygen", "ota", "patch", "run", "sign", "top", "verify", "version"]);
   assert.deepEqual(usageCommands, headerCommands);
   for (const command of headerCommands) assert.doesNotMatch(tinyrtos(command, "--help").stderr, /unknown command/);
   // Every option the header names is in the usage or in one of the commands' --help.

@@ -9,6 +9,8 @@
  *                [--signals a,b,...] [--uart N] [--realtime] [--json]
  *                                                        run its main(board) as a board's firmware
  *                                                        (src/cli/run-command.ts)
+ *   tinyrtos top <module> --board <name> [--realtime] [--interval-ms N] [--ticks N] [--seed S]
+ *                                                        a live task table (src/cli/top-command.ts)
  *   tinyrtos keygen [--out <name>]                         make an Ed25519 key pair (src/cli/image-commands.ts)
  *   tinyrtos build <entry.ts> --board B --version V --out F [--key K]   build an image, reproducibly
  *   tinyrtos sign <image> --key K [--out F]              sign an image
@@ -20,7 +22,8 @@
  *   tinyrtos help                                        print the usage
  *
  * Exit codes (commands.ts EXIT):
- *   0    done: main() returned, the board ran its ticks, an image command did its work;
+ *   0    done: main() returned, the board ran its ticks, top ended (its ticks, or Ctrl-C), an
+ *        image command did its work;
  *   1    a firmware fault (main() rejected, a task or ISR of the board threw), or an image or patch
  *        rejected (here or by the board in ota send), or the board did not answer;
  *   2    a bad command line, a module that cannot be loaded or has no main(), a file that cannot
@@ -34,6 +37,7 @@ import { readFileSync } from "node:fs";
 import { CommandError, EXIT, MAIN_USAGE, commandHelp, usageLines, wantsHelp, wrap } from "./commands.js";
 import { commandSummaries, runGroupCommand, runImageCommand } from "./image-commands.js";
 import { RUN_COMMAND, runCommand } from "./run-command.js";
+import { TOP_COMMAND, topCommand } from "./top-command.js";
 
 const EXIT_CODES = `exit codes: 0 done, 1 firmware fault or input rejected, 2 bad command line or input that cannot
 be read, 3 run limit passed, 130 stopped by Ctrl-C; by command (each command's --help says more):
@@ -43,6 +47,8 @@ be read, 3 run limit passed, 130 stopped by Ctrl-C; by command (each command's -
                     limit passed (main() rejected with RunLimitError: what each goroutine and task
                     waits on is printed), 130 with --board: stopped by Ctrl-C (trace files, UART
                     output, summary and task table still written)
+  top               0 the ticks passed or Ctrl-C ended it, 1 firmware fault, 2 bad command line or a
+                    module that cannot be loaded
   keygen, build, sign, verify, patch, ota send
                     0 done, 1 an image or patch rejected (here or, for ota send, by the board's
                     firmware; its reason printed; --json prints { ok: false, reason, message }) or
@@ -54,8 +60,9 @@ const usage = `usage: tinyrtos <command>
 
 commands:
 ${usageLines(RUN_COMMAND)}
+${usageLines(TOP_COMMAND)}
 ${commandSummaries()}
-${wrap("(tinyrtos <command> --help for each one's options; run --help also says what the task table's columns are)", " ".repeat(20))}
+${wrap("(tinyrtos <command> --help for each one's options; run --help and top --help also say what the task table's columns are)", " ".repeat(20))}
   version           print the package version
   help              print this text
 
@@ -67,6 +74,9 @@ async function main(argv: string[]): Promise<number> {
     case "run":
       if (wantsHelp(rest)) return help(commandHelp(RUN_COMMAND));
       return runCommand(rest);
+    case "top":
+      if (wantsHelp(rest)) return help(commandHelp(TOP_COMMAND));
+      return topCommand(rest);
     case "keygen":
     case "build":
     case "sign":

@@ -217,6 +217,10 @@ test("cli behaviour: run --board --json prints one object with the run, the UART
     );
     assert.deepEqual(Object.keys(o.tasks[0]!), ["name", "priority", "state", "cpuPercent", "stackHighWaterMark", "wakeUps"]);
 
+    // Zero ticks still boots the firmware: its tasks are in the table.
+    const zero = JSON.parse(tinyrtos("run", blinky, "--board", "nrf52840", "--ticks", "0", "--json").stdout) as { ticksRun: number; tasks: { name: string }[] };
+    assert.deepEqual([zero.ticksRun, zero.tasks.map((t) => t.name).sort()], [0, ["IDLE", "Tmr Svc", "button", "heartbeat"]]);
+
     // A fault: the JSON says which task and when, exit 1; the trace is still written.
     const fault = join(dir, "fault.mjs");
     writeFileSync(

@@ -81,7 +81,8 @@ export async function runSliced(board: Board, options: SlicedRunOptions): Promis
   const start = wallMs();
   let done = 0;
   let slice = 1;
-  let outcome: RunOutcome = "target";
+  // Zero ticks still boots the firmware, as board.run(0) does.
+  let outcome: RunOutcome = options.ticks === 0 ? await board.run(0) : "target";
   while (done < options.ticks && !options.interrupt.requested) {
     let n = Math.min(slice, options.ticks - done);
     if (every > 0) n = Math.min(n, every - (done % every));

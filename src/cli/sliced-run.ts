@@ -79,6 +79,7 @@ export async function runSliced(board: Board, options: SlicedRunOptions): Promis
   const hz = board.rtos.kernel.config.configTICK_RATE_HZ;
   const every = options.everyTicks ?? 0;
   const start = wallMs();
+  const startTick = board.now();
   let done = 0;
   let slice = 1;
   // Zero ticks still boots the firmware, as board.run(0) does.
@@ -101,7 +102,11 @@ export async function runSliced(board: Board, options: SlicedRunOptions): Promis
     if (n === slice && took < SLICE_WALL_MS / 2) slice = Math.min(slice * 2, MAX_SLICE_TICKS);
     else if (took > SLICE_WALL_MS * 2) slice = Math.max(1, Math.floor(slice / 2));
     options.onSlice?.(done);
-    if (outcome !== "target") break;
+    if (outcome !== "target") {
+      // The firmware stopped its kernel part-way through the slice: the ticks it got to.
+      done = Math.min(done, Math.floor(board.now() - startTick));
+      break;
+    }
     await nextTurn();
   }
   return { ticksRun: done, interrupted: options.interrupt.requested && done < options.ticks, outcome };

@@ -1,8 +1,8 @@
 /**
  * The image and update commands of the CLI: `keygen`, `build`, `sign`, `verify`, `patch make|apply`
  * and `ota send` (to a simulated board: there is no serial-port driver in the package).
- * Arguments are parsed by Node's `util.parseArgs` from one table per command, which also gives
- * the command's `--help`.
+ * Each command is one table (src/cli/commands.ts): its arguments are parsed by Node's
+ * `util.parseArgs` from it, and its `--help` and usage lines come from it.
  *
  * Keys are files of the raw 32 bytes (`<name>.key` private, `<name>.pub` public, as
  * `generateSigningKey` returns them); images and patches are binary files. With `--json` each
@@ -14,32 +14,20 @@
  * @module
  */
 import { readFileSync, writeFileSync, existsSync } from "node:fs";
-import { parseArgs } from "node:util";
 import type { ImageError as ImageErrorType } from "../ota/index.js";
-
-/** A usage error or an unreadable file: exit 2 (main.ts prints it). */
-export class CommandError extends Error {
-  constructor(
-    message: string,
-    readonly usage: string | null = null,
-  ) {
-    super(message);
-  }
-}
+import { CommandError, EXIT, commandHelp, parseCommandArgs, usageLines, wantsHelp, type CommandSpec, type OptionSpec } from "./commands.js";
 
 /** Exit code of a command whose input was rejected. */
-export const EXIT_REJECTED = 1;
+export const EXIT_REJECTED = EXIT.fault;
 
-type OptionSpec = { type: "string" | "boolean"; help: string; value?: string; required?: boolean };
-
-/** One command: its operands, options and what it does. */
-interface Command {
-  readonly name: string;
-  readonly operands: string;
-  readonly summary: string;
-  readonly options: Record<string, OptionSpec>;
+/** One command: its table (commands.ts) and what it does. */
+interface Command extends CommandSpec {
   readonly run: (operands: string[], values: Record<string, string | boolean | undefined>) => Promise<number>;
 }
+
+const DONE = `${EXIT.ok} done`;
+const REJECTED = `${EXIT.fault} rejected: the image or patch failed a check (its reason printed; with --json { ok: false, reason, message })`;
+const BAD_INPUT = `${EXIT.usage} bad command line, or a file that cannot be read or written`;
 
 const json: OptionSpec = { type: "boolean", help: "print one JSON object instead of text" };
 
@@ -49,6 +37,7 @@ const COMMANDS: readonly Command[] = [
     operands: "",
     summary: "make an Ed25519 key pair: <out>.key (private, 32 raw bytes) and <out>.pub (public)",
     options: { out: { type: "string", value: "<name>", help: "file name without extension (default signing)" }, force: { type: "boolean", help: "overwrite existing key files" }, json },
+    exitCodes: [DONE, `${EXIT.usage} bad command line, key files that exist (without --force) or cannot be written`],
     async run(_operands, v) {
       const { generateSigningKey } = await import("../ota/index.js");
       const base = (v.out as string | undefined) ?? "signing";
@@ -75,6 +64,7 @@ const COMMANDS: readonly Command[] = [
       out: { type: "string", value: "<file>", help: "where the image goes", required: true },
       json,
     },
+    exitCodes: [DONE, REJECTED, BAD_INPUT],
     async run(operands, v) {
       const { buildImage, signImage } = await import("../ota/index.js");
       const entry = one(operands, "build", "the entry module");
@@ -90,6 +80,7 @@ const COMMANDS: readonly Command[] = [
     operands: "<image>",
     summary: "sign an image with a private key",
     options: { key: { type: "string", value: "<file.key>", help: "the private key", required: true }, out: { type: "string", value: "<file>", help: "where the signed image goes (default: in place)" }, json },
+    exitCodes: [DONE, REJECTED, BAD_INPUT],
     async run(operands, v) {
       const { signImage } = await import("../ota/index.js");
       const file = one(operands, "sign", "the image");
@@ -111,6 +102,7 @@ const COMMANDS: readonly Command[] = [
       "min-version": { type: "string", value: "<x.y.z>", help: "the least version accepted" },
       json,
     },
+    exitCodes: [DONE, REJECTED, BAD_INPUT],
     async run(operands, v) {
       const { verifyImage } = await import("../ota/index.js");
       const file = one(operands, "verify", "the image");
@@ -128,6 +120,7 @@ const COMMANDS: readonly Command[] = [
     operands: "<old-image> <new-image>",
     summary: "make a delta patch that turns one signed image into another (applied by otaClient or patch apply)",
     options: { out: { type: "string", value: "<file>", help: "where the patch goes", required: true }, json },
+    exitCodes: [DONE, REJECTED, BAD_INPUT],
     async run(operands, v) {
       const { makePatch } = await import("../ota/index.js");
       const [oldFile, newFile] = two(operands, "patch make", "the old and the new image");
@@ -144,6 +137,7 @@ const COMMANDS: readonly Command[] = [
     operands: "<old-image> <patch>",
     summary: "apply a patch to the image it was made from, checking base and result hashes (and the signature with --key)",
     options: { out: { type: "string", value: "<file>", help: "where the new image goes", required: true }, key: { type: "string", value: "<file.pub>", help: "also verify the result's signature with this public key" }, json },
+    exitCodes: [DONE, REJECTED, BAD_INPUT],
     async run(operands, v) {
       const { applyPatch, verifyImage, readPatchManifest } = await import("../ota/index.js");
       const [oldFile, patchFile] = two(operands, "patch apply", "the old image and the patch");
@@ -170,6 +164,7 @@ const COMMANDS: readonly Command[] = [
       seed: { type: "string", value: "<n>", help: "the board's seed (default 1)" },
       json,
     },
+    exitCodes: [DONE, `${REJECTED}; here or by the board's firmware`, `${EXIT.fault} the board did not answer (reason "no-answer")`, BAD_INPUT],
     async run(operands, v) {
       const { sendUpdate, toStreamOrder, installBootloader, writeSlot, verifyImage, bootRecords, readPatchManifest } = await import("../ota/index.js");
       const { createBoard } = await import("../hal/index.js");
@@ -223,21 +218,19 @@ const COMMANDS: readonly Command[] = [
   },
 ];
 
-/** The usage of one command, from its table. */
+/** The usage of one command (its --help), from its table. */
 export function commandUsage(name: string): string {
   const c = COMMANDS.find((x) => x.name === name);
-  if (c === undefined) return "";
-  const opts = Object.entries(c.options).map(([flag, o]) => `  --${(flag + (o.value ? " " + o.value : "")).padEnd(28)}${o.help}${o.required ? " (required)" : ""}`);
-  return `usage: tinyrtos ${c.name}${c.operands ? " " + c.operands : ""} [options]\n\n${c.summary}\n\noptions:\n${opts.join("\n")}\n  --help                        print this text\n`;
+  return c === undefined ? "" : commandHelp(c);
 }
 
-/** The one-line summaries, for the main usage. */
+/** The commands' lines in the main usage. */
 export function commandSummaries(): string {
-  return COMMANDS.map((c) => {
-    const left = c.name + (c.operands ? " " + c.operands : "");
-    return left.length < 18 ? `  ${left.padEnd(18)}${c.summary}` : `  ${left}\n${" ".repeat(20)}${c.summary}`;
-  }).join("\n");
+  return COMMANDS.map(usageLines).join("\n");
 }
+
+/** The tables of these commands (for the main usage's exit codes). */
+export const imageCommandSpecs: readonly CommandSpec[] = COMMANDS;
 
 /** Whether `name` is one of these commands. */
 export function isImageCommand(name: string | undefined): boolean {
@@ -264,18 +257,12 @@ export function runGroupCommand(group: string, args: string[]): Promise<number> 
 /** Runs command `name` with `args`; returns the exit code. ImageError → printed, exit 1. */
 export async function runImageCommand(name: string, args: string[]): Promise<number> {
   const c = COMMANDS.find((x) => x.name === name)!;
-  if (args.includes("--help") || args.includes("-h")) {
-    process.stdout.write(commandUsage(name));
+  if (wantsHelp(args)) {
+    process.stdout.write(commandHelp(c));
     return 0;
   }
-  let parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] };
-  try {
-    const options = Object.fromEntries(Object.entries(c.options).map(([k, o]) => [k, { type: o.type }]));
-    parsed = parseArgs({ args, options, allowPositionals: true, strict: true }) as typeof parsed;
-  } catch (e) {
-    throw new CommandError(`${name}: ${e instanceof Error ? e.message.replace(/\. To specify.*$/s, "") : String(e)}`, commandUsage(name));
-  }
-  for (const [flag, o] of Object.entries(c.options)) if (o.required && parsed.values[flag] === undefined) throw new CommandError(`${name}: --${flag} is required`, commandUsage(name));
+  const { values, operands } = parseCommandArgs(c, args);
+  const parsed = { values: values as Record<string, string | boolean | undefined>, positionals: operands };
   try {
     return await c.run(parsed.positionals, parsed.values);
   } catch (e) {

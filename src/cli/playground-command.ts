@@ -11,7 +11,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { extname, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
+import { CommandError, EXIT, commandHelp, parseCommandArgs, wantsHelp, type CommandSpec } from "./commands.js";
 
 /** MIME types of what the playground serves (anything else is application/octet-stream). */
 export const MIME_TYPES: Readonly<Record<string, string>> = {
@@ -34,21 +34,23 @@ const DEFAULT_HOST = "127.0.0.1";
 /** Where `npm run build` puts the playground, seen from dist/src/cli/. */
 export const DEFAULT_PLAYGROUND_DIR = fileURLToPath(new URL("../../playground/", import.meta.url));
 
-const usage = `usage: tinyrtos playground [--port N] [--host H] [--dir D]
-
-Serves the browser playground (an editor with the examples, a virtual board with its LED, button
-and serial monitor, a live task timeline and the task table, Perfetto trace download, share links)
-on http://H:N/ and prints the URL; Ctrl-C stops it. The simulation runs in the page.
-
-options:
-  --port N    TCP port (default ${DEFAULT_PORT}; 0 picks a free one)
-  --host H    address to listen on (default ${DEFAULT_HOST}; 0.0.0.0 serves other machines too)
-  --dir D     the built playground (default: the package's dist/playground, made by npm run build)
-  --help      this text
-
-exit codes: 0 stopped by Ctrl-C (SIGINT) or SIGTERM, 1 the server could not listen (port in use...),
-2 bad command line or the playground is not built
-`;
+/** The table of `playground`: its parsing, --help and usage lines come from it. */
+export const PLAYGROUND_COMMAND: CommandSpec = {
+  name: "playground",
+  operands: "",
+  summary:
+    "serve the browser playground (an editor with the examples, a virtual board with its LED, button and serial monitor, a live task timeline, the task table, Perfetto trace download, share links) on localhost and print its URL; the simulation runs in the page; Ctrl-C stops it",
+  options: {
+    port: { type: "string", value: "N", integer: true, help: `TCP port (default ${DEFAULT_PORT}; 0 picks a free one)` },
+    host: { type: "string", value: "H", help: `address to listen on (default ${DEFAULT_HOST}; 0.0.0.0 serves other machines too)` },
+    dir: { type: "string", value: "D", help: "the built playground (default: the package's dist/playground, made by npm run build)" },
+  },
+  exitCodes: [
+    `${EXIT.ok} stopped by Ctrl-C (SIGINT) or SIGTERM`,
+    `${EXIT.fault} the server could not listen (port in use...)`,
+    `${EXIT.usage} bad command line, or the playground is not built`,
+  ],
+};
 
 /** Resolves a request path inside `root`, or null when it is malformed or leaves it. */
 export function resolveStaticPath(root: string, urlPath: string): string | null {
@@ -85,24 +87,16 @@ function serve(root: string, req: IncomingMessage, res: ServerResponse): void {
 
 /** Runs the command; resolves with its exit code when the server stops. */
 export async function runPlaygroundCommand(args: string[]): Promise<number> {
-  let values: { port?: string; host?: string; dir?: string; help?: boolean };
-  try {
-    ({ values } = parseArgs({ args, options: { port: { type: "string" }, host: { type: "string" }, dir: { type: "string" }, help: { type: "boolean" } }, strict: true, allowPositionals: false }));
-  } catch (e) {
-    process.stderr.write(`tinyrtos playground: ${e instanceof Error ? e.message : String(e)}\n\n${usage}`);
-    return 2;
+  if (wantsHelp(args)) {
+    process.stdout.write(commandHelp(PLAYGROUND_COMMAND));
+    return EXIT.ok;
   }
-  if (values.help === true) {
-    process.stdout.write(usage);
-    return 0;
-  }
-  const port = values.port === undefined ? DEFAULT_PORT : Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    process.stderr.write(`tinyrtos playground: --port needs an integer 0..65535, got ${String(values.port)}\n\n${usage}`);
-    return 2;
-  }
-  const host = values.host ?? DEFAULT_HOST;
-  const root = resolve(values.dir ?? DEFAULT_PLAYGROUND_DIR);
+  const { values, operands } = parseCommandArgs(PLAYGROUND_COMMAND, args);
+  if (operands.length > 0) throw new CommandError(`playground: takes no operands, got ${operands.join(" ")}`, commandHelp(PLAYGROUND_COMMAND));
+  const port = (values.port as number | undefined) ?? DEFAULT_PORT;
+  if (port > 65535) throw new CommandError(`playground: --port must be 0..65535, got ${port}`, commandHelp(PLAYGROUND_COMMAND));
+  const host = (values.host as string | undefined) ?? DEFAULT_HOST;
+  const root = resolve((values.dir as string | undefined) ?? DEFAULT_PLAYGROUND_DIR);
   if (!existsSync(join(root, "index.html"))) {
     process.stderr.write(`tinyrtos playground: no built playground in ${root} (no index.html): run npm run build\n`);
     return 2;

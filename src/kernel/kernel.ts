@@ -87,6 +87,12 @@ export interface TaskStatus {
   runTimeCounter: number;
   /** Words of stack never used, in the stack model of stackHighWaterMark(). */
   stackHighWaterMark: number;
+  /**
+   * Times the scheduler switched this task in while another task had been running: its wake-ups
+   * (a tinyrtos addition, not in FreeRTOS's TaskStatus_t). A decision that keeps the running task
+   * (a tick with no other task ready at its priority) does not count.
+   */
+  switchInCount: number;
 }
 
 export type KernelTask = Task<Kernel>;
@@ -598,6 +604,7 @@ export class Kernel {
     const previous = this.current;
     this.current = next;
     this.switchCount++;
+    if (next !== previous) next.switchInCount++;
     if (this.port !== null) this.port.taskSwitchedIn(previous, next);
     if (this.traceSink !== null) this.traceTask("task.switchedIn", next);
   }
@@ -1579,6 +1586,7 @@ export class Kernel {
         basePriority: t.basePriority,
         runTimeCounter: clock !== null ? clock.taskCounter(t) : Math.floor(t.runTimeTicks * usPerTick),
         stackHighWaterMark: this.stackHighWaterMark(t),
+        switchInCount: t.switchInCount,
       }));
   }
 

@@ -99,6 +99,8 @@ export class Task<K = unknown> implements ListItem<Task<K>>, EventNode {
   declare mutexesHeld: number;
   /** @internal Virtual time consumed while Running, in ticks. */
   declare runTimeTicks: number;
+  /** @internal Times the scheduler switched this task in when another task had been running. */
+  declare switchInCount: number;
   /** ulNotifiedValue[] then ucNotifyState[], allocated on first use. */
   private declare notifyArray: number[] | null;
   /** @internal Free-form slot for layers above the kernel (the Go bridge keeps its goroutine here). */
@@ -155,6 +157,7 @@ export class Task<K = unknown> implements ListItem<Task<K>>, EventNode {
     this.basePriority = priority;
     this.mutexesHeld = 0;
     this.runTimeTicks = 0;
+    this.switchInCount = 0;
     this.notifyArray = null;
     this.tag = null;
     this.label = name;

@@ -15,14 +15,14 @@
  */
 import { readFileSync, writeFileSync, existsSync } from "node:fs";
 import type { ImageError as ImageErrorType } from "../ota/index.js";
-import { CommandError, EXIT, commandHelp, parseCommandArgs, usageLines, wantsHelp, type CommandSpec, type OptionSpec } from "./commands.js";
+import { CommandError, EXIT, commandHelp, parseCommandArgs, usageLines, wantsHelp, type CommandSpec, type OptionSpec, type OptionValues } from "./commands.js";
 
 /** Exit code of a command whose input was rejected. */
 export const EXIT_REJECTED = EXIT.fault;
 
 /** One command: its table (commands.ts) and what it does. */
 interface Command extends CommandSpec {
-  readonly run: (operands: string[], values: Record<string, string | boolean | undefined>) => Promise<number>;
+  readonly run: (operands: string[], values: OptionValues) => Promise<number>;
 }
 
 const DONE = `${EXIT.ok} done`;
@@ -59,7 +59,7 @@ const COMMANDS: readonly Command[] = [
     options: {
       board: { type: "string", value: "<name>", help: "the board it is for", required: true },
       version: { type: "string", value: "<x.y.z>", help: "its version (MAJOR.MINOR.REVISION[+BUILD])", required: true },
-      "security-counter": { type: "string", value: "<n>", help: "anti-rollback counter (default 0)" },
+      "security-counter": { type: "string", value: "<n>", integer: true, help: "anti-rollback counter (default 0)" },
       key: { type: "string", value: "<file.key>", help: "sign with this private key" },
       out: { type: "string", value: "<file>", help: "where the image goes", required: true },
       json,
@@ -68,7 +68,7 @@ const COMMANDS: readonly Command[] = [
     async run(operands, v) {
       const { buildImage, signImage } = await import("../ota/index.js");
       const entry = one(operands, "build", "the entry module");
-      const image = await buildImage({ entry, board: v.board as string, version: v.version as string, securityCounter: integer(v["security-counter"] as string | undefined, "--security-counter", 0) });
+      const image = await buildImage({ entry, board: v.board as string, version: v.version as string, securityCounter: (v["security-counter"] as number | undefined) ?? 0 });
       const out = v.key !== undefined ? signImage(image, readKey(v.key as string)) : image;
       write(v.out as string, out);
       print(v, { out: v.out, sizeBytes: out.length, signed: v.key !== undefined }, `wrote ${v.out as string} (${out.length} bytes, ${v.key !== undefined ? "signed" : "unsigned: sign it with tinyrtos sign"})`);
@@ -98,7 +98,7 @@ const COMMANDS: readonly Command[] = [
     options: {
       key: { type: "string", value: "<file.pub>", help: "the public key", required: true },
       board: { type: "string", value: "<name>", help: "the board it must be for" },
-      "min-security-counter": { type: "string", value: "<n>", help: "the least counter accepted" },
+      "min-security-counter": { type: "string", value: "<n>", integer: true, help: "the least counter accepted" },
       "min-version": { type: "string", value: "<x.y.z>", help: "the least version accepted" },
       json,
     },
@@ -108,7 +108,7 @@ const COMMANDS: readonly Command[] = [
       const file = one(operands, "verify", "the image");
       const info = verifyImage(read(file), readKey(v.key as string), {
         ...(v.board !== undefined ? { board: v.board as string } : {}),
-        ...(v["min-security-counter"] !== undefined ? { minSecurityCounter: integer(v["min-security-counter"] as string, "--min-security-counter", 0) } : {}),
+        ...(v["min-security-counter"] !== undefined ? { minSecurityCounter: v["min-security-counter"] as number } : {}),
         ...(v["min-version"] !== undefined ? { minVersion: v["min-version"] as string } : {}),
       });
       print(v, { ok: true, ...info }, `${file}: valid: version ${info.version}, security counter ${info.securityCounter}, board ${info.board}, ${info.sizeBytes} bytes`);
@@ -158,10 +158,10 @@ const COMMANDS: readonly Command[] = [
       running: { type: "string", value: "<image>", help: "the signed image the board runs (it takes updates with otaClient and UpdateReceiver)", required: true },
       key: { type: "string", value: "<file.pub>", help: "the public key the board's bootloader holds", required: true },
       board: { type: "string", value: "<name>", help: "the board (default: the running image's)" },
-      uart: { type: "string", value: "<n>", help: "the UART the firmware takes updates on (default 0)" },
-      console: { type: "string", value: "<n>", help: "print what the firmware sent on this UART" },
-      "settle-ms": { type: "string", value: "<ms>", help: "board time after the transfer for the reset, swap and self-test (default 3000)" },
-      seed: { type: "string", value: "<n>", help: "the board's seed (default 1)" },
+      uart: { type: "string", value: "<n>", integer: true, help: "the UART the firmware takes updates on (default 0)" },
+      console: { type: "string", value: "<n>", integer: true, help: "print what the firmware sent on this UART" },
+      "settle-ms": { type: "string", value: "<ms>", integer: true, help: "board time after the transfer for the reset, swap and self-test (default 3000)" },
+      seed: { type: "string", value: "<n>", integer: true, help: "the board's seed (default 1)" },
       json,
     },
     exitCodes: [DONE, `${REJECTED}; here or by the board's firmware`, `${EXIT.fault} the board did not answer (reason "no-answer")`, BAD_INPUT],
@@ -176,8 +176,8 @@ const COMMANDS: readonly Command[] = [
       const isPatch = update.length >= 4 && new TextDecoder().decode(update.subarray(0, 4)) === "tRTP";
       const target = isPatch ? readPatchManifest(update).imageHeader.version : verifyImage(update, publicKey).version;
       const boardName = (v.board as string | undefined) ?? runningInfo.board;
-      const uart = integer(v.uart as string | undefined, "--uart", 0);
-      const board = createBoard(boardName, { seed: integer(v.seed as string | undefined, "--seed", 1), config: { configTICK_RATE_HZ: 1000 }, firmware: () => {} });
+      const uart = (v.uart as number | undefined) ?? 0;
+      const board = createBoard(boardName, { seed: (v.seed as number | undefined) ?? 1, config: { configTICK_RATE_HZ: 1000 }, firmware: () => {} });
       installBootloader(board, { publicKey });
       writeSlot(board, "primary", running);
       await board.run(10);
@@ -204,9 +204,9 @@ const COMMANDS: readonly Command[] = [
       }
       const transferSeconds = (board.now() - t0) / 1000;
       const before = bootRecords(board).length;
-      await board.run(integer(v["settle-ms"] as string | undefined, "--settle-ms", 3000));
+      await board.run((v["settle-ms"] as number | undefined) ?? 3000);
       const boots = bootRecords(board).slice(before).map((b) => ({ resetReason: b.resetReason, outcome: b.outcome, version: b.version, testBoot: b.testBoot, swap: b.swap, storedSecurityCounter: b.storedSecurityCounter }));
-      const consoleText = v.console === undefined ? null : new TextDecoder().decode(Uint8Array.from(board.world.uart(integer(v.console as string, "--console", 0)).txLog.filter((e) => e.tick >= t0), (e) => e.byte));
+      const consoleText = v.console === undefined ? null : new TextDecoder().decode(Uint8Array.from(board.world.uart(v.console as number).txLog.filter((e) => e.tick >= t0), (e) => e.byte));
       const lines = [
         `${file}: ${isPatch ? "patch" : "image"} for ${target}, ${update.length} bytes sent over UART ${uart} in ${transferSeconds.toFixed(2)} s of board time (${sent.frames} frames, ${sent.retries} sent again); the board took it: ${sent.reply}`,
         ...boots.map((b) => `boot (${b.resetReason}): ${b.outcome} ${b.version ?? "-"}${b.testBoot ? " (test boot)" : ""}${b.swap !== null ? `, swap ${b.swap}` : ""}, stored security counter ${b.storedSecurityCounter}`),
@@ -262,7 +262,7 @@ export async function runImageCommand(name: string, args: string[]): Promise<num
     return 0;
   }
   const { values, operands } = parseCommandArgs(c, args);
-  const parsed = { values: values as Record<string, string | boolean | undefined>, positionals: operands };
+  const parsed = { values, positionals: operands };
   try {
     return await c.run(parsed.positionals, parsed.values);
   } catch (e) {
@@ -290,13 +290,6 @@ function one(operands: string[], name: string, what: string): string {
 function two(operands: string[], name: string, what: string): [string, string] {
   if (operands.length !== 2) throw new CommandError(`${name}: expects ${what} (two files), got ${operands.length === 0 ? "none" : operands.join(" ")}`, commandUsage(name));
   return [operands[0]!, operands[1]!];
-}
-
-function integer(text: string | undefined, flag: string, fallback: number): number {
-  if (text === undefined) return fallback;
-  const n = Number(text);
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n)) throw new CommandError(`${flag} needs a non-negative integer, got ${text}`);
-  return n;
 }
 
 /** A file's bytes; a missing or unreadable file is a CommandError naming it. */
